@@ -1,0 +1,131 @@
+"""The reintegration and livelihood support tracker."""
+
+import os
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from . import clock, config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("REINTEGRATION_INSTANCE", os.path.join(ROOT, "instance")),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    config.load(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    if app.config["AUTO_MIGRATE"]:
+        from .database import migrate_on_start
+
+        migrate_on_start(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import (
+        database,
+        models,  # noqa: F401  (every table, for migrations)
+    )
+    from .auth.services import load_session_user
+    from .extensions import babel, csrf, db, login, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=database.MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"),
+    )
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = None
+    login.session_protection = "basic"
+    login.user_loader(load_session_user)
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    language = session.get("language")
+    return language if language in ("vi", "en") else "vi"
+
+
+def register_blueprints(app: Flask) -> None:
+    from .audit.views import bp as audit
+    from .auth.admin import bp as users
+    from .auth.views import bp as auth
+    from .cases.views import bp as cases
+    from .main.views import bp as main
+    from .shelter.views import bp as shelter
+
+    for blueprint in (main, auth, users, cases, shelter, audit):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .auth.scopes import Permission, can
+    from .formatting import register_filters
+    from .web import page_url
+
+    register_filters(app)
+    app.jinja_env.globals.update(
+        can=can, Permission=Permission, page_url=page_url, get_locale=get_locale
+    )
+
+    @app.before_request
+    def expire_idle_session():
+        """Log out after SESSION_MINUTES without a request, whatever the cookie says."""
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = clock.utcnow().timestamp()
+        seen = session.get("seen", 0)
+        if now - seen > app.config["SESSION_MINUTES"] * 60:
+            logout_user()
+            session.clear()
+            flash(_("Your session expired after a while without activity. Log in again."), "info")
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        session["seen"] = now
+        session.permanent = True
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def shared():
+        return {"languages": app.config["LANGUAGES"], "page_title": g.get("page_title")}
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

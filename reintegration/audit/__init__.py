@@ -1,0 +1,1 @@
+"""The append-only audit log: who viewed, changed or exported what, and every login."""

@@ -1,0 +1,59 @@
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..types import LabelledEnum, created_at_column, enum_type
+
+
+class Action(LabelledEnum):
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOCKOUT = "lockout"
+    LOGOUT = "logout"
+    EXPORT = "export"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.VIEW: _l("Viewed"),
+            cls.CREATE: _l("Created"),
+            cls.UPDATE: _l("Changed"),
+            cls.DELETE: _l("Deleted"),
+            cls.LOGIN: _l("Logged in"),
+            cls.LOGIN_FAILED: _l("Failed login"),
+            cls.LOCKOUT: _l("Account locked"),
+            cls.LOGOUT: _l("Logged out"),
+            cls.EXPORT: _l("Exported"),
+        }
+
+
+class AuditEntry(db.Model):
+    """One line of the audit log. Rows are never updated or deleted (database triggers)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_case", "case_id"),
+        Index("ix_audit_user_at", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = created_at_column()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Kept as written at the time, so renaming a user does not rewrite history.
+    username: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[Action] = mapped_column(enum_type(Action), index=True)
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_id: Mapped[int | None]
+    case_id: Mapped[int | None]
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped["User | None"] = relationship()  # noqa: F821

@@ -1,0 +1,157 @@
+"""Writing the audit log.
+
+Changes to audited models are captured by one session hook, so no service can forget them;
+views, logins and exports are recorded explicitly.
+"""
+
+import enum
+from contextvars import ContextVar
+from datetime import date, datetime
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..extensions import db
+from .models import Action, AuditEntry
+
+# Who acts outside a request (a flask command): (user id, username).
+cli_actor: ContextVar[tuple[int | None, str] | None] = ContextVar("cli_actor", default=None)
+
+
+def _actor() -> tuple[int | None, str]:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username
+    return cli_actor.get() or (None, "")
+
+
+def _ip() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def record(
+    action: Action,
+    entity: str = "",
+    entity_id: int | None = None,
+    case_id: int | None = None,
+    changes: dict | None = None,
+    user_id: int | None = None,
+    username: str | None = None,
+) -> None:
+    """Add an entry to the current transaction."""
+    actor_id, actor_name = _actor()
+    db.session.add(
+        AuditEntry(
+            at=clock.utcnow(),
+            user_id=user_id if user_id is not None else actor_id,
+            username=username if username is not None else actor_name,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            case_id=case_id,
+            changes=changes,
+            ip=_ip(),
+        )
+    )
+
+
+def record_view(obj) -> None:
+    record(Action.VIEW, obj.__tablename__, obj.id, _case_id(obj))
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "code"):
+        return value.code
+    return str(value)
+
+
+def _case_id(obj) -> int | None:
+    if obj.__tablename__ == "cases":
+        return obj.id
+    if hasattr(obj, "audit_case_id"):
+        return obj.audit_case_id
+    return getattr(obj, "case_id", None)
+
+
+# Bookkeeping columns every row has; their changes say nothing to an auditor.
+_SKIPPED = frozenset({"updated_at", "created_at"})
+
+
+def _column_changes(obj, only_changed: bool) -> dict:
+    state = inspect(obj)
+    hidden = getattr(obj, "__audit_hidden__", frozenset())
+    skipped = _SKIPPED | getattr(obj, "__audit_skip__", frozenset())
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in skipped:
+            continue
+        history = state.attrs[key].history
+        if only_changed and not history.has_changes():
+            continue
+        if key in hidden:
+            changes[key] = "changed"
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else getattr(obj, key)
+        if only_changed:
+            changes[key] = [_plain(old), _plain(new)]
+        elif new is not None and new != "":
+            changes[key] = _plain(new)
+    for relation in state.mapper.relationships:
+        if relation.secondary is None:
+            continue
+        history = state.attrs[relation.key].history
+        if history.has_changes():
+            changes[relation.key] = {
+                "added": [_plain(item) for item in history.added],
+                "removed": [_plain(item) for item in history.deleted],
+            }
+    return changes
+
+
+def _is_audited(obj) -> bool:
+    return getattr(type(obj), "__audited__", False)
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_changes(session: Session, _context) -> None:
+    rows = []
+    actor_id, actor_name = _actor()
+    now = clock.utcnow()
+    ip = _ip()
+
+    def add(action: Action, obj, changes):
+        rows.append(
+            {
+                "at": now,
+                "user_id": actor_id,
+                "username": actor_name,
+                "action": action,
+                "entity": obj.__tablename__,
+                "entity_id": obj.id,
+                "case_id": _case_id(obj),
+                "changes": changes,
+                "ip": ip,
+            }
+        )
+
+    for obj in filter(_is_audited, session.new):
+        add(Action.CREATE, obj, _column_changes(obj, only_changed=False))
+    for obj in filter(_is_audited, session.dirty):
+        if session.is_modified(obj, include_collections=True):
+            changes = _column_changes(obj, only_changed=True)
+            if changes:
+                add(Action.UPDATE, obj, changes)
+    for obj in filter(_is_audited, session.deleted):
+        add(Action.DELETE, obj, None)
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)

@@ -1,0 +1,95 @@
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from .. import clock
+from ..auth.scopes import Permission, require
+from ..cases.models import Case
+from ..extensions import db
+from ..forms import DayField, Form
+from .models import Action, AuditEntry
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+PER_PAGE = 100
+
+
+class AuditFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    username = StringField(_l("User"), validators=[Optional(), Length(max=80)])
+    action = SelectField(_l("Action"), validators=[Optional()])
+    entity = SelectField(_l("Record"), validators=[Optional()])
+    case_code = StringField(_l("Case code"), validators=[Optional(), Length(max=20)])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
+
+
+ENTITIES = {
+    "cases": _l("Case"),
+    "stays": _l("Stay"),
+    "stay_extensions": _l("Extension"),
+    "services": _l("Service"),
+    "users": _l("User"),
+    "facilities": _l("Facility"),
+}
+
+
+def _start_of(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=clock.VIETNAM)
+
+
+def _filtered(form: AuditFilterForm):
+    query = select(AuditEntry)
+    if form.username.data:
+        query = query.where(AuditEntry.username == form.username.data.strip().lower())
+    if form.action.data:
+        query = query.where(AuditEntry.action == Action(form.action.data))
+    if form.entity.data:
+        query = query.where(AuditEntry.entity == form.entity.data)
+    if form.case_code.data:
+        case_id = db.session.scalar(
+            select(Case.id).where(Case.code == form.case_code.data.strip().upper())
+        )
+        query = query.where(AuditEntry.case_id == case_id)
+    if form.date_from.data:
+        query = query.where(AuditEntry.at >= _start_of(form.date_from.data))
+    if form.date_to.data:
+        query = query.where(AuditEntry.at < _start_of(form.date_to.data + timedelta(days=1)))
+    return query
+
+
+@bp.get("/")
+@require(Permission.ADMINISTER)
+def index():
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _l("All actions")), *Action.choices()]
+    form.entity.choices = [("", _l("All records")), *ENTITIES.items()]
+    entries, total = [], 0
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    if form.validate():
+        query = _filtered(form)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        entries = db.session.scalars(
+            query.order_by(AuditEntry.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        ).all()
+    codes = dict(
+        db.session.execute(
+            select(Case.id, Case.code).where(Case.id.in_({e.case_id for e in entries if e.case_id}))
+        ).all()
+    )
+    return render_template(
+        "audit/index.html",
+        form=form,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        codes=codes,
+        entities=ENTITIES,
+    )

@@ -1,0 +1,126 @@
+"""What each role may do, and which records each user may see.
+
+Views never query a case or facility directly: they go through ``case_or_404`` and
+``facility_or_404`` so that an out-of-scope id answers 404, as if it did not exist.
+"""
+
+import enum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from ..extensions import db
+from .models import Role, User
+
+
+class Permission(enum.Enum):
+    VIEW_CASES = "view_cases"
+    CREATE_CASES = "create_cases"
+    EDIT_CASES = "edit_cases"
+    MANAGE_STAYS = "manage_stays"
+    RECORD_SERVICES = "record_services"
+    VIEW_FACILITIES = "view_facilities"
+    ADMINISTER = "administer"
+
+
+_CASE_WORK = {
+    Permission.VIEW_CASES,
+    Permission.CREATE_CASES,
+    Permission.EDIT_CASES,
+    Permission.MANAGE_STAYS,
+    Permission.RECORD_SERVICES,
+    Permission.VIEW_FACILITIES,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.SHELTER_STAFF: frozenset(_CASE_WORK),
+    Role.PROVINCIAL_OFFICER: frozenset(_CASE_WORK),
+    Role.CASE_WORKER: frozenset(
+        {Permission.VIEW_CASES, Permission.RECORD_SERVICES, Permission.VIEW_FACILITIES}
+    ),
+    # Trainers see their trainees through the training pages, never the case files.
+    Role.TRAINER: frozenset(),
+}
+
+
+def can(user: User, permission: Permission) -> bool:
+    return user.is_authenticated and permission in ROLE_PERMISSIONS[user.role]
+
+
+def require(permission: Permission):
+    """Log in first, then refuse (403) a role that lacks ``permission``."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """The condition on Case that a user may see."""
+    from ..cases.models import Case
+
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.SHELTER_STAFF:
+        return Case.facility_id == user.facility_id if user.facility_id else false()
+    if user.role in (Role.PROVINCIAL_OFFICER, Role.CASE_WORKER):
+        province = user.scope_province_id
+        if province is None:
+            return false()
+        return or_(Case.province_id == province, Case.home_province_id == province)
+    return false()
+
+
+def facility_scope(user: User) -> ColumnElement[bool]:
+    from ..shelter.models import Facility
+
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.SHELTER_STAFF:
+        return Facility.id == user.facility_id if user.facility_id else false()
+    if user.role in (Role.PROVINCIAL_OFFICER, Role.CASE_WORKER):
+        province = user.scope_province_id
+        return Facility.province_id == province if province else false()
+    return false()
+
+
+def case_or_404(case_id: int, *options):
+    from ..cases.models import Case
+
+    case = db.session.scalar(
+        select(Case).where(Case.id == case_id, case_scope(current_user)).options(*options)
+    )
+    if case is None:
+        abort(404)
+    return case
+
+
+def facility_or_404(facility_id: int):
+    from ..shelter.models import Facility
+
+    facility = db.session.scalar(
+        select(Facility).where(Facility.id == facility_id, facility_scope(current_user))
+    )
+    if facility is None:
+        abort(404)
+    return facility
+
+
+def facilities_in_scope(user: User, active_only: bool = True):
+    from ..shelter.models import Facility
+
+    query = select(Facility).where(facility_scope(user)).order_by(Facility.name)
+    if active_only:
+        query = query.where(Facility.active.is_(True))
+    return db.session.scalars(query).all()

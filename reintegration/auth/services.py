@@ -1,0 +1,176 @@
+"""Accounts: creating and changing users, and the login rules (lockout, sessions)."""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import clock
+from ..audit.models import Action
+from ..audit.services import record
+from ..errors import DomainError
+from ..extensions import db
+from ..reference.models import Province
+from .models import Role, User
+from .passwords import hash_password, needs_rehash, verify_password
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class LoginRefused(DomainError):
+    pass
+
+
+class AccountLocked(LoginRefused):
+    def __init__(self, minutes: int):
+        super().__init__(
+            _l(
+                "Too many failed attempts: this account is locked. Try again in %(minutes)s "
+                "minutes or ask an administrator.",
+                minutes=minutes,
+            )
+        )
+        self.minutes = minutes
+
+
+INVALID_LOGIN = _l("Wrong username or password.")
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def any_user_exists() -> bool:
+    return db.session.scalar(select(func.count(User.id))) > 0
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _l("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH), "password"
+        )
+
+
+def _lock_minutes_left(user: User) -> int:
+    left = user.locked_until - clock.utcnow()
+    return max(1, -(-int(left.total_seconds()) // 60))
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user these credentials belong to, or LoginRefused. Counts failures, locks."""
+    user = find_user(username)
+    if user is None:
+        record(Action.LOGIN_FAILED, "users", username=normalise_username(username)[:80])
+        raise LoginRefused(INVALID_LOGIN)
+    if user.locked_until and user.locked_until > clock.utcnow():
+        record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
+        raise AccountLocked(_lock_minutes_left(user))
+    if not verify_password(user.password_hash, password):
+        _count_failure(user)
+    if not user.active:
+        record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
+        raise LoginRefused(INVALID_LOGIN)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = clock.utcnow()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record(Action.LOGIN, "users", user.id, user_id=user.id, username=user.username)
+    return user
+
+
+def _count_failure(user: User):
+    config = current_app.config
+    user.failed_logins += 1
+    record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
+    if user.failed_logins >= config["LOGIN_MAX_ATTEMPTS"]:
+        user.failed_logins = 0
+        user.locked_until = clock.utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        record(Action.LOCKOUT, "users", user.id, user_id=user.id, username=user.username)
+        raise AccountLocked(config["LOGIN_LOCK_MINUTES"])
+    raise LoginRefused(INVALID_LOGIN)
+
+
+def _check_scope(role: Role, facility, province: Province | None) -> Province | None:
+    """The province a user of ``role`` gets, or a DomainError naming the missing field."""
+    if role == Role.SHELTER_STAFF and facility is None:
+        raise DomainError(_l("Shelter staff belong to a facility."), "facility")
+    if facility is not None:
+        if province is not None and province.id != facility.province_id:
+            raise DomainError(_l("The facility is in another province."), "province")
+        return facility.province
+    if role in (Role.PROVINCIAL_OFFICER, Role.CASE_WORKER) and province is None:
+        raise DomainError(_l("This role works for a province: choose one."), "province")
+    return province
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: Role,
+    facility=None,
+    province: Province | None = None,
+    full_name: str = "",
+    email: str | None = None,
+    language: str = "vi",
+) -> User:
+    username = normalise_username(username)
+    if find_user(username) is not None:
+        raise DomainError(_l("This username is taken."), "username")
+    check_password_rules(password)
+    province = _check_scope(role, facility, province)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        facility=facility,
+        province=province,
+        full_name=full_name.strip(),
+        email=email or None,
+        language=language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, role: Role, facility, province, full_name: str, email) -> None:
+    province = _check_scope(role, facility, province)
+    user.role = role
+    user.facility = facility
+    user.province = province
+    user.full_name = full_name.strip()
+    user.email = email or None
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_version += 1
+
+
+def set_active(user: User, active: bool, acting: User) -> None:
+    if user.id == acting.id and not active:
+        raise DomainError(_l("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        user.session_version += 1
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the id carries a version that a password reset bumps."""
+    try:
+        raw_id, version = user_id.split(":")
+        user = db.session.get(User, int(raw_id))
+    except ValueError:
+        return None
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user

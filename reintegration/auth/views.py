@@ -1,0 +1,112 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import clock
+from ..audit.models import Action
+from ..audit.services import record
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import attach_error
+from ..web import local_path
+from . import services
+from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetupForm
+from .models import Role
+from .passwords import verify_password
+
+bp = Blueprint("auth", __name__)
+
+
+def start_session(user) -> None:
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["seen"] = clock.utcnow().timestamp()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if not services.any_user_exists():
+        return redirect(url_for("auth.setup"))
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data)
+        except services.LoginRefused as refusal:
+            db.session.commit()  # failed attempts and lockouts are kept
+            form.form_errors.append(refusal.message)
+        else:
+            db.session.commit()
+            start_session(user)
+            return redirect(local_path(form.next.data) or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    record(Action.LOGOUT, "users", current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the first administrator: open only while the database has no user."""
+    if services.any_user_exists():
+        abort(404)
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data,
+                form.password.data,
+                Role.ADMIN,
+                full_name=form.full_name.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(_("Welcome. You are the administrator of this installation."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/setup.html", form=form)
+
+
+@bp.post("/language")
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+        session["language"] = form.language.data
+    return redirect(local_path(form.next.data) or url_for("main.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            try:
+                services.set_password(current_user, form.password.data)
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                db.session.commit()
+                start_session(current_user)
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,1 @@
+"""The person: intake, consent, timeline and stage of the journey."""

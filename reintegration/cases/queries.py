@@ -1,0 +1,145 @@
+"""Reading cases: the searchable list and the case page, each in a fixed number of queries."""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import clock
+from ..auth.models import User
+from ..auth.scopes import case_scope
+from ..extensions import db
+from ..reference.models import IdentificationStatus
+from ..shelter.models import Service, Stay, StayExtension
+from ..text import fold, like_pattern
+from .models import Case, Stage
+
+DAY_FILTERS = {
+    "overstayed": _l("Past the planned end"),
+    "10": _l("10 days or fewer"),
+    "30": _l("30 days or fewer"),
+}
+
+SORTS = {
+    "received": (_l("Newest received"), lambda: (Case.received_on.desc(), Case.id.desc())),
+    "code": (_l("Code"), lambda: (Case.code,)),
+    "name": (_l("Name"), lambda: (Case.name_search, Case.id)),
+    "days": (_l("Days remaining"), lambda: (Stay.planned_end.is_(None), Stay.planned_end, Case.id)),
+}
+
+
+@dataclass
+class CaseFilters:
+    q: str = ""
+    facility_id: int | None = None
+    stage: str = ""
+    status: str = ""
+    days: str = ""
+    sort: str = "received"
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def _open_stay_join(query: Select) -> Select:
+    return query.outerjoin(Stay, and_(Stay.case_id == Case.id, Stay.discharged_on.is_(None)))
+
+
+def _filtered(user: User, filters: CaseFilters) -> Select:
+    query = _open_stay_join(select(Case).where(case_scope(user)))
+    text = filters.q.strip()
+    if text:
+        name = f"%{like_pattern(fold(text))}%"
+        code = f"{like_pattern(text.upper())}%"
+        query = query.where(
+            or_(Case.code.like(code, escape="\\"), Case.name_search.like(name, escape="\\"))
+        )
+    if filters.facility_id:
+        query = query.where(Case.facility_id == filters.facility_id)
+    if filters.stage in Stage.__members__.values():
+        query = query.where(Case.stage == Stage(filters.stage))
+    if filters.status in IdentificationStatus.__members__.values():
+        query = query.where(Case.identification_status == IdentificationStatus(filters.status))
+    today = clock.today()
+    if filters.days == "overstayed":
+        query = query.where(Stay.planned_end < today)
+    elif filters.days.isdigit():
+        query = query.where(Stay.planned_end <= today + timedelta(days=int(filters.days)))
+    return query
+
+
+def search_cases(user: User, filters: CaseFilters, page: int, size: int) -> Page:
+    """One page of (case, open stay or None) that ``user`` may see, in two queries."""
+    query = _filtered(user, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    order = SORTS.get(filters.sort, SORTS["received"])[1]()
+    rows = db.session.execute(
+        query.add_columns(Stay)
+        .options(joinedload(Case.facility))
+        .order_by(*order)
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    return Page([tuple(row) for row in rows], total, page, size)
+
+
+def case_for_page(case_id: int) -> Case:
+    """A case with everything its page shows, loaded up front (no query per row)."""
+    return db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.stays).options(
+                joinedload(Stay.facility),
+                joinedload(Stay.destination),
+                selectinload(Stay.extensions).joinedload(StayExtension.recorded_by),
+            ),
+            selectinload(Case.services).options(
+                joinedload(Service.kind), joinedload(Service.support_type)
+            ),
+            selectinload(Case.exploitation_forms),
+            selectinload(Case.control_means),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+@dataclass
+class Dashboard:
+    residents: int
+    overstayed: int
+    ending_soon: int
+    received_this_month: int
+
+
+def dashboard(user: User, ending_soon_days: int) -> Dashboard:
+    """Counts of the user's scope, in one query."""
+    today = clock.today()
+    query = _open_stay_join(
+        select(
+            func.count(Stay.id),
+            func.count(Stay.id).filter(Stay.planned_end < today),
+            func.count(Stay.id).filter(
+                Stay.planned_end >= today,
+                Stay.planned_end <= today + timedelta(days=ending_soon_days),
+            ),
+            func.count(Case.id).filter(Case.received_on >= today.replace(day=1)),
+        ).select_from(Case)
+    ).where(case_scope(user))
+    return Dashboard(*db.session.execute(query).one())

@@ -1,0 +1,112 @@
+"""Intake and changes to a case: codes, duplicates, consent rules and the journey stage."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import User
+from ..auth.scopes import case_scope
+from ..errors import DomainError
+from ..extensions import db
+from ..reference.models import Province
+from ..text import fold
+from .models import Case, CaseCodeCounter, Stage
+
+
+def next_case_code(province: Province, year: int) -> str:
+    """PROVINCE-YEAR-NNNN, counted per province and year; a number is never given twice."""
+    bump = (
+        update(CaseCodeCounter)
+        .where(CaseCodeCounter.province_id == province.id, CaseCodeCounter.year == year)
+        .values(last_number=CaseCodeCounter.last_number + 1)
+        .returning(CaseCodeCounter.last_number)
+        .execution_options(synchronize_session=False)
+    )
+    number = db.session.execute(bump).scalar()
+    if number is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CaseCodeCounter(province_id=province.id, year=year, last_number=1))
+            number = 1
+        except IntegrityError:  # another request created the counter first
+            number = db.session.execute(bump).scalar_one()
+    return f"{province.code}-{year}-{number:04d}"
+
+
+@dataclass
+class Duplicates:
+    visible: list[Case]
+    hidden_count: int
+
+    def __bool__(self) -> bool:
+        return bool(self.visible) or self.hidden_count > 0
+
+
+def find_duplicates(
+    user: User, full_name: str, date_of_birth, home_commune_id, exclude_id=None
+) -> Duplicates:
+    """Cases with the same name and birth date, or the same name and home commune.
+
+    Cases the user may not see are only counted, so a duplicate check leaks no record.
+    """
+    same_person = []
+    if date_of_birth:
+        same_person.append(Case.date_of_birth == date_of_birth)
+    if home_commune_id:
+        same_person.append(Case.home_commune_id == home_commune_id)
+    if not same_person:
+        return Duplicates([], 0)
+    condition = and_(Case.name_search == fold(full_name), or_(*same_person))
+    if exclude_id is not None:
+        condition = and_(condition, Case.id != exclude_id)
+    visible = db.session.scalars(
+        select(Case).where(condition, case_scope(user)).order_by(Case.code).limit(10)
+    ).all()
+    total = db.session.scalar(select(func.count(Case.id)).where(condition))
+    return Duplicates(visible, total - len(visible))
+
+
+def check_consent(case: Case) -> None:
+    covers = case.consent_storage or case.consent_sharing or case.consent_contact
+    if case.consent_given and not covers:
+        raise DomainError(_l("Tick what the consent covers."), "consent_storage")
+    if not case.consent_given and covers:
+        raise DomainError(_l("Consent was refused: it cannot cover anything."), "consent_storage")
+    if case.consent_sharing and not case.consent_agencies.strip():
+        raise DomainError(_l("Name the agencies the data may be shared with."), "consent_agencies")
+
+
+def check_identity(case: Case) -> None:
+    if case.home_commune is not None and case.home_commune.province_id != case.home_province_id:
+        raise DomainError(_l("This commune is not in the home province."), "home_commune")
+
+
+def create_case(case: Case, province: Province, user: User) -> Case:
+    check_identity(case)
+    check_consent(case)
+    case.province = province
+    case.name_search = fold(case.full_name)
+    case.code = next_case_code(province, case.received_on.year)
+    case.stage = Stage.RECEIVED
+    case.created_by = user
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def update_case(case: Case) -> None:
+    check_identity(case)
+    check_consent(case)
+    case.name_search = fold(case.full_name)
+
+
+def refresh_stage(case: Case) -> None:
+    """The one place that decides the stage from the records of the journey."""
+    if any(stay.is_open for stay in case.stays):
+        case.stage = Stage.IN_SHELTER
+    elif case.stays:
+        case.stage = Stage.DISCHARGED
+    else:
+        case.stage = Stage.RECEIVED

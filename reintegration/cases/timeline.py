@@ -1,0 +1,92 @@
+"""One timeline of everything that happened to a person, newest first."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ..formatting import day, money
+from .models import Case
+
+
+@dataclass(order=True)
+class Event:
+    on: date
+    order: int
+    kind: str = field(compare=False)
+    title: str = field(compare=False)
+    detail: str = field(compare=False, default="")
+
+
+def _stay_events(stay) -> list[Event]:
+    events = [
+        Event(
+            stay.admitted_on,
+            1,
+            "admission",
+            _("Admitted to %(facility)s", facility=stay.facility.name),
+            _("Planned stay until %(day)s", day=day(stay.planned_end)),
+        )
+    ]
+    for extension in stay.extensions:
+        events.append(
+            Event(
+                extension.created_at.date(),
+                2,
+                "extension",
+                _("Stay extended to %(day)s", day=day(extension.new_end)),
+                _(
+                    "Approved by %(approver)s. Reason: %(reason)s",
+                    approver=extension.approved_by,
+                    reason=extension.reason,
+                ),
+            )
+        )
+    if stay.discharged_on:
+        events.append(
+            Event(
+                stay.discharged_on,
+                4,
+                "discharge",
+                _("Discharged: %(destination)s", destination=stay.destination or ""),
+                stay.destination_address,
+            )
+        )
+    return events
+
+
+def timeline(case: Case) -> list[Event]:
+    events = [
+        Event(
+            case.received_on,
+            0,
+            "reception",
+            _("Received by %(agency)s", agency=case.receiving_agency),
+            str(case.return_route or ""),
+        )
+    ]
+    if case.consent_date:
+        events.append(
+            Event(
+                case.consent_date,
+                0,
+                "consent",
+                _("Consent given") if case.consent_given else _("Consent refused"),
+            )
+        )
+    for stay in case.stays:
+        events.extend(_stay_events(stay))
+    for service in case.services:
+        detail = service.provider
+        if service.cost:
+            detail = f"{detail} · {money(service.cost)}"
+        events.append(
+            Event(
+                service.provided_on,
+                3,
+                "service",
+                f"{service.kind.name} ({service.support_type.letter})",
+                detail,
+            )
+        )
+    return sorted(events, reverse=True)

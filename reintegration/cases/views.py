@@ -1,0 +1,133 @@
+from flask import Blueprint, current_app, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..audit.services import record_view
+from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import attach_error
+from ..reference.models import IdentificationStatus
+from ..reference.queries import entitled_type_ids, provinces, support_types
+from ..shelter.models import Facility
+from ..web import commit_and_redirect
+from . import queries, services
+from .forms import CaseFilterForm, CaseForm
+from .models import Case, Stage
+from .timeline import timeline
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/")
+@require(Permission.VIEW_CASES)
+def index():
+    form = CaseFilterForm(request.args)
+    facilities = facilities_in_scope(current_user, active_only=False)
+    form.facility.choices = [("", _("All facilities")), *[(f.id, f.name) for f in facilities]]
+    form.stage.choices = [("", _("All stages")), *Stage.choices()]
+    form.status.choices = [("", _("All statuses")), *IdentificationStatus.choices()]
+    form.days.choices = [("", _("Any")), *[(k, str(v)) for k, v in queries.DAY_FILTERS.items()]]
+    form.sort.choices = [(k, str(v[0])) for k, v in queries.SORTS.items()]
+    form.validate()
+    filters = queries.CaseFilters(
+        q=form.q.data or "",
+        facility_id=form.facility.data if not form.facility.errors else None,
+        stage=form.stage.data or "",
+        status=form.status.data or "",
+        days=form.days.data or "",
+        sort=form.sort.data or "received",
+    )
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = queries.search_cases(
+        current_user, filters, max(1, page_number), current_app.config["CASES_PER_PAGE"]
+    )
+    return render_template("cases/index.html", form=form, page=page, today=clock.today())
+
+
+def _case_form(case: Case | None = None) -> CaseForm:
+    form = CaseForm()
+    form.fill_choices(facilities_in_scope(current_user))
+    if case is not None and not form.is_submitted():
+        form.load(case)
+    return form
+
+
+def _intake_province(form: CaseForm):
+    """The province that receives the case: the facility's, else the user's."""
+    if form.facility.data:
+        return db.session.get(Facility, form.facility.data).province
+    province_id = current_user.scope_province_id
+    if province_id is None:
+        raise DomainError(_("Choose the facility that receives the person."), "facility")
+    return next(p for p in provinces() if p.id == province_id)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.CREATE_CASES)
+def new():
+    form = _case_form()
+    if not form.is_submitted():
+        form.received_on.data = form.consent_date.data = clock.today()
+        form.facility.data = current_user.facility_id
+    duplicates = None
+    if form.validate_on_submit():
+        duplicates = services.find_duplicates(
+            current_user, form.full_name.data, form.date_of_birth.data, form.home_commune.data
+        )
+        if not duplicates or form.confirm_duplicate.data == "yes":
+            case = Case()
+            form.store(case)
+            case.facility_id = form.facility.data
+            try:
+                services.create_case(case, _intake_province(form), current_user)
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                flash(_("Case %(code)s is created.", code=case.code), "success")
+                return commit_and_redirect("cases.show", case_id=case.id)
+        else:
+            form.confirm_duplicate.data = "yes"
+    return render_template("cases/form.html", form=form, case=None, duplicates=duplicates)
+
+
+@bp.get("/<int:case_id>")
+@require(Permission.VIEW_CASES)
+def show(case_id: int):
+    case_or_404(case_id)
+    case = queries.case_for_page(case_id)
+    record_view(case)
+    db.session.commit()
+    return render_template(
+        "cases/show.html",
+        case=case,
+        events=timeline(case),
+        today=clock.today(),
+        can_edit=can(current_user, Permission.EDIT_CASES),
+        can_manage_stays=can(current_user, Permission.MANAGE_STAYS),
+        can_record=can(current_user, Permission.RECORD_SERVICES),
+        support_types=support_types(),
+        entitled=entitled_type_ids(case.identification_status),
+    )
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@require(Permission.EDIT_CASES)
+def edit(case_id: int):
+    case = case_or_404(case_id)
+    form = _case_form(case)
+    if form.validate_on_submit():
+        form.store(case)
+        if form.facility.data and form.facility.data != case.facility_id:
+            case.facility_id = form.facility.data
+        try:
+            services.update_case(case)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The case is saved."), "success")
+            return commit_and_redirect("cases.show", case_id=case.id)
+    return render_template("cases/form.html", form=form, case=case, duplicates=None)

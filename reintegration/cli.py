@@ -1,0 +1,78 @@
+"""Flask commands, grouped by domain: ``flask --app wsgi users create``, ``... demo``."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .audit.services import cli_actor
+from .auth.models import Role
+from .errors import DomainError
+from .extensions import db
+
+users = AppGroup("users", help="Manage user accounts.")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option(
+    "--role", required=True, type=click.Choice([role.value for role in Role]), help="The role."
+)
+@click.option("--facility", "facility_code", help="Code of the user's facility.")
+@click.option("--province", "province_code", help="Code of the user's province, e.g. NA.")
+@click.option("--name", "full_name", default="", help="Full name shown in the app.")
+@click.password_option(help="Asked for when not given.")
+def create_user(username, role, facility_code, province_code, full_name, password):
+    """Create a user; the password is asked for twice."""
+    from .auth.services import create_user as create
+    from .reference.queries import province_by_code
+    from .shelter.models import Facility
+
+    cli_actor.set((None, "cli"))
+    facility = province = None
+    if facility_code:
+        facility = db.session.scalar(select(Facility).where(Facility.code == facility_code.upper()))
+        if facility is None:
+            raise click.BadParameter(
+                f"no facility with code {facility_code}", param_hint="--facility"
+            )
+    if province_code:
+        province = province_by_code(province_code)
+        if province is None:
+            raise click.BadParameter(
+                f"no province with code {province_code}", param_hint="--province"
+            )
+    try:
+        user = create(
+            username,
+            password,
+            Role(role),
+            facility=facility,
+            province=province,
+            full_name=full_name,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+@click.command("demo")
+def demo():
+    """Fill an empty database with demo provinces, facilities, users and about 60 cases."""
+    from .demo import DemoRefused, load_demo
+
+    cli_actor.set((None, "demo"))
+    try:
+        accounts = load_demo()
+    except DemoRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo("Demo data loaded. Accounts (username / password / role):")
+    for username, password, role in accounts:
+        click.echo(f"  {username:<12} {password:<16} {role}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo)

@@ -1,0 +1,36 @@
+"""The one place the application asks what time it is.
+
+Times are stored in UTC; the working day of every user is Vietnam's. Tests replace
+``current`` to freeze or move time.
+"""
+
+from datetime import UTC, date, datetime
+
+__all__ = ["UTC", "VIETNAM", "local", "today", "utcnow"]
+from zoneinfo import ZoneInfo
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+current = _system_now
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return current()
+
+
+def today() -> date:
+    """Today's date in Vietnam."""
+    return utcnow().astimezone(VIETNAM).date()
+
+
+def local(moment: datetime) -> datetime:
+    """A stored time shown in Vietnam's time zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VIETNAM)

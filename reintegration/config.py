@@ -1,0 +1,115 @@
+"""Configuration defaults.
+
+Every value here can be overridden by ``instance/config.py`` and then by an environment
+variable of the same name (``SECRET_KEY``, ``DATABASE_URL``, ``SESSION_MINUTES``...).
+"""
+
+import os
+from datetime import timedelta
+
+DEVELOPMENT = "development"
+
+
+class Defaults:
+    # "development" or "production"; REINTEGRATION_ENV chooses.
+    ENV = "production"
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # None: SQLite file in instance/
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Migrations run when the app starts; tests turn this off and migrate once.
+    AUTO_MIGRATE = True
+
+    # Sessions expire after this many minutes without a request.
+    SESSION_MINUTES = 30
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # None: secure everywhere but development and tests.
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_SECURE: bool | None = None
+
+    LOGIN_MAX_ATTEMPTS = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    # Argon2 cost; tests lower it so the suite stays quick.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    # Decree 162/2025/ND-CP Art. 17: essential-needs support lasts at most 120 days.
+    ESSENTIAL_NEEDS_MAX_DAYS = 120
+    DEFAULT_STAY_DAYS = 60
+    # A resident is flagged as near the end of the stay within this many days.
+    STAY_ENDING_SOON_DAYS = 10
+
+    CASES_PER_PAGE = 50
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+
+ENV_OVERRIDES = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "SESSION_MINUTES": int,
+    "LOGIN_MAX_ATTEMPTS": int,
+    "LOGIN_LOCK_MINUTES": int,
+    "ESSENTIAL_NEEDS_MAX_DAYS": int,
+    "DEFAULT_STAY_DAYS": int,
+    "AUTO_MIGRATE": lambda value: value.lower() in ("1", "true", "yes"),
+}
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Defaults, then instance/config.py, then environment variables, then ``overrides``."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    env = os.environ.get("REINTEGRATION_ENV")
+    if env:
+        app.config["ENV"] = env
+    for name, parse in ENV_OVERRIDES.items():
+        if name in os.environ:
+            app.config[name] = parse(os.environ[name])
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _derive(app) -> None:
+    config = app.config
+    development = config["ENV"] == DEVELOPMENT
+    if not config.get("SECRET_KEY"):
+        if not development and not config.get("TESTING"):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in instance/config.py or the environment "
+                "(REINTEGRATION_ENV=development allows a generated key on a developer machine)."
+            )
+        config["SECRET_KEY"] = _development_secret(app.instance_path)
+    url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(
+        app.instance_path, "reintegration.db"
+    )
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    secure = not development and not config.get("TESTING")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(name) is None:
+            config[name] = secure
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_MINUTES"])
+
+
+def _development_secret(instance_path: str) -> str:
+    """A key kept in instance/ so that development sessions survive a restart."""
+    import secrets
+
+    path = os.path.join(instance_path, "development-secret-key")
+    if os.path.exists(path):
+        with open(path) as handle:
+            return handle.read().strip()
+    key = secrets.token_hex(32)
+    os.makedirs(instance_path, exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+        handle.write(key)
+    return key

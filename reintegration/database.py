@@ -1,0 +1,48 @@
+"""Database engine settings and migrations that run on start."""
+
+import os
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record):
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # Let SQLAlchemy, not the driver, begin transactions, so SAVEPOINT works (see the
+    # SQLAlchemy pysqlite notes on serializable isolation).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def migrate_on_start(app: Flask) -> None:
+    """Bring the database to the newest schema; one process at a time on PostgreSQL."""
+    from .extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(748201)"))
+                try:
+                    upgrade(directory=MIGRATIONS)
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(748201)"))
+                    connection.commit()
+        else:
+            os.makedirs(app.instance_path, exist_ok=True)
+            upgrade(directory=MIGRATIONS)

@@ -1,0 +1,25 @@
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..auth.models import Role
+from ..auth.scopes import Permission, can
+from ..auth.services import any_user_exists
+from ..cases.queries import dashboard
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    if not any_user_exists():
+        return redirect(url_for("auth.setup"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    counts = None
+    if can(current_user, Permission.VIEW_CASES):
+        counts = dashboard(current_user, current_app.config["STAY_ENDING_SOON_DAYS"])
+    return render_template(
+        "main/home.html",
+        counts=counts,
+        facility=current_user.facility if current_user.role == Role.SHELTER_STAFF else None,
+    )

@@ -1,0 +1,1 @@
+"""Facilities, shelter stays and the services given."""

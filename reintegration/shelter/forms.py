@@ -1,0 +1,71 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
+
+
+class AdmitForm(Form):
+    facility = IdSelectField(_l("Facility"), validators=[DataRequired()])
+    admitted_on = DayField(_l("Date of admission"), validators=[DataRequired(), NotInFuture()])
+    confirm_full = BooleanField(_l("Admit even though the facility is full"))
+
+
+class ExtendForm(Form):
+    new_end = DayField(_l("New planned end"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    approved_by = StringField(
+        _l("Approved by (facility director or Department of Health)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class DischargeForm(Form):
+    discharged_on = DayField(_l("Date of discharge"), validators=[DataRequired(), NotInFuture()])
+    destination = IdSelectField(_l("Destination"), validators=[DataRequired()])
+    destination_address = StringField(
+        _l("Address where the person goes"), validators=[DataRequired(), Length(max=300)]
+    )
+    discharge_note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class ServiceForm(Form):
+    provided_on = DayField(_l("Date"), validators=[DataRequired(), NotInFuture()])
+    kind = IdSelectField(_l("Service and support type"), validators=[DataRequired()])
+    provider = StringField(_l("Provided by"), validators=[DataRequired(), Length(max=200)])
+    cost = MoneyField(
+        _l("Cost (dong)"), default=0, validators=[InputRequired(), NumberRange(min=0)]
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+
+def _stay_within_cap(_form, field):
+    cap = current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"]
+    if field.data is not None and field.data > cap:
+        raise ValueError(
+            _l("At most %(days)s days: the legal limit of essential-needs support.", days=cap)
+        )
+
+
+class FacilityForm(Form):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and dashes only.")),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    province = IdSelectField(_l("Province"), validators=[DataRequired()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    capacity = IntegerField(
+        _l("Capacity (beds)"), validators=[InputRequired(), NumberRange(min=0, max=10000)]
+    )
+    standard_stay_days = IntegerField(
+        _l("Standard stay (days)"),
+        default=60,
+        validators=[InputRequired(), NumberRange(min=1), _stay_within_cap],
+    )
+    active = BooleanField(_l("Open"), default=True)

@@ -1,0 +1,142 @@
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..extensions import db
+from ..reference.models import ListItem, Province, ServiceKind, SupportType
+from ..types import created_at_column
+
+
+class Facility(db.Model):
+    """A Social Work Center or shelter ("Peaceful House") that receives people."""
+
+    __tablename__ = "facilities"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    capacity: Mapped[int] = mapped_column(default=20)
+    standard_stay_days: Mapped[int] = mapped_column(default=60)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    province: Mapped[Province] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("standard_stay_days > 0", name="stay_days_positive"),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stay(db.Model):
+    """One admission of a person to a facility, until discharge."""
+
+    __tablename__ = "stays"
+    __audited__ = True
+    __table_args__ = (
+        # At most one open stay per person, whatever the application does.
+        Index(
+            "uq_stays_open_case",
+            "case_id",
+            unique=True,
+            sqlite_where=text("discharged_on IS NULL"),
+            postgresql_where=text("discharged_on IS NULL"),
+        ),
+        Index("ix_stays_facility_open", "facility_id", "discharged_on"),
+        CheckConstraint("planned_end > admitted_on", name="end_after_admission"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    admitted_on: Mapped[date]
+    planned_end: Mapped[date] = mapped_column(index=True)
+    discharged_on: Mapped[date | None] = mapped_column(index=True)
+    destination_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
+    destination_address: Mapped[str] = mapped_column(String(300), default="")
+    discharge_note: Mapped[str] = mapped_column(Text, default="")
+    admitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    discharged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    case: Mapped["Case"] = relationship(back_populates="stays")  # noqa: F821
+    facility: Mapped[Facility] = relationship()
+    destination: Mapped[ListItem | None] = relationship()
+    extensions: Mapped[list["StayExtension"]] = relationship(
+        back_populates="stay", order_by="StayExtension.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.discharged_on is None
+
+    @property
+    def planned_days(self) -> int:
+        """M of "day N of M"."""
+        return (self.planned_end - self.admitted_on).days
+
+    def day_number(self, on: date | None = None) -> int:
+        """N of "day N of M": the day of admission is day 1."""
+        last = self.discharged_on or on or clock.today()
+        return (last - self.admitted_on).days + 1
+
+    def days_remaining(self, on: date | None = None) -> int:
+        return (self.planned_end - (on or clock.today())).days
+
+    def is_overstayed(self, on: date | None = None) -> bool:
+        return self.is_open and self.days_remaining(on) < 0
+
+
+class StayExtension(db.Model):
+    __tablename__ = "stay_extensions"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), index=True)
+    previous_end: Mapped[date]
+    new_end: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    stay: Mapped[Stay] = relationship(back_populates="extensions")
+    recorded_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def audit_case_id(self) -> int | None:
+        return self.stay.case_id if self.stay else None
+
+
+class Service(db.Model):
+    """A support given to a person: what, when, by whom, at what cost."""
+
+    __tablename__ = "services"
+    __audited__ = True
+    __table_args__ = (
+        Index("ix_services_case_date", "case_id", "provided_on"),
+        CheckConstraint("cost >= 0", name="cost_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"), index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("service_kinds.id"))
+    support_type_id: Mapped[int] = mapped_column(ForeignKey("support_types.id"), index=True)
+    provided_on: Mapped[date]
+    provider: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    case: Mapped["Case"] = relationship(back_populates="services")  # noqa: F821
+    kind: Mapped[ServiceKind] = relationship()
+    support_type: Mapped[SupportType] = relationship()

@@ -1,0 +1,169 @@
+"""The rules of the shelter stay and of recording services."""
+
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import clock
+from ..auth.models import User
+from ..cases.models import Case
+from ..cases.services import refresh_stage
+from ..errors import DomainError
+from ..extensions import db
+from ..formatting import day
+from ..reference.models import ListItem, ServiceKind
+from ..reference.queries import entitled_type_ids
+from .models import Facility, Service, Stay, StayExtension
+
+
+def legal_end(admitted_on: date) -> date:
+    """The last day essential-needs support may cover (Decree 162/2025, Art. 17)."""
+    return admitted_on + timedelta(days=current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"])
+
+
+def residents_count(facility: Facility) -> int:
+    return db.session.scalar(
+        select(func.count(Stay.id)).where(
+            Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
+        )
+    )
+
+
+def is_full(facility: Facility) -> bool:
+    return residents_count(facility) >= facility.capacity
+
+
+def admit(case: Case, facility: Facility, admitted_on: date, user: User) -> Stay:
+    if case.open_stay is not None:
+        raise DomainError(
+            _l("This person is already staying at %(facility)s.", facility=case.open_stay.facility),
+            "facility",
+        )
+    if admitted_on < case.received_on:
+        raise DomainError(
+            _l("Admission cannot come before the person was received."), "admitted_on"
+        )
+    last_discharge = max((s.discharged_on for s in case.stays if s.discharged_on), default=None)
+    if last_discharge and admitted_on < last_discharge:
+        raise DomainError(
+            _l("The previous stay ended on %(day)s.", day=day(last_discharge)),
+            "admitted_on",
+        )
+    planned_end = min(
+        admitted_on + timedelta(days=facility.standard_stay_days), legal_end(admitted_on)
+    )
+    stay = Stay(
+        case=case,
+        facility=facility,
+        admitted_on=admitted_on,
+        planned_end=planned_end,
+        admitted_by_id=user.id,
+    )
+    db.session.add(stay)
+    case.facility = facility
+    refresh_stage(case)
+    db.session.flush()
+    return stay
+
+
+def extend(stay: Stay, new_end: date, reason: str, approved_by: str, user: User) -> None:
+    if not stay.is_open:
+        raise DomainError(_l("This stay has ended."))
+    if new_end <= stay.planned_end:
+        raise DomainError(
+            _l("The new end must come after %(day)s.", day=day(stay.planned_end)),
+            "new_end",
+        )
+    cap = legal_end(stay.admitted_on)
+    if new_end > cap:
+        raise DomainError(
+            _l(
+                "Essential-needs support lasts at most %(days)s days from admission: the stay "
+                "cannot end after %(day)s.",
+                days=current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"],
+                day=day(cap),
+            ),
+            "new_end",
+        )
+    db.session.add(
+        StayExtension(
+            stay=stay,
+            previous_end=stay.planned_end,
+            new_end=new_end,
+            reason=reason.strip(),
+            approved_by=approved_by.strip(),
+            recorded_by_id=user.id,
+        )
+    )
+    stay.planned_end = new_end
+
+
+def discharge(
+    stay: Stay, on: date, destination: ListItem, address: str, note: str, user: User
+) -> None:
+    if not stay.is_open:
+        raise DomainError(_l("This stay has ended."))
+    if on < stay.admitted_on:
+        raise DomainError(
+            _l("Discharge cannot come before admission (%(day)s).", day=day(stay.admitted_on)),
+            "discharged_on",
+        )
+    if on > clock.today():
+        raise DomainError(_l("This date is in the future."), "discharged_on")
+    stay.discharged_on = on
+    stay.destination = destination
+    stay.destination_address = address.strip()
+    stay.discharge_note = note.strip()
+    stay.discharged_by_id = user.id
+    refresh_stage(stay.case)
+
+
+def check_entitled(case: Case, kind: ServiceKind) -> None:
+    if kind.support_type_id not in entitled_type_ids(case.identification_status):
+        raise DomainError(
+            _l(
+                "A person with the status “%(status)s” is not entitled to %(type)s "
+                "(Law 53/2024, Article 37).",
+                status=case.identification_status.label,
+                type=kind.support_type.title,
+            ),
+            "kind",
+        )
+
+
+def record_service(
+    case: Case,
+    kind: ServiceKind,
+    provided_on: date,
+    provider: str,
+    notes: str,
+    cost: int,
+    user: User,
+) -> Service:
+    check_entitled(case, kind)
+    if cost < 0:
+        raise DomainError(_l("A cost cannot be negative."), "cost")
+    covering = next(
+        (
+            stay
+            for stay in case.stays
+            if stay.admitted_on <= provided_on <= (stay.discharged_on or date.max)
+        ),
+        None,
+    )
+    service = Service(
+        case=case,
+        stay_id=covering.id if covering else None,
+        kind=kind,
+        support_type_id=kind.support_type_id,
+        provided_on=provided_on,
+        provider=provider.strip(),
+        notes=notes.strip(),
+        cost=cost,
+        recorded_by_id=user.id,
+    )
+    db.session.add(service)
+    db.session.flush()
+    return service

@@ -1,0 +1,228 @@
+from flask import Blueprint, abort, current_app, flash, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import clock
+from ..auth.scopes import (
+    Permission,
+    case_or_404,
+    case_scope,
+    facilities_in_scope,
+    facility_or_404,
+    require,
+)
+from ..cases.models import Case
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import attach_error
+from ..reference.models import ListItem, ListKind, ServiceKind
+from ..reference.queries import (
+    entitled_type_ids,
+    item_choices,
+    province_choices,
+    service_kind_choices,
+)
+from ..web import commit_and_redirect
+from . import queries, services
+from .forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
+from .models import Facility, Stay
+
+bp = Blueprint("shelter", __name__)
+
+
+def _stay_or_404(stay_id: int) -> Stay:
+    """A stay, loaded through the scope of its case."""
+    stay = db.session.scalar(
+        select(Stay)
+        .join(Stay.case)
+        .where(Stay.id == stay_id, case_scope(current_user))
+        .options(joinedload(Stay.case), joinedload(Stay.facility))
+    )
+    if stay is None:
+        abort(404)
+    return stay
+
+
+@bp.route("/cases/<int:case_id>/admit", methods=["GET", "POST"])
+@require(Permission.MANAGE_STAYS)
+def admit(case_id: int):
+    case = case_or_404(case_id)
+    form = AdmitForm()
+    facilities = facilities_in_scope(current_user)
+    form.facility.choices = [(f.id, f.name) for f in facilities]
+    if not form.is_submitted():
+        form.admitted_on.data = clock.today()
+        form.facility.data = case.facility_id or (facilities[0].id if facilities else None)
+    full = None
+    if form.validate_on_submit():
+        facility = next(f for f in facilities if f.id == form.facility.data)
+        if services.is_full(facility) and not form.confirm_full.data:
+            full = facility
+        else:
+            try:
+                services.admit(case, facility, form.admitted_on.data, current_user)
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                if services.residents_count(facility) > facility.capacity:
+                    flash(_("The facility is over its capacity."), "warning")
+                flash(_("The person is admitted."), "success")
+                return commit_and_redirect("cases.show", case_id=case.id)
+    return render_template("shelter/admit.html", case=case, form=form, full=full)
+
+
+@bp.route("/stays/<int:stay_id>/extend", methods=["GET", "POST"])
+@require(Permission.MANAGE_STAYS)
+def extend(stay_id: int):
+    stay = _stay_or_404(stay_id)
+    form = ExtendForm()
+    if form.validate_on_submit():
+        try:
+            services.extend(
+                stay, form.new_end.data, form.reason.data, form.approved_by.data, current_user
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The stay is extended."), "success")
+            return commit_and_redirect("cases.show", case_id=stay.case_id)
+    return render_template(
+        "shelter/extend.html",
+        stay=stay,
+        case=stay.case,
+        form=form,
+        legal_end=services.legal_end(stay.admitted_on),
+    )
+
+
+@bp.route("/stays/<int:stay_id>/discharge", methods=["GET", "POST"])
+@require(Permission.MANAGE_STAYS)
+def discharge(stay_id: int):
+    stay = _stay_or_404(stay_id)
+    form = DischargeForm()
+    form.destination.choices = item_choices(ListKind.DESTINATION)
+    if not form.is_submitted():
+        form.discharged_on.data = clock.today()
+    if form.validate_on_submit():
+        try:
+            services.discharge(
+                stay,
+                form.discharged_on.data,
+                db.session.get(ListItem, form.destination.data),
+                form.destination_address.data,
+                form.discharge_note.data or "",
+                current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The person is discharged."), "success")
+            return commit_and_redirect("cases.show", case_id=stay.case_id)
+    return render_template("shelter/discharge.html", stay=stay, case=stay.case, form=form)
+
+
+@bp.route("/cases/<int:case_id>/services/new", methods=["GET", "POST"])
+@require(Permission.RECORD_SERVICES)
+def new_service(case_id: int):
+    case = case_or_404(case_id, joinedload(Case.stays))
+    form = ServiceForm()
+    form.kind.choices = service_kind_choices()
+    if not form.is_submitted():
+        form.provided_on.data = clock.today()
+    if form.validate_on_submit():
+        try:
+            services.record_service(
+                case,
+                db.session.get(ServiceKind, form.kind.data),
+                form.provided_on.data,
+                form.provider.data,
+                form.notes.data or "",
+                form.cost.data,
+                current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The service is recorded."), "success")
+            return commit_and_redirect("cases.show", case_id=case.id)
+    return render_template(
+        "shelter/service_form.html",
+        case=case,
+        form=form,
+        entitled=entitled_type_ids(case.identification_status),
+    )
+
+
+@bp.get("/facilities/")
+@require(Permission.VIEW_FACILITIES)
+def facilities():
+    return render_template(
+        "shelter/facilities.html", rows=queries.facilities_with_occupancy(current_user)
+    )
+
+
+@bp.get("/facilities/<int:facility_id>")
+@require(Permission.VIEW_FACILITIES)
+def facility(facility_id: int):
+    facility = facility_or_404(facility_id)
+    return render_template(
+        "shelter/facility.html",
+        overview=queries.facility_overview(facility, current_user),
+        today=clock.today(),
+    )
+
+
+def _facility_form_page(form: FacilityForm, facility: Facility | None):
+    form.province.choices = province_choices()
+    if form.validate_on_submit():
+        taken = db.session.scalar(
+            select(Facility.id).where(Facility.code == form.code.data.strip().upper())
+        )
+        if taken is not None and (facility is None or taken != facility.id):
+            form.code.errors.append(_("Another facility has this code."))
+        else:
+            facility = facility or Facility()
+            facility.code = form.code.data.strip().upper()
+            facility.name = form.name.data.strip()
+            facility.province_id = form.province.data
+            facility.address = form.address.data or ""
+            facility.capacity = form.capacity.data
+            facility.standard_stay_days = form.standard_stay_days.data
+            facility.active = form.active.data
+            db.session.add(facility)
+            flash(_("The facility is saved."), "success")
+            db.session.flush()
+            return commit_and_redirect("shelter.facility", facility_id=facility.id)
+    return render_template("shelter/facility_form.html", form=form, facility=facility)
+
+
+@bp.route("/admin/facilities/new", methods=["GET", "POST"])
+@require(Permission.ADMINISTER)
+def new_facility():
+    return _facility_form_page(FacilityForm(), None)
+
+
+@bp.route("/admin/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
+@require(Permission.ADMINISTER)
+def edit_facility(facility_id: int):
+    facility = db.get_or_404(Facility, facility_id)
+    form = FacilityForm(obj=facility)
+    if not form.is_submitted():
+        form.province.data = facility.province_id
+    return _facility_form_page(form, facility)
+
+
+@bp.app_template_global()
+def stay_badge_class(stay: Stay) -> str:
+    """How a resident's line stands out: overstayed, ending soon, or on track."""
+    if stay.is_overstayed():
+        return "danger"
+    if stay.is_open and stay.days_remaining() <= current_app.config["STAY_ENDING_SOON_DAYS"]:
+        return "warning"
+    return "secondary"

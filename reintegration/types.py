@@ -1,0 +1,59 @@
+"""Column types shared by the domains."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import mapped_column
+
+from . import clock
+
+
+class LabelledEnum(enum.StrEnum):
+    """A status or kind stored by its value and shown by a translated label."""
+
+    @classmethod
+    def labels(cls) -> dict:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return str(self.labels()[self])
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+def enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=40,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(clock.UTC)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=clock.UTC)
+        return value
+
+
+def created_at_column():
+    return mapped_column(UTCDateTime(), default=clock.utcnow, nullable=False)

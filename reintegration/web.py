@@ -1,0 +1,30 @@
+"""Small helpers every blueprint's views use."""
+
+from urllib.parse import urlsplit
+
+from flask import redirect, request, url_for
+
+from .extensions import db
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, never another host (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def commit_and_redirect(endpoint: str, **values):
+    """The one commit of a request that changed data, then Post/Redirect/Get."""
+    db.session.commit()
+    return redirect(url_for(endpoint, **values))
+
+
+def page_url(number: int) -> str:
+    """This page's address with the same filters and another page number."""
+    args = request.args.to_dict()
+    args["page"] = number
+    return url_for(request.endpoint, **request.view_args, **args)

@@ -1,0 +1,35 @@
+// Small page helpers; the pages work without them.
+(function () {
+  "use strict";
+
+  // Offer only the communes of the chosen province.
+  document.querySelectorAll("[data-province-select]").forEach(function (provinceSelect) {
+    var communeSelect = document.getElementById(provinceSelect.dataset.provinceSelect);
+    if (!communeSelect) {
+      return;
+    }
+    function filter() {
+      var province = provinceSelect.value;
+      Array.prototype.forEach.call(communeSelect.options, function (option) {
+        var belongs = !option.dataset.province || option.dataset.province === province;
+        option.hidden = !belongs;
+        option.disabled = !belongs;
+      });
+      var chosen = communeSelect.selectedOptions[0];
+      if (chosen && chosen.disabled) {
+        communeSelect.value = "";
+      }
+    }
+    provinceSelect.addEventListener("change", filter);
+    filter();
+  });
+
+  // Buttons that ask before they act (data-confirm="question").
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
+    });
+  });
+})();

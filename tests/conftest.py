@@ -1,0 +1,263 @@
+"""Fixtures: one migrated database per run, each test inside a transaction rolled back after it.
+
+Set DATABASE_URL to run the suite on PostgreSQL; its database name must contain "test",
+because the suite drops every table in it first.
+"""
+
+import os
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from reintegration import clock, create_app
+from reintegration.auth.models import Role, User
+from reintegration.auth.services import create_user
+from reintegration.cases.models import Case, Sex
+from reintegration.cases.services import create_case
+from reintegration.database import MIGRATIONS
+from reintegration.extensions import db
+from reintegration.reference.models import (
+    Commune,
+    IdentificationStatus,
+    ListItem,
+    ListKind,
+    Province,
+    ServiceKind,
+)
+from reintegration.shelter import services as shelter
+from reintegration.shelter.models import Facility
+
+PASSWORD = "correct horse battery"
+# Tests run on a fixed day unless they move the clock: 15 March 2026, 09:00 in Vietnam.
+TODAY = date(2026, 3, 15)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    name = make_url(url).database or ""
+    if "test" not in name:
+        pytest.exit(f"refusing to run tests on database {name!r}: its name lacks 'test'", 2)
+    return url
+
+
+def _empty(connection) -> None:
+    """Drop every table left by an earlier run (PostgreSQL databases are reused)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    else:
+        for table in inspect(connection).get_table_names():
+            connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": _database_url(tmp_path_factory),
+            "AUTO_MIGRATE": False,
+            "WTF_CSRF_ENABLED": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 64,
+        }
+    )
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _empty(connection)
+        upgrade(directory=MIGRATIONS)
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app):
+    """Every test's writes, including those of requests it makes, are rolled back after it."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+class Clock:
+    """The app's clock, frozen; tests move it with ``set`` and ``advance``."""
+
+    def __init__(self):
+        self.now = datetime.combine(TODAY, time(9, 0), tzinfo=clock.VIETNAM).astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, day: date, at: time = time(9, 0)) -> None:
+        self.now = datetime.combine(day, at, tzinfo=clock.VIETNAM).astimezone(UTC)
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+    @property
+    def today(self) -> date:
+        return clock.today()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    frozen = Clock()
+    monkeypatch.setattr(clock, "current", frozen)
+    return frozen
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Builds records through the same services the pages use."""
+
+    def __init__(self):
+        self._counter = 0
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def province(self, code: str = "NA") -> Province:
+        return db.session.scalar(select(Province).where(Province.code == code))
+
+    def item(self, kind: ListKind, code: str) -> ListItem:
+        return db.session.scalar(select(ListItem).where(ListItem.kind == kind, ListItem.code == code))
+
+    def service_kind(self, code: str) -> ServiceKind:
+        return db.session.scalar(select(ServiceKind).where(ServiceKind.code == code))
+
+    def commune(self, province: Province | None = None, name: str | None = None) -> Commune:
+        province = province or self.province()
+        commune = Commune(
+            province=province,
+            name_vi=name or f"Xã Thử {self._next()}",
+            name_en=name or f"Test commune {self._counter}",
+        )
+        db.session.add(commune)
+        db.session.flush()
+        return commune
+
+    def facility(self, province: str = "NA", capacity: int = 20, stay_days: int = 60, **kw):
+        number = self._next()
+        facility = Facility(
+            code=kw.pop("code", f"F{number}"),
+            name=kw.pop("name", f"Trung tâm Công tác xã hội {number}"),
+            province=self.province(province),
+            capacity=capacity,
+            standard_stay_days=stay_days,
+            **kw,
+        )
+        db.session.add(facility)
+        db.session.flush()
+        return facility
+
+    def user(self, role: Role = Role.ADMIN, facility=None, province: str | None = None, **kw):
+        return create_user(
+            kw.pop("username", f"user{self._next()}"),
+            kw.pop("password", PASSWORD),
+            role,
+            facility=facility,
+            province=self.province(province) if province else None,
+            **kw,
+        )
+
+    def case(self, facility=None, province: str = "NA", by: User | None = None, **fields) -> Case:
+        defaults = dict(
+            full_name=f"Nguyễn Thị Mai {self._next()}",
+            sex=Sex.FEMALE,
+            date_of_birth=date(2000, 5, 17),
+            received_on=TODAY - timedelta(days=3),
+            receiving_agency="Bộ đội Biên phòng",
+            home_province=self.province(fields.pop("home_province", province)),
+            return_route=self.item(ListKind.RETURN_ROUTE, "HANDOVER"),
+            identification_status=IdentificationStatus.IDENTIFIED,
+            consent_given=True,
+            consent_date=TODAY - timedelta(days=3),
+            consent_storage=True,
+        )
+        defaults.update(fields)
+        case = Case(facility=facility, **defaults)
+        province_row = facility.province if facility is not None else self.province(province)
+        return create_case(case, province_row, by or self._system_user())
+
+    def stay(self, case: Case, facility=None, admitted_on: date | None = None, by=None):
+        facility = facility or case.facility or self.facility()
+        return shelter.admit(
+            case, facility, admitted_on or case.received_on, by or self._system_user()
+        )
+
+    def _system_user(self) -> User:
+        user = db.session.scalar(select(User).where(User.username == "factory"))
+        return user or self.user(Role.ADMIN, username="factory")
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user: User, password: str = PASSWORD):
+        db.session.commit()
+        return self.client.post("/login", data={"username": user.username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *_args, **_kwargs):
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter:`` counts the SQL statements run inside."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
