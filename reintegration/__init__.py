@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -57,6 +57,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "vi"
     if current_user and current_user.is_authenticated:
         return current_user.language
     language = session.get("language")

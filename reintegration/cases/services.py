@@ -79,7 +79,8 @@ def check_consent(case: Case) -> None:
 
 
 def check_identity(case: Case) -> None:
-    if case.home_commune is not None and case.home_commune.province_id != case.home_province_id:
+    home = case.home_province
+    if case.home_commune is not None and (home is None or case.home_commune.province_id != home.id):
         raise DomainError(_l("This commune is not in the home province."), "home_commune")
 
 

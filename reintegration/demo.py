@@ -1,0 +1,281 @@
+"""A believable demo: two provinces, three facilities, a user of each role, about 60 cases.
+
+Every record goes through the same services as the pages, so the demo obeys the rules
+(entitlements, the legal cap on stays, one open stay per person). Dates are relative to today,
+so the demo always shows people just received, mid-stay, near the end, overstayed and gone home.
+"""
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from . import clock
+from .auth.models import Role, User
+from .auth.services import create_user
+from .cases.models import Case, Sex
+from .cases.services import create_case
+from .extensions import db
+from .reference.models import (
+    Commune,
+    IdentificationStatus,
+    ListItem,
+    ListKind,
+    Province,
+    ServiceKind,
+)
+from .reference.queries import entitled_type_ids
+from .shelter import services as shelter
+from .shelter.models import Facility
+
+
+class DemoRefused(Exception):
+    pass
+
+
+FACILITIES = [
+    ("NA-CTXH", "Trung tâm Công tác xã hội tỉnh Nghệ An", "NA", 30, 60),
+    ("NA-NBY", "Ngôi nhà Bình yên Nghệ An", "NA", 12, 60),
+    ("HT-CTXH", "Trung tâm Công tác xã hội tỉnh Hà Tĩnh", "HT", 20, 45),
+]
+
+COMMUNES = {
+    "NA": ["Xã Quỳnh Lưu", "Xã Diễn Châu", "Xã Tương Dương", "Xã Kỳ Sơn", "Phường Vinh Phú"],
+    "HT": ["Xã Hương Khê", "Xã Kỳ Anh", "Phường Thành Sen", "Xã Vũ Quang"],
+}
+
+# username, role, facility code, province code
+ACCOUNTS = [
+    ("admin", Role.ADMIN, None, None),
+    ("staff", Role.SHELTER_STAFF, "NA-CTXH", None),
+    ("staff.nby", Role.SHELTER_STAFF, "NA-NBY", None),
+    ("staff.ht", Role.SHELTER_STAFF, "HT-CTXH", None),
+    ("officer", Role.PROVINCIAL_OFFICER, None, "NA"),
+    ("caseworker", Role.CASE_WORKER, None, "NA"),
+    ("trainer", Role.TRAINER, None, "NA"),
+]
+
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vi", "Lô", "Lương", "Hồ", "Đặng", "Moong"]
+MIDDLE = ["Thị", "Thị", "Thị", "Văn", "Ngọc", "Thu", "Hồng"]
+GIVEN = [
+    "Mai",
+    "Lan",
+    "Hoa",
+    "Hương",
+    "Thảo",
+    "Linh",
+    "Nga",
+    "Vân",
+    "Dung",
+    "Hà",
+    "Xuân",
+    "Tâm",
+    "Hằng",
+    "Phương",
+    "Yến",
+    "Nhung",
+    "Quế",
+    "Đào",
+    "Sáu",
+    "Pằng",
+]
+AGENCIES = ["Bộ đội Biên phòng tỉnh", "Công an tỉnh", "Sở Ngoại vụ", "Hội Liên hiệp Phụ nữ"]
+PROVIDERS = [
+    "Cán bộ công tác xã hội",
+    "Chuyên viên tâm lý",
+    "Trạm y tế",
+    "Trung tâm trợ giúp pháp lý",
+]
+
+# (how many, days since reception, days since admission or None, days since discharge or None)
+STAGES = [
+    (8, (0, 3), None, None),  # just received, not yet admitted
+    (20, (12, 45), "received", None),  # mid-stay
+    (8, (50, 58), "received", None),  # near the end of a 60-day stay
+    (5, (62, 75), "received", None),  # overstayed, no extension
+    (4, (65, 90), "extended", None),  # extended, still staying
+    (17, (90, 600), "received", "gone"),  # discharged
+]
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    if db.session.scalar(select(func.count(Case.id))):
+        raise DemoRefused("The database already has cases: the demo only fills an empty one.")
+    taken = db.session.scalar(
+        select(func.count(User.id)).where(User.username.in_([a[0] for a in ACCOUNTS]))
+    )
+    if taken:
+        raise DemoRefused("Demo usernames already exist in this database.")
+    rng = random.Random(2026)
+    facilities = _facilities()
+    _communes()
+    users, accounts = _users(facilities)
+    _cases(rng, facilities, users)
+    db.session.commit()
+    return accounts
+
+
+def _facilities() -> dict[str, Facility]:
+    result = {}
+    for code, name, province, capacity, days in FACILITIES:
+        facility = db.session.scalar(select(Facility).where(Facility.code == code))
+        if facility is None:
+            facility = Facility(
+                code=code,
+                name=name,
+                province=_province(province),
+                capacity=capacity,
+                standard_stay_days=days,
+            )
+            db.session.add(facility)
+        result[code] = facility
+    db.session.flush()
+    return result
+
+
+def _province(code: str) -> Province:
+    return db.session.scalar(select(Province).where(Province.code == code))
+
+
+def _communes() -> None:
+    for code, names in COMMUNES.items():
+        province = _province(code)
+        existing = {c.name_vi for c in province.communes}
+        for name in names:
+            if name not in existing:
+                db.session.add(Commune(province=province, name_vi=name, name_en=name))
+    db.session.flush()
+
+
+def _users(facilities) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
+    users, accounts = {}, []
+    for username, role, facility_code, province_code in ACCOUNTS:
+        password = f"demo-{username.split('.')[0]}-2026"
+        users[username] = create_user(
+            username,
+            password,
+            role,
+            facility=facilities.get(facility_code),
+            province=_province(province_code) if province_code else None,
+            full_name=f"Demo {role.value.replace('_', ' ')}",
+        )
+        accounts.append((username, password, role.value))
+    return users, accounts
+
+
+def _items(kind: ListKind) -> dict[str, ListItem]:
+    return {
+        item.code: item
+        for item in db.session.scalars(select(ListItem).where(ListItem.kind == kind))
+    }
+
+
+def _cases(rng: random.Random, facilities: dict[str, Facility], users: dict[str, User]) -> None:
+    today = clock.today()
+    lists = {kind: _items(kind) for kind in ListKind}
+    kinds = {k.code: k for k in db.session.scalars(select(ServiceKind))}
+    residents = dict.fromkeys(facilities.values(), 0)
+    for count, received_range, admission, discharge in STAGES:
+        for _ in range(count):
+            facility = _facility_with_room(rng, residents, staying=admission and not discharge)
+            actor = users["admin"]
+            received_on = today - timedelta(days=rng.randint(*received_range))
+            case = _new_case(rng, facility, received_on, lists, actor)
+            if admission is None:
+                continue
+            stay = shelter.admit(case, facility, received_on, actor)
+            _services(rng, case, kinds, received_on, today, actor)
+            if admission == "extended":
+                new_end = min(
+                    stay.planned_end + timedelta(days=30), shelter.legal_end(stay.admitted_on)
+                )
+                shelter.extend(
+                    stay, new_end, "Chờ gia đình đón; đang điều trị", "Giám đốc Trung tâm", actor
+                )
+            if discharge:
+                length = rng.randint(20, min(stay.planned_days, (today - received_on).days))
+                _discharge(rng, stay, received_on + timedelta(days=length), lists, actor)
+
+
+def _facility_with_room(rng, residents: dict, staying: bool) -> Facility:
+    """A facility, weighted by size; a resident only goes where a place is free."""
+    choices = [f for f in residents if not staying or residents[f] < f.capacity]
+    facility = rng.choices(choices, weights=[f.capacity for f in choices], k=1)[0]
+    if staying:
+        residents[facility] += 1
+    return facility
+
+
+def _new_case(rng, facility, received_on: date, lists, actor) -> Case:
+    status = rng.choices(list(IdentificationStatus), weights=[14, 2, 1, 3, 1], k=1)[0]
+    child = status == IdentificationStatus.ACCOMPANYING_CHILD
+    age = rng.randint(2, 15) if child else rng.randint(16, 42)
+    sex = Sex.FEMALE if rng.random() < 0.7 else Sex.MALE
+    province = facility.province
+    communes = province.communes
+    known_birth = rng.random() < 0.8
+    consent = rng.random() < 0.95
+    case = Case(
+        full_name=" ".join(
+            (
+                rng.choice(SURNAMES),
+                "Văn" if sex == Sex.MALE else rng.choice(MIDDLE),
+                rng.choice(GIVEN),
+            )
+        ),
+        sex=sex,
+        date_of_birth=received_on - timedelta(days=age * 365 + rng.randint(0, 364))
+        if known_birth
+        else None,
+        estimated_birth_year=None if known_birth else received_on.year - age,
+        ethnicity=lists[ListKind.ETHNICITY][rng.choice(["E01", "E01", "E03", "E08", "E12"])],
+        citizenship=lists[ListKind.COUNTRY][
+            "VN" if status != IdentificationStatus.FOREIGN_VICTIM else "LA"
+        ],
+        home_province=province,
+        home_commune=rng.choice(communes) if communes else None,
+        home_address=f"Thôn {rng.randint(1, 12)}",
+        phone=f"09{rng.randint(10000000, 99999999)}",
+        family_contacts="Mẹ: " + rng.choice(SURNAMES) + " Thị " + rng.choice(GIVEN),
+        return_route=rng.choice(list(lists[ListKind.RETURN_ROUTE].values())),
+        receiving_agency=rng.choice(AGENCIES),
+        received_on=received_on,
+        exploitation_country=lists[ListKind.COUNTRY][rng.choice(["CN", "CN", "KH", "LA", "MM"])],
+        exploitation_forms=rng.sample(list(lists[ListKind.EXPLOITATION].values())[:4], k=1),
+        recruitment=rng.choice(list(lists[ListKind.RECRUITMENT].values())),
+        control_means=rng.sample(list(lists[ListKind.CONTROL].values()), k=2),
+        identification_status=status,
+        consent_given=consent,
+        consent_date=received_on,
+        consent_storage=consent,
+        consent_contact=consent,
+        facility=facility,
+    )
+    return create_case(case, province, actor)
+
+
+def _services(rng, case, kinds, received_on, today, actor) -> None:
+    entitled = entitled_type_ids(case.identification_status)
+    plan = [
+        ("needs_assessment", 1, 0),
+        ("counselling", 3, 0),
+        ("health_check", 2, 0),
+        ("accommodation", 0, 0),
+        ("meals", 7, 420_000),
+        ("personal_items", 1, 500_000),
+        ("counselling", 14, 0),
+        ("legal_advice", 10, 0),
+        ("career_counselling", 30, 0),
+    ]
+    for code, offset, cost in plan:
+        kind = kinds[code]
+        provided_on = received_on + timedelta(days=offset)
+        if provided_on > today or kind.support_type_id not in entitled:
+            continue
+        shelter.record_service(case, kind, provided_on, rng.choice(PROVIDERS), "", cost, actor)
+
+
+def _discharge(rng, stay, on: date, lists, actor) -> None:
+    destinations = lists[ListKind.DESTINATION]
+    destination = destinations[rng.choice(["HOME", "HOME", "HOME", "INDEPENDENT", "OTHER"])]
+    shelter.discharge(stay, on, destination, f"Thôn {rng.randint(1, 12)}, quê nhà", "", actor)
