@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -76,6 +77,13 @@ def app(tmp_path_factory):
     return app
 
 
+class _ConnectionSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks the app's engine; in tests it must use the connection."""
+
+    def get_bind(self, *_args, **_kwargs):
+        return self.bind
+
+
 @pytest.fixture(autouse=True)
 def _transaction(app):
     """Every test's writes, including those of requests it makes, are rolled back after it."""
@@ -84,7 +92,11 @@ def _transaction(app):
         outer = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _ConnectionSession,
+            }
         )
         try:
             yield
@@ -146,7 +158,9 @@ class Factory:
         return db.session.scalar(select(Province).where(Province.code == code))
 
     def item(self, kind: ListKind, code: str) -> ListItem:
-        return db.session.scalar(select(ListItem).where(ListItem.kind == kind, ListItem.code == code))
+        return db.session.scalar(
+            select(ListItem).where(ListItem.kind == kind, ListItem.code == code)
+        )
 
     def service_kind(self, code: str) -> ServiceKind:
         return db.session.scalar(select(ServiceKind).where(ServiceKind.code == code))

@@ -1,0 +1,60 @@
+from sqlalchemy import func, select
+
+from reintegration.auth.models import Role, User
+from reintegration.cases.models import Case, Stage
+from reintegration.extensions import db
+from reintegration.shelter.models import Facility, Stay, StayExtension
+
+from .conftest import TODAY
+
+
+def _run_demo(runner):
+    return runner.invoke(args=["demo"])
+
+
+def test_demo_prints_an_account_for_every_role(runner):
+    result = _run_demo(runner)
+
+    assert result.exit_code == 0, result.output
+    for role in Role:
+        assert role.value in result.output
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+
+
+def test_demo_has_cases_at_every_stage_of_the_stay(runner):
+    _run_demo(runner)
+
+    stages = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
+    open_stays = db.session.scalars(select(Stay).where(Stay.discharged_on.is_(None))).all()
+    assert 55 <= sum(stages.values()) <= 70
+    assert stages[Stage.RECEIVED] and stages[Stage.IN_SHELTER] and stages[Stage.DISCHARGED]
+    assert any(stay.days_remaining(TODAY) < 0 for stay in open_stays)
+    assert any(0 <= stay.days_remaining(TODAY) <= 10 for stay in open_stays)
+    assert any(stay.day_number(TODAY) < 40 for stay in open_stays)
+    assert db.session.scalar(select(func.count(StayExtension.id))) > 0
+
+
+def test_demo_spans_two_provinces_and_three_facilities_within_capacity(runner):
+    _run_demo(runner)
+
+    facilities = db.session.scalars(select(Facility)).all()
+    assert len(facilities) == 3
+    assert len({facility.province_id for facility in facilities}) == 2
+    for facility in facilities:
+        residents = db.session.scalar(
+            select(func.count(Stay.id)).where(
+                Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
+            )
+        )
+        assert residents <= facility.capacity
+
+
+def test_demo_refuses_a_database_that_already_has_cases(runner, make):
+    make.case()
+
+    result = _run_demo(runner)
+
+    assert result.exit_code != 0
+    assert "already has cases" in result.output
+    assert db.session.scalar(select(func.count(Case.id))) == 1
