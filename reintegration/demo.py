@@ -57,6 +57,7 @@ ACCOUNTS = [
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vi", "Lô", "Lương", "Hồ", "Đặng", "Moong"]
 MIDDLE = ["Thị", "Thị", "Thị", "Văn", "Ngọc", "Thu", "Hồng"]
+GIVEN_MALE = ["Hùng", "Dũng", "Tuấn", "Nam", "Minh", "Sơn", "Thắng", "Pó", "Xồng"]
 GIVEN = [
     "Mai",
     "Lan",
@@ -88,13 +89,15 @@ PROVIDERS = [
 ]
 
 # (how many, days since reception, days since admission or None, days since discharge or None)
+# (how many, days since reception, admission, discharge)
 STAGES = [
     (8, (0, 3), None, None),  # just received, not yet admitted
-    (20, (12, 45), "received", None),  # mid-stay
-    (8, (50, 58), "received", None),  # near the end of a 60-day stay
-    (5, (62, 75), "received", None),  # overstayed, no extension
+    (20, (12, 45), "admitted", None),  # mid-stay
+    (8, (50, 58), "admitted", None),  # near the end of a 60-day stay
+    (5, (62, 75), "admitted", None),  # overstayed, no extension
     (4, (65, 90), "extended", None),  # extended, still staying
-    (17, (90, 600), "received", "gone"),  # discharged
+    (4, (40, 70), "admitted", "recent"),  # discharged in the last two weeks
+    (13, (90, 600), "admitted", "long ago"),  # discharged long ago
 ]
 
 
@@ -175,26 +178,30 @@ def _cases(rng: random.Random, facilities: dict[str, Facility], users: dict[str,
     lists = {kind: _items(kind) for kind in ListKind}
     kinds = {k.code: k for k in db.session.scalars(select(ServiceKind))}
     residents = dict.fromkeys(facilities.values(), 0)
-    for count, received_range, admission, discharge in STAGES:
-        for _ in range(count):
-            facility = _facility_with_room(rng, residents, staying=admission and not discharge)
-            actor = users["admin"]
-            received_on = today - timedelta(days=rng.randint(*received_range))
-            case = _new_case(rng, facility, received_on, lists, actor)
-            if admission is None:
-                continue
-            stay = shelter.admit(case, facility, received_on, actor)
-            _services(rng, case, kinds, received_on, today, actor)
-            if admission == "extended":
-                new_end = min(
-                    stay.planned_end + timedelta(days=30), shelter.legal_end(stay.admitted_on)
-                )
-                shelter.extend(
-                    stay, new_end, "Chờ gia đình đón; đang điều trị", "Giám đốc Trung tâm", actor
-                )
-            if discharge:
-                length = rng.randint(20, min(stay.planned_days, (today - received_on).days))
-                _discharge(rng, stay, received_on + timedelta(days=length), lists, actor)
+    actor = users["admin"]
+    # Cases are entered in the order they arrived, so codes follow the dates of reception.
+    plans = sorted(
+        (today - timedelta(days=rng.randint(*received)), admission, discharge)
+        for count, received, admission, discharge in STAGES
+        for _ in range(count)
+    )
+    for received_on, admission, discharge in plans:
+        facility = _facility_with_room(rng, residents, staying=bool(admission and not discharge))
+        case = _new_case(rng, facility, received_on, lists, actor)
+        if admission is None:
+            continue
+        stay = shelter.admit(case, facility, received_on, actor)
+        _services(rng, case, kinds, received_on, today, actor)
+        if admission == "extended":
+            new_end = min(stay.planned_end + timedelta(days=30), shelter.legal_end(received_on))
+            shelter.extend(
+                stay, new_end, "Chờ gia đình đón; đang điều trị", "Giám đốc Trung tâm", actor
+            )
+        if discharge == "recent":
+            _discharge(rng, stay, today - timedelta(days=rng.randint(0, 13)), lists, actor)
+        elif discharge:
+            length = rng.randint(20, stay.planned_days)
+            _discharge(rng, stay, received_on + timedelta(days=length), lists, actor)
 
 
 def _facility_with_room(rng, residents: dict, staying: bool) -> Facility:
@@ -220,7 +227,7 @@ def _new_case(rng, facility, received_on: date, lists, actor) -> Case:
             (
                 rng.choice(SURNAMES),
                 "Văn" if sex == Sex.MALE else rng.choice(MIDDLE),
-                rng.choice(GIVEN),
+                rng.choice(GIVEN_MALE if sex == Sex.MALE else GIVEN),
             )
         ),
         sex=sex,
