@@ -3,11 +3,11 @@
 import re
 from datetime import datetime
 
-from flask_babel import get_translations
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField, ValidationError
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import clock
 from .errors import DomainError
@@ -40,6 +40,12 @@ WTFORMS_MESSAGES = (
     _l("Field must be equal to %(other_name)s."),
     _l("Invalid Choice: could not coerce."),
     _l("Invalid choice(s): one or more data inputs could not be coerced."),
+    lazy_ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        2,
+        max=2,
+    ),
 )
 
 
@@ -52,14 +58,19 @@ class Form(FlaskForm):
 
 
 class DayField(Field):
-    """A date typed as dd/mm/yyyy or picked in the browser (yyyy-mm-dd)."""
+    """A date written dd/mm/yyyy, whatever the browser's language (yyyy-mm-dd is accepted too)."""
 
-    widget = DateInput()
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        render_kw = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(*args, render_kw=render_kw, **kwargs)
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
 
     def process_formdata(self, valuelist):
         self.data = None

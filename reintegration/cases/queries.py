@@ -115,6 +115,20 @@ def case_for_page(case_id: int) -> Case:
             ),
             selectinload(Case.exploitation_forms),
             selectinload(Case.control_means),
+            *[
+                joinedload(relation)
+                for relation in (
+                    Case.province,
+                    Case.facility,
+                    Case.home_province,
+                    Case.home_commune,
+                    Case.ethnicity,
+                    Case.citizenship,
+                    Case.return_route,
+                    Case.exploitation_country,
+                    Case.recruitment,
+                )
+            ],
         )
         .execution_options(populate_existing=True)
     )

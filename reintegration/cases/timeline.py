@@ -5,6 +5,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from .. import clock
 from ..formatting import day, money
 from .models import Case
 
@@ -22,7 +23,7 @@ def _stay_events(stay) -> list[Event]:
     events = [
         Event(
             stay.admitted_on,
-            1,
+            2,
             "admission",
             _("Admitted to %(facility)s", facility=stay.facility.name),
             _("Planned stay until %(day)s", day=day(stay.planned_end)),
@@ -31,8 +32,8 @@ def _stay_events(stay) -> list[Event]:
     for extension in stay.extensions:
         events.append(
             Event(
-                extension.created_at.date(),
-                2,
+                clock.local(extension.created_at).date(),
+                3,
                 "extension",
                 _("Stay extended to %(day)s", day=day(extension.new_end)),
                 _(
@@ -46,7 +47,7 @@ def _stay_events(stay) -> list[Event]:
         events.append(
             Event(
                 stay.discharged_on,
-                4,
+                5,
                 "discharge",
                 _("Discharged: %(destination)s", destination=stay.destination or ""),
                 stay.destination_address,
@@ -69,7 +70,7 @@ def timeline(case: Case) -> list[Event]:
         events.append(
             Event(
                 case.consent_date,
-                0,
+                1,
                 "consent",
                 _("Consent given") if case.consent_given else _("Consent refused"),
             )
@@ -83,7 +84,7 @@ def timeline(case: Case) -> list[Event]:
         events.append(
             Event(
                 service.provided_on,
-                3,
+                4,
                 "service",
                 f"{service.kind.name} ({service.support_type.letter})",
                 detail,

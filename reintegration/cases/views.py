@@ -94,12 +94,12 @@ def new():
 
 
 @bp.get("/<int:case_id>")
-@require(Permission.VIEW_CASES)
+@require(Permission.VIEW_CASES, refusal=404)
 def show(case_id: int):
-    case_or_404(case_id)
-    case = queries.case_for_page(case_id)
-    record_view(case)
+    record_view(case_or_404(case_id))
+    # Committed before loading the page, so the commit does not expire what the page shows.
     db.session.commit()
+    case = queries.case_for_page(case_id)
     return render_template(
         "cases/show.html",
         case=case,
