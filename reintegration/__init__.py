@@ -71,9 +71,10 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .cases.views import bp as cases
     from .main.views import bp as main
+    from .reference.views import bp as reference
     from .shelter.views import bp as shelter
 
-    for blueprint in (main, auth, users, cases, shelter, audit):
+    for blueprint in (main, auth, users, cases, shelter, reference, audit):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,35 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..forms import Form
+
+
+class ListItemForm(Form):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters, digits and underscores only.")),
+        ],
+    )
+    name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+
+
+class ListItemEditForm(Form):
+    name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    active = BooleanField(_l("In use"))
+
+
+class CommunesForm(Form):
+    names = TextAreaField(
+        _l("Communes and wards, one per line"),
+        validators=[DataRequired(), Length(max=50_000)],
+    )
+    english = TextAreaField(
+        _l("English names, one per line in the same order (optional)"),
+        validators=[Optional(), Length(max=50_000)],
+    )
