@@ -16,6 +16,8 @@ class Defaults:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # None: SQLite file in instance/
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Values never appear in SQL error messages or logs: they may be names or health data.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
     # Migrations run when the app starts; tests turn this off and migrate once.
     AUTO_MIGRATE = True
 
