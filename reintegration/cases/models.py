@@ -73,6 +73,8 @@ class Case(db.Model):
         Index("ix_cases_province_received", "province_id", "received_on"),
         Index("ix_cases_home_province", "home_province_id"),
         Index("ix_cases_facility_stage", "facility_id", "stage"),
+        # The case list's default order, newest received first.
+        Index("ix_cases_received", "received_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
