@@ -58,7 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 def select_locale() -> str:
     if not has_request_context():
-        return "vi"
+        return "en"  # flask commands speak English, like their options and prompts
     if current_user and current_user.is_authenticated:
         return current_user.language
     language = session.get("language")
@@ -102,8 +102,10 @@ def register_request_hooks(app: Flask) -> None:
         now = clock.utcnow().timestamp()
         seen = session.get("seen", 0)
         if now - seen > app.config["SESSION_MINUTES"] * 60:
+            language = current_user.language
             logout_user()
             session.clear()
+            session["language"] = language
             flash(_("Your session expired after a while without activity. Log in again."), "info")
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         session["seen"] = now

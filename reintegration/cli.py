@@ -5,7 +5,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .audit.services import cli_actor
+from .audit.services import acting_as
 from .auth.models import Role
 from .errors import DomainError
 from .extensions import db
@@ -24,11 +24,16 @@ users = AppGroup("users", help="Manage user accounts.")
 @click.password_option(help="Asked for when not given.")
 def create_user(username, role, facility_code, province_code, full_name, password):
     """Create a user; the password is asked for twice."""
+    with acting_as("cli"):
+        user = _create_user(username, role, facility_code, province_code, full_name, password)
+    click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+def _create_user(username, role, facility_code, province_code, full_name, password):
     from .auth.services import create_user as create
     from .reference.queries import province_by_code
     from .shelter.models import Facility
 
-    cli_actor.set((None, "cli"))
     facility = province = None
     if facility_code:
         facility = db.session.scalar(select(Facility).where(Facility.code == facility_code.upper()))
@@ -55,7 +60,7 @@ def create_user(username, role, facility_code, province_code, full_name, passwor
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
-    click.echo(f"Created {user.username} ({user.role.value}).")
+    return user
 
 
 @click.command("demo")
@@ -63,9 +68,9 @@ def demo():
     """Fill an empty database with demo provinces, facilities, users and about 60 cases."""
     from .demo import DemoRefused, load_demo
 
-    cli_actor.set((None, "demo"))
     try:
-        accounts = load_demo()
+        with acting_as("demo"):
+            accounts = load_demo()
     except DemoRefused as refusal:
         raise click.ClickException(str(refusal)) from refusal
     click.echo("Demo data loaded. Accounts (username / password / role):")

@@ -5,6 +5,7 @@ views, logins and exports are recorded explicitly.
 """
 
 import enum
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 
@@ -19,6 +20,16 @@ from .models import Action, AuditEntry
 
 # Who acts outside a request (a flask command): (user id, username).
 cli_actor: ContextVar[tuple[int | None, str] | None] = ContextVar("cli_actor", default=None)
+
+
+@contextmanager
+def acting_as(username: str):
+    """Name the actor of a flask command in the audit log, for the duration of the command."""
+    token = cli_actor.set((None, username))
+    try:
+        yield
+    finally:
+        cli_actor.reset(token)
 
 
 def _actor() -> tuple[int | None, str]:

@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
@@ -56,7 +56,8 @@ def _filtered(form: AuditFilterForm):
         case_id = db.session.scalar(
             select(Case.id).where(Case.code == form.case_code.data.strip().upper())
         )
-        query = query.where(AuditEntry.case_id == case_id)
+        # No such case: no entry (case_id == None would match every entry without a case).
+        query = query.where(AuditEntry.case_id == case_id if case_id is not None else false())
     if form.date_from.data:
         query = query.where(AuditEntry.at >= _start_of(form.date_from.data))
     if form.date_to.data:

@@ -93,6 +93,7 @@ def edit(user_id: int):
                 province,
                 form.full_name.data or "",
                 form.email.data,
+                current_user,
             )
         except DomainError as error:
             db.session.rollback()

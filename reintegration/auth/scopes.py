@@ -50,15 +50,19 @@ def can(user: User, permission: Permission) -> bool:
     return user.is_authenticated and permission in ROLE_PERMISSIONS[user.role]
 
 
-def require(permission: Permission):
-    """Log in first, then refuse (403) a role that lacks ``permission``."""
+def require(permission: Permission, refusal: int = 403):
+    """Log in first, then refuse a role that lacks ``permission``.
+
+    A page of one record passes ``refusal=404``: to a role that may see no such record,
+    every one answers as if it did not exist.
+    """
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
             if not can(current_user, permission):
-                abort(403)
+                abort(refusal)
             return view(*args, **kwargs)
 
         return wrapped

@@ -1,9 +1,11 @@
 """Accounts: creating and changing users, and the login rules (lockout, sessions)."""
 
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _n
 from sqlalchemy import func, select
 
 from .. import clock
@@ -25,14 +27,20 @@ class LoginRefused(DomainError):
 class AccountLocked(LoginRefused):
     def __init__(self, minutes: int):
         super().__init__(
-            _l(
-                "Too many failed attempts: this account is locked. Try again in %(minutes)s "
+            _n(
+                "Too many failed attempts: this account is locked. Try again in %(num)s "
+                "minute or ask an administrator.",
+                "Too many failed attempts: this account is locked. Try again in %(num)s "
                 "minutes or ask an administrator.",
-                minutes=minutes,
+                minutes,
             )
         )
         self.minutes = minutes
 
+
+# What the audit log keeps of a login attempt for a username that does not exist: the text
+# typed may be a password entered in the wrong field.
+UNKNOWN_USERNAME = "?"
 
 INVALID_LOGIN = _l("Wrong username or password.")
 
@@ -56,6 +64,11 @@ def check_password_rules(password: str) -> None:
         )
 
 
+@cache
+def _decoy_hash() -> str:
+    return hash_password("decoy password, never anyone's")
+
+
 def _lock_minutes_left(user: User) -> int:
     left = user.locked_until - clock.utcnow()
     return max(1, -(-int(left.total_seconds()) // 60))
@@ -65,7 +78,10 @@ def authenticate(username: str, password: str) -> User:
     """The user these credentials belong to, or LoginRefused. Counts failures, locks."""
     user = find_user(username)
     if user is None:
-        record(Action.LOGIN_FAILED, "users", username=normalise_username(username)[:80])
+        # Checking a password anyway takes as long as for a real account: the time of the
+        # answer does not tell which usernames exist.
+        verify_password(_decoy_hash(), password)
+        record(Action.LOGIN_FAILED, "users", username=UNKNOWN_USERNAME)
         raise LoginRefused(INVALID_LOGIN)
     if user.locked_until and user.locked_until > clock.utcnow():
         record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
@@ -139,7 +155,11 @@ def create_user(
     return user
 
 
-def update_user(user: User, role: Role, facility, province, full_name: str, email) -> None:
+def update_user(
+    user: User, role: Role, facility, province, full_name: str, email, acting: User
+) -> None:
+    if user.id == acting.id and user.role == Role.ADMIN and role != Role.ADMIN:
+        raise DomainError(_l("You cannot take away your own administrator role."), "role")
     province = _check_scope(role, facility, province)
     user.role = role
     user.facility = facility

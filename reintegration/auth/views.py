@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -49,8 +50,10 @@ def login():
 def logout():
     record(Action.LOGOUT, "users", current_user.id)
     db.session.commit()
+    language = current_user.language
     logout_user()
     session.clear()
+    session["language"] = language  # the login page stays in the language the user reads
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -68,6 +71,7 @@ def setup():
                 form.password.data,
                 Role.ADMIN,
                 full_name=form.full_name.data or "",
+                language=get_locale().language,  # the language the setup page was read in
             )
         except DomainError as error:
             db.session.rollback()
@@ -106,7 +110,9 @@ def change_password():
                 attach_error(form, error)
             else:
                 db.session.commit()
-                start_session(current_user)
+                # The user, not the proxy: stored as the session's user, the proxy would
+                # resolve to itself and recurse without end.
+                start_session(current_user._get_current_object())
                 flash(_("Your password is changed."), "success")
                 return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

@@ -82,11 +82,27 @@ class CaseForm(Form):
         self.recruitment.choices = reference.item_choices(ListKind.RECRUITMENT)
         self.control_means.choices = reference.item_choices(ListKind.CONTROL, False)
 
-    def validate_estimated_age(self, field):
-        if self.date_of_birth.data and field.data is not None:
-            raise ValueError(_l("Give either the date of birth or an estimated age, not both."))
-        if not self.date_of_birth.data and field.data is None and not self.date_of_birth.errors:
-            raise ValueError(_l("Give the date of birth or an estimated age."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._check_age() and valid
+
+    def _check_age(self) -> bool:
+        """Exactly one of the date of birth and an estimated age.
+
+        Checked after the fields' own validators: Optional() ends the validation of an empty
+        field before any inline validator would run.
+        """
+        born, age = self.date_of_birth, self.estimated_age
+        if born.errors or age.errors:
+            return True
+        if born.data and age.data is not None:
+            message = _l("Give either the date of birth or an estimated age, not both.")
+        elif not born.data and age.data is None:
+            message = _l("Give the date of birth or an estimated age.")
+        else:
+            return True
+        age.errors.append(message)
+        return False
 
     def load(self, case: Case) -> None:
         """Fill the form from a stored case."""

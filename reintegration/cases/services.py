@@ -61,11 +61,14 @@ def find_duplicates(
     condition = and_(Case.name_search == fold(full_name), or_(*same_person))
     if exclude_id is not None:
         condition = and_(condition, Case.id != exclude_id)
+    scope = case_scope(user)
     visible = db.session.scalars(
-        select(Case).where(condition, case_scope(user)).order_by(Case.code).limit(10)
+        select(Case).where(condition, scope).order_by(Case.code).limit(10)
     ).all()
-    total = db.session.scalar(select(func.count(Case.id)).where(condition))
-    return Duplicates(visible, total - len(visible))
+    total, seen = db.session.execute(
+        select(func.count(Case.id), func.count(Case.id).filter(scope)).where(condition)
+    ).one()
+    return Duplicates(visible, total - seen)
 
 
 def check_consent(case: Case) -> None:

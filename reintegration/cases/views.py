@@ -79,7 +79,8 @@ def new():
         if not duplicates or form.confirm_duplicate.data == "yes":
             case = Case()
             form.store(case)
-            case.facility_id = form.facility.data
+            # Shelter staff receive at their own facility, the only one whose cases they see.
+            case.facility_id = form.facility.data or current_user.facility_id
             try:
                 services.create_case(case, _intake_province(form), current_user)
             except DomainError as error:

@@ -1,7 +1,15 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
 
@@ -43,7 +51,7 @@ class ServiceForm(Form):
 def _stay_within_cap(_form, field):
     cap = current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"]
     if field.data is not None and field.data > cap:
-        raise ValueError(
+        raise ValidationError(
             _l("At most %(days)s days: the legal limit of essential-needs support.", days=cap)
         )
 
