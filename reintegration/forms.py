@@ -7,6 +7,7 @@ from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField, ValidationError
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import clock
@@ -71,6 +72,11 @@ class DayField(Field):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def pre_validate(self, form):
+        # A date that could not be read says so; "required" would hide the reason.
+        if self.process_errors:
+            raise StopValidation()
 
     def process_formdata(self, valuelist):
         self.data = None

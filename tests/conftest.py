@@ -8,6 +8,7 @@ import os
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect, select, text
@@ -134,8 +135,20 @@ def frozen_clock(monkeypatch):
     return frozen
 
 
+class _Client(FlaskClient):
+    """Each request gets its own app context, as in production: its own ``g``, locale, login
+    and database session (on the test's connection, so the test sees what it wrote)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test reads afterwards what the request stored
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = _Client
     return app.test_client()
 
 

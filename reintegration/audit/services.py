@@ -133,36 +133,77 @@ def _is_audited(obj) -> bool:
     return getattr(type(obj), "__audited__", False)
 
 
-@event.listens_for(Session, "after_flush")
-def _audit_changes(session: Session, _context) -> None:
-    rows = []
-    actor_id, actor_name = _actor()
-    now = clock.utcnow()
-    ip = _ip()
+_PENDING = "audit_pending"
 
-    def add(action: Action, obj, changes):
-        rows.append(
-            {
-                "at": now,
-                "user_id": actor_id,
-                "username": actor_name,
-                "action": action,
-                "entity": obj.__tablename__,
-                "entity_id": obj.id,
-                "case_id": _case_id(obj),
-                "changes": changes,
-                "ip": ip,
-            }
+
+def _merge(pending: dict, action: Action, obj, changes) -> None:
+    """One entry per record and transaction, however many flushes it took."""
+    key = (obj.__tablename__, obj.id)
+    entry = pending.get(key)
+    if entry is None or action == Action.DELETE:
+        pending[key] = {"action": action, "obj": obj, "changes": changes}
+        return
+    if entry["action"] == Action.CREATE:
+        entry["changes"].update(
+            {name: value[1] for name, value in changes.items() if isinstance(value, list)}
         )
+        return
+    merged = entry["changes"]
+    for name, value in changes.items():
+        if isinstance(value, list) and isinstance(merged.get(name), list):
+            merged[name] = [merged[name][0], value[1]]
+        else:
+            merged[name] = value
+    entry["changes"] = {
+        k: v for k, v in merged.items() if not (isinstance(v, list) and v[0] == v[1])
+    }
 
+
+@event.listens_for(Session, "after_flush")
+def _collect_changes(session: Session, _context) -> None:
+    pending = session.info.setdefault(_PENDING, {})
     for obj in filter(_is_audited, session.new):
-        add(Action.CREATE, obj, _column_changes(obj, only_changed=False))
+        _merge(pending, Action.CREATE, obj, _column_changes(obj, only_changed=False))
     for obj in filter(_is_audited, session.dirty):
         if session.is_modified(obj, include_collections=True):
             changes = _column_changes(obj, only_changed=True)
             if changes:
-                add(Action.UPDATE, obj, changes)
+                _merge(pending, Action.UPDATE, obj, changes)
     for obj in filter(_is_audited, session.deleted):
-        add(Action.DELETE, obj, None)
-    if rows:
-        session.connection().execute(insert(AuditEntry), rows)
+        _merge(pending, Action.DELETE, obj, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_changes(session: Session) -> None:
+    session.flush()
+    pending = session.info.pop(_PENDING, {})
+    rows = [
+        entry for entry in pending.values() if entry["changes"] or entry["action"] != Action.UPDATE
+    ]
+    if not rows:
+        return
+    actor_id, actor_name = _actor()
+    now, ip = clock.utcnow(), _ip()
+    session.connection().execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": now,
+                "user_id": actor_id,
+                "username": actor_name,
+                "action": entry["action"],
+                "entity": entry["obj"].__tablename__,
+                "entity_id": entry["obj"].id,
+                "case_id": _case_id(entry["obj"]),
+                "changes": entry["changes"],
+                "ip": ip,
+            }
+            for entry in rows
+        ],
+    )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

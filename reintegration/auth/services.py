@@ -5,7 +5,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _n
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from .. import clock
@@ -27,7 +27,7 @@ class LoginRefused(DomainError):
 class AccountLocked(LoginRefused):
     def __init__(self, minutes: int):
         super().__init__(
-            _n(
+            lazy_ngettext(
                 "Too many failed attempts: this account is locked. Try again in %(num)s "
                 "minute or ask an administrator.",
                 "Too many failed attempts: this account is locked. Try again in %(num)s "

@@ -1,9 +1,12 @@
 """Intake and changes to a case: codes, duplicates, consent rules and the journey stage."""
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
@@ -39,9 +42,17 @@ def next_case_code(province: Province, year: int) -> str:
 class Duplicates:
     visible: list[Case]
     hidden_count: int
+    # Names the matches the user was shown: confirming them does not confirm other matches.
+    token: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.visible) or self.hidden_count > 0
+
+
+def _token(case_ids: list[int]) -> str:
+    message = ",".join(map(str, sorted(case_ids))).encode()
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
 def find_duplicates(
@@ -65,10 +76,9 @@ def find_duplicates(
     visible = db.session.scalars(
         select(Case).where(condition, scope).order_by(Case.code).limit(10)
     ).all()
-    total, seen = db.session.execute(
-        select(func.count(Case.id), func.count(Case.id).filter(scope)).where(condition)
-    ).one()
-    return Duplicates(visible, total - seen)
+    matches = db.session.execute(select(Case.id, scope).where(condition)).all()
+    hidden = sum(1 for _id, seen in matches if not seen)
+    return Duplicates(visible, hidden, _token([case_id for case_id, _seen in matches]))
 
 
 def check_consent(case: Case) -> None:
@@ -100,9 +110,20 @@ def create_case(case: Case, province: Province, user: User) -> Case:
     return case
 
 
-def update_case(case: Case) -> None:
+def update_case(case: Case, facility_id: int | None) -> None:
     check_identity(case)
     check_consent(case)
+    stay = case.open_stay
+    if stay is not None and facility_id != stay.facility_id:
+        # The facility where the person sleeps manages the case: it counts the places.
+        raise DomainError(
+            _l(
+                "The person is staying at %(facility)s, which manages the case.",
+                facility=stay.facility.name,
+            ),
+            "facility",
+        )
+    case.facility_id = facility_id
     case.name_search = fold(case.full_name)
 
 

@@ -1,4 +1,13 @@
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,10 +29,13 @@ from .timeline import timeline
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
-@bp.get("/")
-@require(Permission.VIEW_CASES)
-def index():
-    form = CaseFilterForm(request.args)
+# The text searched for may be a name: it is kept in the session, never in an address.
+SEARCH_KEY = "case_search"
+FILTERS = ("facility", "stage", "status", "days", "sort")
+
+
+def _filter_form(data) -> CaseFilterForm:
+    form = CaseFilterForm(data)
     facilities = facilities_in_scope(current_user, active_only=False)
     form.facility.choices = [("", _("All facilities")), *[(f.id, f.name) for f in facilities]]
     form.stage.choices = [("", _("All stages")), *Stage.choices()]
@@ -31,8 +43,16 @@ def index():
     form.days.choices = [("", _("Any")), *[(k, str(v)) for k, v in queries.DAY_FILTERS.items()]]
     form.sort.choices = [(k, str(v[0])) for k, v in queries.SORTS.items()]
     form.validate()
+    return form
+
+
+@bp.get("/")
+@require(Permission.VIEW_CASES)
+def index():
+    form = _filter_form(request.args)
+    form.q.data = session.get(SEARCH_KEY, "")
     filters = queries.CaseFilters(
-        q=form.q.data or "",
+        q=form.q.data,
         facility_id=form.facility.data if not form.facility.errors else None,
         stage=form.stage.data or "",
         status=form.status.data or "",
@@ -44,6 +64,18 @@ def index():
         current_user, filters, max(1, page_number), current_app.config["CASES_PER_PAGE"]
     )
     return render_template("cases/index.html", form=form, page=page, today=clock.today())
+
+
+@bp.post("/search")
+@require(Permission.VIEW_CASES)
+def search():
+    """Keep the searched text in the session; the filters go in the address."""
+    form = _filter_form(request.form)
+    session[SEARCH_KEY] = (form.q.data or "").strip()[:100]
+    chosen = {
+        name: form[name].data for name in FILTERS if form[name].data and not form[name].errors
+    }
+    return redirect(url_for("cases.index", **chosen))
 
 
 def _case_form(case: Case | None = None) -> CaseForm:
@@ -76,7 +108,7 @@ def new():
         duplicates = services.find_duplicates(
             current_user, form.full_name.data, form.date_of_birth.data, form.home_commune.data
         )
-        if not duplicates or form.confirm_duplicate.data == "yes":
+        if not duplicates or form.confirm_duplicate.data == duplicates.token:
             case = Case()
             form.store(case)
             # Shelter staff receive at their own facility, the only one whose cases they see.
@@ -90,7 +122,7 @@ def new():
                 flash(_("Case %(code)s is created.", code=case.code), "success")
                 return commit_and_redirect("cases.show", case_id=case.id)
         else:
-            form.confirm_duplicate.data = "yes"
+            form.confirm_duplicate.data = duplicates.token
     return render_template("cases/form.html", form=form, case=None, duplicates=duplicates)
 
 
@@ -121,10 +153,8 @@ def edit(case_id: int):
     form = _case_form(case)
     if form.validate_on_submit():
         form.store(case)
-        if form.facility.data and form.facility.data != case.facility_id:
-            case.facility_id = form.facility.data
         try:
-            services.update_case(case)
+            services.update_case(case, form.facility.data or case.facility_id)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

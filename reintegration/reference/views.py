@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..auth.scopes import Permission, require
@@ -96,7 +97,7 @@ def communes(province_id: int):
             db.session.rollback()
             attach_error(form, error)
         else:
-            flash(_("%(count)s communes added.", count=added), "success")
+            flash(ngettext("%(num)s commune added.", "%(num)s communes added.", added), "success")
             return commit_and_redirect("reference.communes", province_id=province.id)
     return render_template(
         "reference/communes.html",

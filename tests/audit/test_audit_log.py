@@ -165,10 +165,11 @@ def test_creating_a_facility_through_the_page_writes_a_create_entry(client, logg
     assert created.changes["capacity"] == 40
 
 
-def test_admitting_a_person_writes_a_create_entry_for_the_stay(make):
+def test_admitting_a_person_writes_a_create_entry_for_the_stay_when_committed(make):
     case = make.case(facility=make.facility())
 
     stay = make.stay(case)
+    db.session.commit()
 
     [created] = _entries(Action.CREATE, "stays")
     assert (created.entity_id, created.case_id) == (stay.id, case.id)
@@ -246,3 +247,15 @@ def test_audit_log_cannot_be_emptied_with_plain_sql(entry):
         db.session.execute(text("DELETE FROM audit_entries"))
 
     assert db.session.scalar(text("SELECT count(*) FROM audit_entries")) == count > 0
+
+
+def test_changes_rolled_back_leave_no_audit_entry(make):
+    case = make.case()
+    db.session.commit()
+
+    case.phone = "0900 000 000"
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+
+    assert _entries(Action.UPDATE, "cases") == []

@@ -216,13 +216,13 @@ def test_after_login_the_user_returns_to_the_page_asked_for(client, member, engl
     officer = member(Role.PROVINCIAL_OFFICER)
     db.session.commit()
 
-    asked = client.get("/cases/?q=mai")
+    asked = client.get("/cases/?stage=in_shelter")
     assert asked.location.startswith("/login?next=")
     form = form_values(client.get(asked.location).get_data(as_text=True))
     form.update(username=officer.username, password=PASSWORD)
     response = client.post(asked.location, data=form)
 
-    assert response.location == "/cases/?q=mai"
+    assert response.location == "/cases/?stage=in_shelter"
 
 
 @pytest.mark.parametrize(

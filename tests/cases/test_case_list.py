@@ -1,5 +1,6 @@
 """The case list: search without diacritics, filters, sort, pages, and a fixed number of queries."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,8 +16,11 @@ def admin(make, auth):
     return sign_in(auth, make.user(Role.ADMIN))
 
 
-def _listed(client, **query) -> str:
-    response = client.get("/cases/", query_string=query)
+def _listed(client, q=None, **query) -> str:
+    if q is not None:
+        response = client.post("/cases/search", data={"q": q, **query}, follow_redirects=True)
+    else:
+        response = client.get("/cases/", query_string=query)
     assert response.status_code == 200
     return text_of(response)
 
@@ -231,9 +235,23 @@ def test_pages_keep_the_search(client, make, admin, app, monkeypatch):
     in_english(client)
 
     page = _listed(client, q="nguyen")
+    second = text_of(client.get("/cases/?page=2"))
 
     assert "Page 1 of 2" in page
-    assert "q=nguyen" in page and "page=2" in page
+    links = re.findall(r'href="([^"]*)"', page)
+    assert "/cases/?page=2" in links
+    assert not [link for link in links if "nguyen" in link.lower()]
+    assert "Page 2 of 2" in second and "Trần Văn Bình" not in second
+
+
+def test_the_searched_name_never_appears_in_an_address(client, make, admin):
+    make.case(full_name="Nguyễn Thị Hoa")
+
+    response = client.post("/cases/search", data={"q": "Nguyễn Thị Hoa", "stage": "received"})
+
+    assert response.status_code == 302
+    assert response.location == "/cases/?stage=received"
+    assert "Nguyễn Thị Hoa" in text_of(client.get(response.location))
 
 
 def test_a_page_number_past_the_end_shows_no_case(client, make, admin, app, monkeypatch):

@@ -128,7 +128,7 @@ def test_consent_and_what_it_covers(client, make, auth, admin):
     part = section(_open(client, auth, admin, case), '<h2 class="h5">Consent</h2>', "</section>")
 
     assert "Given on 12/03/2026. It covers:" in part
-    assert "Storing the person’s data" in part
+    assert "Storing the person's data" in part
     assert "Sharing with: Công an tỉnh Nghệ An" in part
     assert "Contact by case workers after going home" in part
 

@@ -1,5 +1,6 @@
 """Intake at /cases/new: codes, required fields, consent rules, duplicates; editing a case."""
 
+import re
 from datetime import date
 
 import pytest
@@ -154,11 +155,6 @@ def test_a_garbled_date_is_refused(client, staff, facility, intake):
     assert count(Case) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DataRequired clears DayField's parse error (reintegration/forms.py): "
-    "the page says the field is required",
-)
 def test_a_garbled_date_asks_for_dd_mm_yyyy(client, staff, facility, intake):
     response = client.post("/cases/new", data=intake(facility, received_on="31/02/2026"))
 
@@ -298,12 +294,31 @@ def test_confirming_a_possible_duplicate_saves_the_case(client, make, staff, fac
     make.case(facility, full_name="Trần Thị Lan", date_of_birth=date(2001, 5, 17))
     db.session.commit()
     warned = client.post("/cases/new", data=intake(facility))
+    token = re.search(r'name="confirm_duplicate" type="hidden" value="(\w+)"', text_of(warned))
 
-    response = client.post("/cases/new", data=intake(facility, confirm_duplicate="yes"))
+    response = client.post("/cases/new", data=intake(facility, confirm_duplicate=token.group(1)))
 
-    assert 'name="confirm_duplicate" type="hidden" value="yes"' in warned.get_data(as_text=True)
     assert response.status_code == 302
     assert _case("NA-2026-0002").full_name == "Trần Thị Lan"
+
+
+def test_a_confirmation_does_not_cover_a_different_possible_duplicate(
+    client, make, staff, facility, intake
+):
+    make.case(facility, full_name="Trần Thị Lan", date_of_birth=date(2001, 5, 17))
+    other = make.case(facility, full_name="Lê Thị Hoa", date_of_birth=date(2001, 5, 17))
+    db.session.commit()
+    warned = client.post("/cases/new", data=intake(facility))
+    token = re.search(r'name="confirm_duplicate" type="hidden" value="(\w+)"', text_of(warned))
+
+    response = client.post(
+        "/cases/new",
+        data=intake(facility, full_name="Lê Thị Hoa", confirm_duplicate=token.group(1)),
+    )
+
+    assert response.status_code == 200
+    assert other.code in text_of(response)
+    assert count(Case) == 2
 
 
 def test_same_name_and_home_commune_is_a_possible_duplicate(client, make, staff, facility, intake):
@@ -445,3 +460,18 @@ def test_an_administrator_sees_every_possible_duplicate(client, make, auth, inta
     assert elsewhere.code in page
     assert "cannot see" not in page
     assert count(Case) == 1
+
+
+def test_a_resident_cannot_be_moved_to_another_facility_by_editing_the_case(
+    client, make, auth, facility, intake
+):
+    sign_in(auth, make.user(Role.PROVINCIAL_OFFICER, province="NA"))
+    case = make.case(facility, full_name="Trần Thị Lan")
+    make.stay(case, facility)
+    other = make.facility(province="NA")
+    db.session.commit()
+
+    response = client.post(f"/cases/{case.id}/edit", data=intake(other))
+
+    assert facility.name in " ".join(field_errors(response, "facility"))
+    assert reload(case).facility_id == facility.id
