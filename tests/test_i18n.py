@@ -14,7 +14,6 @@ from babel.messages import frontend
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from flask_babel import refresh
 
 from reintegration.auth.models import Role
 from reintegration.extensions import db
@@ -192,8 +191,6 @@ def pages(client, make, auth):
 def _switch_to_english(client) -> None:
     response = client.post("/language", data={"language": "en", "next": "/"})
     assert response.status_code == 302
-    # Flask-Babel keeps the locale on ``g``, and the tests' app context outlives each request.
-    refresh()
 
 
 def _get(client, path: str) -> str:

@@ -1,35 +1,8 @@
 import pytest
-from flask import g, request_started
 
-from reintegration.audit.services import cli_actor
 from reintegration.auth.models import Role
 
 NON_ADMIN_ROLES = [role for role in Role if role != Role.ADMIN]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_request_globals(app):
-    """Each request starts with an empty ``g``, as it would in its own app context.
-
-    The requests of a test run inside the test's app context, so without this the user
-    Flask-Login loaded and the locale Flask-Babel chose for one request (or one client)
-    would carry over to the next.
-    """
-
-    def forget(_sender, **_extra):
-        g.__dict__.clear()
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
-
-@pytest.fixture(autouse=True)
-def _no_cli_actor():
-    """A flask command names its actor for the rest of the context; forget it after a test."""
-    token = cli_actor.set(None)
-    yield
-    cli_actor.reset(token)
 
 
 @pytest.fixture

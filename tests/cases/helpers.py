@@ -4,8 +4,6 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from flask import g
-from flask_babel import refresh
 from sqlalchemy import func, select
 
 from reintegration.auth.models import Role, User
@@ -59,14 +57,9 @@ def reload(instance):
 
 
 def in_english(client) -> None:
-    """Switch the logged-in user's pages to English.
-
-    Requests made by a test share its application context, where Flask-Babel keeps the
-    locale of the first request; ``refresh`` lets the next request choose it again.
-    """
+    """Switch the logged-in user's pages to English."""
     response = client.post("/language", data={"language": "en"})
     assert response.status_code == 302
-    refresh()
 
 
 @dataclass
@@ -132,18 +125,6 @@ def build_world(make) -> World:
     stays = {key: make.stay(case) for key, case in cases.items()}
     db.session.commit()
     return World(facilities, cases, stays)
-
-
-def start_afresh() -> None:
-    """Make the next request load everything again, as each request does in production.
-
-    Requests made by a test share its application context: its ``g`` (the logged-in user,
-    the locale) and its database session, whose loaded rows would spare queries.
-    """
-    db.session.commit()
-    db.session.expire_all()
-    for name in list(g):
-        g.pop(name)
 
 
 def row_of(response, code: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
-from tests.cases.helpers import in_english, row_of, sign_in, start_afresh, text_of
+from tests.cases.helpers import in_english, row_of, sign_in, text_of
 
 
 @pytest.fixture
@@ -282,7 +282,7 @@ def test_list_query_count_does_not_grow_with_the_cases(client, make, admin, coun
                 make.stay(case)
 
     def measure() -> int:
-        start_afresh()
+        db.session.commit()
         with count_queries() as counter:
             response = client.get("/cases/")
         assert response.status_code == 200

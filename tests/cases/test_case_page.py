@@ -9,7 +9,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus, ListKind
 from reintegration.shelter import services as shelter
-from tests.cases.helpers import in_english, section, sign_in, start_afresh, text_of
+from tests.cases.helpers import in_english, section, sign_in, text_of
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def test_case_page_query_count_does_not_grow_with_services(
             )
 
     def measure() -> int:
-        start_afresh()
+        db.session.commit()
         with count_queries() as counter:
             response = client.get(f"/cases/{case_id}")
         assert response.status_code == 200
