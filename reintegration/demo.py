@@ -44,15 +44,15 @@ COMMUNES = {
     "HT": ["Xã Hương Khê", "Xã Kỳ Anh", "Phường Thành Sen", "Xã Vũ Quang"],
 }
 
-# username, role, facility code, province code
+# username, shown name, role, facility code, province code
 ACCOUNTS = [
-    ("admin", Role.ADMIN, None, None),
-    ("staff", Role.SHELTER_STAFF, "NA-CTXH", None),
-    ("staff.nby", Role.SHELTER_STAFF, "NA-NBY", None),
-    ("staff.ht", Role.SHELTER_STAFF, "HT-CTXH", None),
-    ("officer", Role.PROVINCIAL_OFFICER, None, "NA"),
-    ("caseworker", Role.CASE_WORKER, None, "NA"),
-    ("trainer", Role.TRAINER, None, "NA"),
+    ("admin", "Quản trị (demo)", Role.ADMIN, None, None),
+    ("staff", "Cán bộ Trung tâm CTXH Nghệ An (demo)", Role.SHELTER_STAFF, "NA-CTXH", None),
+    ("staff.nby", "Cán bộ Ngôi nhà Bình yên (demo)", Role.SHELTER_STAFF, "NA-NBY", None),
+    ("staff.ht", "Cán bộ Trung tâm CTXH Hà Tĩnh (demo)", Role.SHELTER_STAFF, "HT-CTXH", None),
+    ("officer", "Cán bộ Sở Y tế Nghệ An (demo)", Role.PROVINCIAL_OFFICER, None, "NA"),
+    ("caseworker", "Cán bộ xã hội cấp xã (demo)", Role.CASE_WORKER, None, "NA"),
+    ("trainer", "Giáo viên dạy nghề (demo)", Role.TRAINER, None, "NA"),
 ]
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vi", "Lô", "Lương", "Hồ", "Đặng", "Moong"]
@@ -152,7 +152,7 @@ def _communes() -> None:
 
 def _users(facilities) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
     users, accounts = {}, []
-    for username, role, facility_code, province_code in ACCOUNTS:
+    for username, shown_name, role, facility_code, province_code in ACCOUNTS:
         password = f"demo-{username.split('.')[0]}-2026"
         users[username] = create_user(
             username,
@@ -160,7 +160,7 @@ def _users(facilities) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
             role,
             facility=facilities.get(facility_code),
             province=_province(province_code) if province_code else None,
-            full_name=f"Demo {role.value.replace('_', ' ')}",
+            full_name=shown_name,
         )
         accounts.append((username, password, role.value))
     return users, accounts

@@ -4,7 +4,9 @@ from urllib.parse import urlsplit
 
 from flask import redirect, request, url_for
 
+from .errors import DomainError
 from .extensions import db
+from .forms import attach_error
 
 
 def local_path(target: str | None) -> str | None:
@@ -28,3 +30,14 @@ def page_url(number: int) -> str:
     args = request.args.to_dict()
     args["page"] = number
     return url_for(request.endpoint, **request.view_args, **args)
+
+
+def applied(form, change) -> bool:
+    """Run ``change``; when a rule refuses it, undo everything and show why on ``form``."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return False
+    return True

@@ -8,11 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_error
 from ..reference.models import Province
 from ..reference.queries import NONE_CHOICE, province_choices
 from ..shelter.models import Facility
-from ..web import commit_and_redirect
+from ..web import applied, commit_and_redirect
 from . import services
 from .forms import ActiveForm, NewUserForm, PasswordForm, UserForm
 from .models import Role, User
@@ -55,8 +54,9 @@ def new():
     _fill_choices(form)
     if form.validate_on_submit():
         facility, province = _scope_values(form)
-        try:
-            services.create_user(
+        if applied(
+            form,
+            lambda: services.create_user(
                 form.username.data,
                 form.password.data,
                 Role(form.role.data),
@@ -64,11 +64,8 @@ def new():
                 province=province,
                 full_name=form.full_name.data or "",
                 email=form.email.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+            ),
+        ):
             flash(_("The account is created."), "success")
             return commit_and_redirect("users.index")
     return render_template("auth/user_form.html", form=form, user=None)
@@ -85,8 +82,9 @@ def edit(user_id: int):
     form.username.render_kw = {"readonly": True}
     if form.validate_on_submit():
         facility, province = _scope_values(form)
-        try:
-            services.update_user(
+        if applied(
+            form,
+            lambda: services.update_user(
                 user,
                 Role(form.role.data),
                 facility,
@@ -94,11 +92,8 @@ def edit(user_id: int):
                 form.full_name.data or "",
                 form.email.data,
                 current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+            ),
+        ):
             flash(_("The account is saved."), "success")
             return commit_and_redirect("users.index")
     return render_template(
@@ -115,15 +110,11 @@ def edit(user_id: int):
 def reset_password(user_id: int):
     user = _user_or_404(user_id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("The password is reset; the user's open sessions are ended."), "success")
-            return commit_and_redirect("users.edit", user_id=user.id)
+    if form.validate_on_submit() and applied(
+        form, lambda: services.set_password(user, form.password.data)
+    ):
+        flash(_("The password is reset; the user's open sessions are ended."), "success")
+        return commit_and_redirect("users.edit", user_id=user.id)
     edit_form = UserForm(obj=user, role=user.role.value, facility=user.facility_id)
     edit_form.province.data = user.province_id
     _fill_choices(edit_form)

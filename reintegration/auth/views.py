@@ -9,7 +9,7 @@ from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error
-from ..web import local_path
+from ..web import applied, local_path
 from . import services
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetupForm
 from .models import Role
@@ -102,17 +102,11 @@ def change_password():
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append(_("This is not your current password."))
-        else:
-            try:
-                services.set_password(current_user, form.password.data)
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
-                # The user, not the proxy: stored as the session's user, the proxy would
-                # resolve to itself and recurse without end.
-                start_session(current_user._get_current_object())
-                flash(_("Your password is changed."), "success")
-                return redirect(url_for("main.home"))
+        elif applied(form, lambda: services.set_password(current_user, form.password.data)):
+            db.session.commit()
+            # The user, not the proxy: stored as the session's user, the proxy would
+            # resolve to itself and recurse without end.
+            start_session(current_user._get_current_object())
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

@@ -16,11 +16,10 @@ from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_error
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitled_type_ids, provinces, support_types
 from ..shelter.models import Facility
-from ..web import commit_and_redirect
+from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CaseFilterForm, CaseForm
 from .models import Case, Stage
@@ -113,12 +112,9 @@ def new():
             form.store(case)
             # Shelter staff receive at their own facility, the only one whose cases they see.
             case.facility_id = form.facility.data or current_user.facility_id
-            try:
-                services.create_case(case, _intake_province(form), current_user)
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
+            if applied(
+                form, lambda: services.create_case(case, _intake_province(form), current_user)
+            ):
                 flash(_("Case %(code)s is created.", code=case.code), "success")
                 return commit_and_redirect("cases.show", case_id=case.id)
         else:
@@ -153,12 +149,9 @@ def edit(case_id: int):
     form = _case_form(case)
     if form.validate_on_submit():
         form.store(case)
-        try:
-            services.update_case(case, form.facility.data or case.facility_id)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if applied(
+            form, lambda: services.update_case(case, form.facility.data or case.facility_id)
+        ):
             flash(_("The case is saved."), "success")
             return commit_and_redirect("cases.show", case_id=case.id)
     return render_template("cases/form.html", form=form, case=case, duplicates=None)

@@ -9,7 +9,7 @@ from ..auth.scopes import Permission, require
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error
-from ..web import commit_and_redirect
+from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CommunesForm, ListItemEditForm, ListItemForm
 from .models import Commune, ListItem, ListKind, Province
@@ -49,15 +49,11 @@ def lists():
 def list_items(kind: str):
     kind = _kind_or_404(kind)
     form = ListItemForm()
-    if form.validate_on_submit():
-        try:
-            services.add_item(kind, form.code.data, form.name_vi.data, form.name_en.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("The entry is added."), "success")
-            return commit_and_redirect("reference.list_items", kind=kind.value)
+    if form.validate_on_submit() and applied(
+        form, lambda: services.add_item(kind, form.code.data, form.name_vi.data, form.name_en.data)
+    ):
+        flash(_("The entry is added."), "success")
+        return commit_and_redirect("reference.list_items", kind=kind.value)
     items = db.session.scalars(
         select(ListItem).where(ListItem.kind == kind).order_by(ListItem.sort_order)
     ).all()
@@ -89,9 +85,7 @@ def communes(province_id: int):
     if form.validate_on_submit():
         try:
             added = services.add_communes(
-                province,
-                form.names.data.splitlines(),
-                (form.english.data or "").splitlines(),
+                province, form.names.data.splitlines(), (form.english.data or "").splitlines()
             )
         except DomainError as error:
             db.session.rollback()

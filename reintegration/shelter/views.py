@@ -14,9 +14,7 @@ from ..auth.scopes import (
     require,
 )
 from ..cases.models import Case
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_error
 from ..reference.models import ListItem, ListKind, ServiceKind
 from ..reference.queries import (
     entitled_type_ids,
@@ -24,7 +22,7 @@ from ..reference.queries import (
     province_choices,
     service_kind_choices,
 )
-from ..web import commit_and_redirect
+from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
 from .models import Facility, Stay
@@ -61,12 +59,9 @@ def admit(case_id: int):
         if services.is_full(facility) and not form.confirm_full.data:
             full = facility
         else:
-            try:
-                services.admit(case, facility, form.admitted_on.data, current_user)
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
+            if applied(
+                form, lambda: services.admit(case, facility, form.admitted_on.data, current_user)
+            ):
                 if services.residents_count(facility) > facility.capacity:
                     flash(_("The facility is over its capacity."), "warning")
                 flash(_("The person is admitted."), "success")
@@ -79,17 +74,14 @@ def admit(case_id: int):
 def extend(stay_id: int):
     stay = _stay_or_404(stay_id)
     form = ExtendForm()
-    if form.validate_on_submit():
-        try:
-            services.extend(
-                stay, form.new_end.data, form.reason.data, form.approved_by.data, current_user
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("The stay is extended."), "success")
-            return commit_and_redirect("cases.show", case_id=stay.case_id)
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.extend(
+            stay, form.new_end.data, form.reason.data, form.approved_by.data, current_user
+        ),
+    ):
+        flash(_("The stay is extended."), "success")
+        return commit_and_redirect("cases.show", case_id=stay.case_id)
     return render_template(
         "shelter/extend.html",
         stay=stay,
@@ -107,22 +99,19 @@ def discharge(stay_id: int):
     form.destination.choices = item_choices(ListKind.DESTINATION)
     if not form.is_submitted():
         form.discharged_on.data = clock.today()
-    if form.validate_on_submit():
-        try:
-            services.discharge(
-                stay,
-                form.discharged_on.data,
-                db.session.get(ListItem, form.destination.data),
-                form.destination_address.data,
-                form.discharge_note.data or "",
-                current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("The person is discharged."), "success")
-            return commit_and_redirect("cases.show", case_id=stay.case_id)
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.discharge(
+            stay,
+            form.discharged_on.data,
+            db.session.get(ListItem, form.destination.data),
+            form.destination_address.data,
+            form.discharge_note.data or "",
+            current_user,
+        ),
+    ):
+        flash(_("The person is discharged."), "success")
+        return commit_and_redirect("cases.show", case_id=stay.case_id)
     return render_template("shelter/discharge.html", stay=stay, case=stay.case, form=form)
 
 
@@ -134,23 +123,20 @@ def new_service(case_id: int):
     form.kind.choices = service_kind_choices()
     if not form.is_submitted():
         form.provided_on.data = clock.today()
-    if form.validate_on_submit():
-        try:
-            services.record_service(
-                case,
-                db.session.get(ServiceKind, form.kind.data),
-                form.provided_on.data,
-                form.provider.data,
-                form.notes.data or "",
-                form.cost.data,
-                current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("The service is recorded."), "success")
-            return commit_and_redirect("cases.show", case_id=case.id)
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.record_service(
+            case,
+            db.session.get(ServiceKind, form.kind.data),
+            form.provided_on.data,
+            form.provider.data,
+            form.notes.data or "",
+            form.cost.data,
+            current_user,
+        ),
+    ):
+        flash(_("The service is recorded."), "success")
+        return commit_and_redirect("cases.show", case_id=case.id)
     return render_template(
         "shelter/service_form.html",
         case=case,
