@@ -44,7 +44,6 @@ class Defaults:
 
     # Decree 162/2025/ND-CP Art. 17: essential-needs support lasts at most 120 days.
     ESSENTIAL_NEEDS_MAX_DAYS = 120
-    DEFAULT_STAY_DAYS = 60
     # A resident is flagged as near the end of the stay within this many days.
     STAY_ENDING_SOON_DAYS = 10
 
@@ -59,7 +58,6 @@ ENV_OVERRIDES = {
     "LOGIN_MAX_ATTEMPTS": int,
     "LOGIN_LOCK_MINUTES": int,
     "ESSENTIAL_NEEDS_MAX_DAYS": int,
-    "DEFAULT_STAY_DAYS": int,
     "AUTO_MIGRATE": lambda value: value.lower() in ("1", "true", "yes"),
 }
 

@@ -10,6 +10,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from .models import Role, User
@@ -119,6 +120,22 @@ def facility_or_404(facility_id: int):
     if facility is None:
         abort(404)
     return facility
+
+
+def stay_or_404(stay_id: int):
+    """A stay the user may manage: its case and its facility both in the user's scope."""
+    from ..shelter.models import Facility, Stay
+
+    stay = db.session.scalar(
+        select(Stay)
+        .join(Stay.case)
+        .join(Facility, Facility.id == Stay.facility_id)
+        .where(Stay.id == stay_id, case_scope(current_user), facility_scope(current_user))
+        .options(joinedload(Stay.case), joinedload(Stay.facility))
+    )
+    if stay is None:
+        abort(404)
+    return stay
 
 
 def facilities_in_scope(user: User, active_only: bool = True):

@@ -6,7 +6,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import clock
 from ..audit.models import Action
@@ -101,12 +101,27 @@ def authenticate(username: str, password: str) -> User:
 
 
 def _count_failure(user: User):
+    """Count in the database, not in Python: guesses sent in parallel to several workers
+    each add one, so no one gets more than the allowed attempts."""
     config = current_app.config
-    user.failed_logins += 1
+    this_user = User.id == user.id
+    failures = db.session.execute(
+        update(User)
+        .where(this_user)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    db.session.expire(user, ["failed_logins", "locked_until"])
     record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
-    if user.failed_logins >= config["LOGIN_MAX_ATTEMPTS"]:
-        user.failed_logins = 0
-        user.locked_until = clock.utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    if failures >= config["LOGIN_MAX_ATTEMPTS"]:
+        locked_until = clock.utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        db.session.execute(
+            update(User)
+            .where(this_user)
+            .values(failed_logins=0, locked_until=locked_until)
+            .execution_options(synchronize_session=False)
+        )
         record(Action.LOCKOUT, "users", user.id, user_id=user.id, username=user.username)
         raise AccountLocked(config["LOGIN_LOCK_MINUTES"])
     raise LoginRefused(INVALID_LOGIN)

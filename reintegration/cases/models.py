@@ -68,7 +68,12 @@ class Case(db.Model):
 
     __tablename__ = "cases"
     __audited__ = True
-    __audit_hidden__ = frozenset({"name_search"})
+    # The log says these changed, never their values: it is append-only and travels with every
+    # copy of the database, so it must not become a second, uncorrectable store of identities.
+    __audit_hidden__ = frozenset(
+        {"full_name", "phone", "family_contacts", "home_address", "trafficking_notes"}
+    )
+    __audit_skip__ = frozenset({"name_search"})  # follows full_name
     __table_args__ = (
         Index("ix_cases_province_received", "province_id", "received_on"),
         Index("ix_cases_home_province", "home_province_id"),

@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..auth.scopes import case_scope
 from ..errors import DomainError
 from ..extensions import db
+from ..formatting import day
 from ..reference.models import Province
 from ..text import fold
 from .models import Case, CaseCodeCounter, Stage
@@ -113,6 +114,15 @@ def create_case(case: Case, province: Province, user: User) -> Case:
 def update_case(case: Case, facility_id: int | None) -> None:
     check_identity(case)
     check_consent(case)
+    first_admission = min((s.admitted_on for s in case.stays), default=None)
+    if first_admission and case.received_on > first_admission:
+        raise DomainError(
+            _l(
+                "The person was admitted on %(day)s: reception cannot come later.",
+                day=day(first_admission),
+            ),
+            "received_on",
+        )
     stay = case.open_stay
     if stay is not None and facility_id != stay.facility_id:
         # The facility where the person sleeps manages the case: it counts the places.

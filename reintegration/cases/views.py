@@ -1,13 +1,4 @@
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,8 +19,6 @@ from .timeline import timeline
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
-# The text searched for may be a name: it is kept in the session, never in an address.
-SEARCH_KEY = "case_search"
 FILTERS = ("facility", "stage", "status", "days", "sort")
 
 
@@ -45,36 +34,39 @@ def _filter_form(data) -> CaseFilterForm:
     return form
 
 
-@bp.get("/")
-@require(Permission.VIEW_CASES)
-def index():
-    form = _filter_form(request.args)
-    form.q.data = session.get(SEARCH_KEY, "")
+def _case_list(data):
+    form = _filter_form(data)
     filters = queries.CaseFilters(
-        q=form.q.data,
+        q=(form.q.data or "").strip(),
         facility_id=form.facility.data if not form.facility.errors else None,
         stage=form.stage.data or "",
         status=form.status.data or "",
         days=form.days.data or "",
         sort=form.sort.data or "received",
     )
-    page_number = request.args.get("page", 1, type=int) or 1
+    page_number = data.get("page", 1, type=int) or 1
     page = queries.search_cases(
         current_user, filters, max(1, page_number), current_app.config["CASES_PER_PAGE"]
     )
     return render_template("cases/index.html", form=form, page=page, today=clock.today())
 
 
-@bp.post("/search")
+@bp.get("/")
+@require(Permission.VIEW_CASES)
+def index():
+    """The list with its filters in the address, so it can be bookmarked."""
+    return _case_list(request.args)
+
+
+@bp.post("/")
 @require(Permission.VIEW_CASES)
 def search():
-    """Keep the searched text in the session; the filters go in the address."""
-    form = _filter_form(request.form)
-    session[SEARCH_KEY] = (form.q.data or "").strip()[:100]
-    chosen = {
-        name: form[name].data for name in FILTERS if form[name].data and not form[name].errors
-    }
-    return redirect(url_for("cases.index", **chosen))
+    """The same list searched by code or name. The text may be a name: it is posted, and
+    kept neither in the address (server logs, browser history) nor in the session cookie."""
+    if not (request.form.get("q") or "").strip():
+        chosen = {name: request.form.get(name) for name in FILTERS if request.form.get(name)}
+        return redirect(url_for("cases.index", **chosen))
+    return _case_list(request.form)
 
 
 def _case_form(case: Case | None = None) -> CaseForm:
@@ -147,6 +139,9 @@ def show(case_id: int):
 def edit(case_id: int):
     case = case_or_404(case_id)
     form = _case_form(case)
+    if not form.is_submitted():
+        record_view(case)
+        db.session.commit()
     if form.validate_on_submit():
         form.store(case)
         if applied(

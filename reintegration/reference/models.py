@@ -45,6 +45,7 @@ class Commune(Named, db.Model):
     """A commune or ward: since 1 July 2025 the level below the province."""
 
     __tablename__ = "communes"
+    __audited__ = True
     __table_args__ = (UniqueConstraint("province_id", "name_vi"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +83,7 @@ class ListItem(Named, db.Model):
     """One entry of a reference list (a country, a form of exploitation, an ethnic group...)."""
 
     __tablename__ = "list_items"
+    __audited__ = True
     __table_args__ = (UniqueConstraint("kind", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

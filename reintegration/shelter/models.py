@@ -40,6 +40,7 @@ class Stay(db.Model):
 
     __tablename__ = "stays"
     __audited__ = True
+    __audit_hidden__ = frozenset({"destination_address", "discharge_note"})
     __table_args__ = (
         # At most one open stay per person, whatever the application does.
         Index(
@@ -120,6 +121,7 @@ class Service(db.Model):
 
     __tablename__ = "services"
     __audited__ = True
+    __audit_hidden__ = frozenset({"notes"})
     __table_args__ = (
         Index("ix_services_case_date", "case_id", "provided_on"),
         CheckConstraint("cost >= 0", name="cost_not_negative"),

@@ -13,16 +13,23 @@ from ..extensions import db
 from .models import Facility, Stay
 
 
+def residents_count(facility: Facility) -> int:
+    """Places taken: every open stay, whoever may read the residents' files."""
+    return db.session.scalar(
+        select(func.count(Stay.id)).where(
+            Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
+        )
+    )
+
+
 @dataclass
 class FacilityOverview:
     facility: Facility
+    occupancy: int
+    # Only the stays of cases the reader may see.
     residents: list[Stay]
     arrivals: list[Stay]
     discharges: list[Stay]
-
-    @property
-    def occupancy(self) -> int:
-        return len(self.residents)
 
     @property
     def is_full(self) -> bool:
@@ -38,13 +45,14 @@ def month_start(today: date) -> date:
 
 
 def facility_overview(facility: Facility, user: User) -> FacilityOverview:
-    """Residents and this month's movements in three queries, only of cases ``user`` sees."""
+    """Places taken, and the residents and movements of this month among the cases ``user``
+    sees, in four queries."""
     start = month_start(clock.today())
     stays = (
         select(Stay)
         .join(Stay.case)
         .where(Stay.facility_id == facility.id, case_scope(user))
-        .options(contains_eager(Stay.case))
+        .options(contains_eager(Stay.case), joinedload(Stay.destination))
     )
     residents = db.session.scalars(
         stays.where(Stay.discharged_on.is_(None)).order_by(Stay.planned_end)
@@ -55,7 +63,7 @@ def facility_overview(facility: Facility, user: User) -> FacilityOverview:
     discharges = db.session.scalars(
         stays.where(Stay.discharged_on >= start).order_by(Stay.discharged_on.desc())
     ).all()
-    return FacilityOverview(facility, residents, arrivals, discharges)
+    return FacilityOverview(facility, residents_count(facility), residents, arrivals, discharges)
 
 
 def facilities_with_occupancy(user: User) -> list[tuple[Facility, int]]:

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..auth.models import User
@@ -16,19 +16,12 @@ from ..formatting import day
 from ..reference.models import ListItem, ServiceKind
 from ..reference.queries import entitled_type_ids
 from .models import Facility, Service, Stay, StayExtension
+from .queries import residents_count
 
 
 def legal_end(admitted_on: date) -> date:
     """The last day essential-needs support may cover (Decree 162/2025, Art. 17)."""
     return admitted_on + timedelta(days=current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"])
-
-
-def residents_count(facility: Facility) -> int:
-    return db.session.scalar(
-        select(func.count(Stay.id)).where(
-            Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
-        )
-    )
 
 
 def is_full(facility: Facility) -> bool:
@@ -61,7 +54,13 @@ def admit(case: Case, facility: Facility, admitted_on: date, user: User) -> Stay
         planned_end=planned_end,
         admitted_by_id=user.id,
     )
-    db.session.add(stay)
+    try:
+        with db.session.begin_nested():
+            db.session.add(stay)
+    except IntegrityError as error:  # the one-open-stay index: another admission won the race
+        raise DomainError(
+            _l("This person has just been admitted by someone else."), "facility"
+        ) from error
     case.facility = facility
     refresh_stage(case)
     db.session.flush()

@@ -1,17 +1,18 @@
-from flask import Blueprint, abort, current_app, flash, render_template
+from flask import Blueprint, current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..audit.services import record_view
 from ..auth.scopes import (
     Permission,
     case_or_404,
-    case_scope,
     facilities_in_scope,
     facility_or_404,
     require,
+    stay_or_404,
 )
 from ..cases.models import Case
 from ..extensions import db
@@ -28,19 +29,6 @@ from .forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceFo
 from .models import Facility, Stay
 
 bp = Blueprint("shelter", __name__)
-
-
-def _stay_or_404(stay_id: int) -> Stay:
-    """A stay, loaded through the scope of its case."""
-    stay = db.session.scalar(
-        select(Stay)
-        .join(Stay.case)
-        .where(Stay.id == stay_id, case_scope(current_user))
-        .options(joinedload(Stay.case), joinedload(Stay.facility))
-    )
-    if stay is None:
-        abort(404)
-    return stay
 
 
 @bp.route("/cases/<int:case_id>/admit", methods=["GET", "POST"])
@@ -62,7 +50,7 @@ def admit(case_id: int):
             if applied(
                 form, lambda: services.admit(case, facility, form.admitted_on.data, current_user)
             ):
-                if services.residents_count(facility) > facility.capacity:
+                if queries.residents_count(facility) > facility.capacity:
                     flash(_("The facility is over its capacity."), "warning")
                 flash(_("The person is admitted."), "success")
                 return commit_and_redirect("cases.show", case_id=case.id)
@@ -72,7 +60,7 @@ def admit(case_id: int):
 @bp.route("/stays/<int:stay_id>/extend", methods=["GET", "POST"])
 @require(Permission.MANAGE_STAYS)
 def extend(stay_id: int):
-    stay = _stay_or_404(stay_id)
+    stay = stay_or_404(stay_id)
     form = ExtendForm()
     if form.validate_on_submit() and applied(
         form,
@@ -94,7 +82,7 @@ def extend(stay_id: int):
 @bp.route("/stays/<int:stay_id>/discharge", methods=["GET", "POST"])
 @require(Permission.MANAGE_STAYS)
 def discharge(stay_id: int):
-    stay = _stay_or_404(stay_id)
+    stay = stay_or_404(stay_id)
     form = DischargeForm()
     form.destination.choices = item_choices(ListKind.DESTINATION)
     if not form.is_submitted():
@@ -157,6 +145,8 @@ def facilities():
 @require(Permission.VIEW_FACILITIES)
 def facility(facility_id: int):
     facility = facility_or_404(facility_id)
+    record_view(facility)  # the page names the residents
+    db.session.commit()
     return render_template(
         "shelter/facility.html",
         overview=queries.facility_overview(facility, current_user),

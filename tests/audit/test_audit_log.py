@@ -74,16 +74,36 @@ def test_editing_a_case_writes_old_and_new_values_of_the_changed_fields_only(cli
     db.session.commit()
 
     response = _edit_case(
-        client, case, phone="0912 345 678", receiving_agency="Bộ đội Biên phòng tỉnh"
+        client, case, received_on="11/03/2026", receiving_agency="Bộ đội Biên phòng tỉnh"
     )
 
     assert response.status_code == 302
     [change] = _entries(Action.UPDATE, "cases")
     assert (change.entity_id, change.case_id, change.username) == (case.id, case.id, "lan")
     assert change.changes == {
-        "phone": ["", "0912 345 678"],
+        "received_on": ["2026-03-12", "2026-03-11"],
         "receiving_agency": ["Công an tỉnh", "Bộ đội Biên phòng tỉnh"],
     }
+
+
+def test_identifying_and_narrative_fields_are_logged_as_changed_without_their_values(
+    client, officer, make
+):
+    case = make.case(province="NA", full_name="Lò Thị Én", phone="")
+    db.session.commit()
+
+    _edit_case(
+        client, case, full_name="Lò Thị Yến", phone="0912 345 678", trafficking_notes="Bị ép"
+    )
+
+    [change] = _entries(Action.UPDATE, "cases")
+    assert change.changes == {
+        "full_name": "changed",
+        "phone": "changed",
+        "trafficking_notes": "changed",
+    }
+    written = json.dumps([e.changes for e in db.session.scalars(select(AuditEntry))])
+    assert "Én" not in written and "Yến" not in written and "0912" not in written
 
 
 def test_ticking_a_form_of_exploitation_writes_it_as_added(client, officer, make):

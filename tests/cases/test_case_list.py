@@ -18,7 +18,7 @@ def admin(make, auth):
 
 def _listed(client, q=None, **query) -> str:
     if q is not None:
-        response = client.post("/cases/search", data={"q": q, **query}, follow_redirects=True)
+        response = client.post("/cases/", data={"q": q, **query}, follow_redirects=True)
     else:
         response = client.get("/cases/", query_string=query)
     assert response.status_code == 200
@@ -235,23 +235,32 @@ def test_pages_keep_the_search(client, make, admin, app, monkeypatch):
     in_english(client)
 
     page = _listed(client, q="nguyen")
-    second = text_of(client.get("/cases/?page=2"))
+    second = _listed(client, q="nguyen", page="2")
 
     assert "Page 1 of 2" in page
-    links = re.findall(r'href="([^"]*)"', page)
-    assert "/cases/?page=2" in links
-    assert not [link for link in links if "nguyen" in link.lower()]
+    assert 'form="case-search" name="page" value="2"' in page
     assert "Page 2 of 2" in second and "Trần Văn Bình" not in second
 
 
-def test_the_searched_name_never_appears_in_an_address(client, make, admin):
+def test_the_searched_name_is_in_no_address_and_no_cookie(client, make, admin):
     make.case(full_name="Nguyễn Thị Hoa")
 
-    response = client.post("/cases/search", data={"q": "Nguyễn Thị Hoa", "stage": "received"})
+    response = client.post("/cases/", data={"q": "Nguyễn Thị Hoa", "stage": "received"})
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Nguyễn Thị Hoa" in page
+    links = re.findall(r'(?:href|action)="([^"]*)"', page)
+    assert not [link for link in links if "nguy" in link.lower() or "hoa" in link.lower()]
+    with client.session_transaction() as session:
+        assert "Nguy" not in repr(dict(session))
+
+
+def test_filters_without_a_search_go_in_the_address(client, make, admin):
+    response = client.post("/cases/", data={"q": "", "stage": "received", "sort": "code"})
 
     assert response.status_code == 302
-    assert response.location == "/cases/?stage=received"
-    assert "Nguyễn Thị Hoa" in text_of(client.get(response.location))
+    assert response.location == "/cases/?stage=received&sort=code"
 
 
 def test_a_page_number_past_the_end_shows_no_case(client, make, admin, app, monkeypatch):

@@ -27,6 +27,15 @@ def _expected(role: Role, allowed: bool) -> dict[str, int]:
     return {key: 200 if key in VISIBLE_CASES[role] else 404 for key in KEYS}
 
 
+def _expected_stay_management(role: Role) -> dict[str, int]:
+    """A stay is managed through its case and its facility: "returning_home" stays at a
+    facility of another province, out of a provincial officer's reach."""
+    expected = _expected(role, role in STAY_MANAGERS)
+    if role == Role.PROVINCIAL_OFFICER:
+        expected["returning_home"] = 404
+    return expected
+
+
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_admit_page_answers_404_out_of_scope_and_403_without_permission(
     client, make, auth, world, role
@@ -46,7 +55,7 @@ def test_extend_page_answers_404_out_of_scope_and_403_without_permission(
 
     statuses = {key: client.get(f"/stays/{world.stays[key].id}/extend").status_code for key in KEYS}
 
-    assert statuses == _expected(role, role in STAY_MANAGERS)
+    assert statuses == _expected_stay_management(role)
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -59,7 +68,7 @@ def test_discharge_page_answers_404_out_of_scope_and_403_without_permission(
         key: client.get(f"/stays/{world.stays[key].id}/discharge").status_code for key in KEYS
     }
 
-    assert statuses == _expected(role, role in STAY_MANAGERS)
+    assert statuses == _expected_stay_management(role)
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -169,3 +178,18 @@ def test_case_worker_is_refused_stay_changes_even_in_scope(client, make, auth, w
 
     assert response.status_code == 403
     assert reload(stay).planned_end == date(2026, 5, 11)
+
+
+@pytest.mark.parametrize("action", ["extend", "discharge"])
+def test_an_officer_cannot_manage_a_stay_at_a_facility_of_another_province(
+    client, make, auth, action
+):
+    far_facility = make.facility(province="HT")
+    case = make.case(far_facility, home_province="NA")
+    stay = make.stay(case, far_facility)
+    sign_in(auth, make.user(Role.PROVINCIAL_OFFICER, province="NA"))
+
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert client.get(f"/stays/{stay.id}/{action}").status_code == 404
+    assert client.post(f"/stays/{stay.id}/{action}", data={}).status_code == 404
+    assert reload(stay).discharged_on is None

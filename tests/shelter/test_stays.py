@@ -1,9 +1,10 @@
 """Admission, extension and discharge: the rules of the shelter stay."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from reintegration.auth.models import Role
 from reintegration.cases.models import Stage
@@ -369,3 +370,19 @@ def test_readmission_before_the_last_discharge_is_refused(client, make, staff, c
     assert field_errors(response, "admitted_on") == ["The previous stay ended on 13/03/2026."]
     assert len(_stays(case)) == 1
     assert reload(case).stage == Stage.DISCHARGED
+
+
+def test_the_database_itself_refuses_a_second_open_stay(make):
+    facility = make.facility()
+    case = make.case(facility)
+    make.stay(case, facility)
+
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(
+            Stay(
+                case=case,
+                facility=facility,
+                admitted_on=case.received_on,
+                planned_end=case.received_on + timedelta(days=60),
+            )
+        )
