@@ -1,5 +1,6 @@
 """Imports every model so that metadata (and migrations) see all tables."""
 
+from .audit import services as audit_hooks  # noqa: F401  (before any mapper is configured)
 from .audit.models import AuditEntry
 from .auth.models import User
 from .cases.models import Case, CaseCodeCounter

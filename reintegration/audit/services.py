@@ -12,7 +12,7 @@ from datetime import date, datetime
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from .. import clock
 from ..extensions import db
@@ -127,6 +127,20 @@ def _column_changes(obj, only_changed: bool) -> dict:
                 "removed": [_plain(item) for item in history.deleted],
             }
     return changes
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _keep_old_values(mapper: Mapper, cls) -> None:
+    """Load a column's stored value before it is overwritten, so the log can show it even when
+    the row was expired (after a commit) and is changed without being read first."""
+    if not getattr(cls, "__audited__", False):
+        return
+    for attr in mapper.column_attrs:
+        event.listen(getattr(cls, attr.key), "set", _unchanged, active_history=True, retval=True)
+
+
+def _unchanged(_target, value, _old, _initiator):
+    return value
 
 
 def _is_audited(obj) -> bool:

@@ -1,9 +1,11 @@
 from datetime import datetime, time, timedelta
+from functools import cache
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, select
 from wtforms import SelectField, StringField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional
 
 from .. import clock
@@ -38,6 +40,27 @@ ENTITIES = {
     "users": _l("User"),
     "facilities": _l("Facility"),
 }
+
+
+@cache
+def _field_labels() -> dict[str, object]:
+    """Column names of the audited tables, shown with the labels of the forms that edit them."""
+    from ..auth.forms import NewUserForm
+    from ..cases.forms import CaseForm
+    from ..reference.forms import ListItemEditForm, ListItemForm
+    from ..shelter.forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
+
+    labels = {}
+    forms = (CaseForm, AdmitForm, ExtendForm, DischargeForm, ServiceForm, FacilityForm)
+    for form in (*forms, NewUserForm, ListItemForm, ListItemEditForm):
+        for name in dir(form):
+            field = getattr(form, name)
+            if isinstance(field, UnboundField) and field.args:
+                labels.setdefault(name, field.args[0])
+                labels.setdefault(f"{name}_id", field.args[0])
+    labels["consent_given"] = labels["consent"]
+    labels["kind_id"] = labels["kind"]
+    return labels
 
 
 def _start_of(day) -> datetime:
@@ -93,4 +116,5 @@ def index():
         pages=max(1, -(-total // PER_PAGE)),
         codes=codes,
         entities=ENTITIES,
+        labels=_field_labels(),
     )

@@ -169,3 +169,19 @@ def test_audit_log_needs_the_same_queries_for_many_entries(history, make, count_
 
     assert len(rows) > 10
     assert many.count == few.count
+
+
+def test_changes_are_shown_with_the_form_labels_and_hidden_values_say_so(client, logged_in, make):
+    case = make.case(province="NA", receiving_agency="Công an tỉnh")
+    db.session.commit()
+    case.receiving_agency = "Bộ đội Biên phòng"
+    case.full_name = "Lò Thị Yến"
+    db.session.commit()
+    logged_in(Role.ADMIN)
+
+    page = client.get("/admin/audit/", query_string={"action": "update"}).get_data(as_text=True)
+
+    changes = " ".join(page.split())
+    assert "Receiving agency</span>: Công an tỉnh → Bộ đội Biên phòng" in changes
+    assert "Full name</span>: <em>changed (value not kept)</em>" in changes
+    assert "Lò Thị Yến" not in page
