@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -17,6 +18,19 @@ from ..reference.models import ListItem, ServiceKind
 from ..reference.queries import entitled_type_ids
 from .models import Facility, Service, Stay, StayExtension
 from .queries import residents_count
+
+
+def save_facility(facility: Facility, code: str, **fields) -> None:
+    """Create or change a facility; its code is unique and written in capitals."""
+    code = code.strip().upper()
+    taken = db.session.scalar(select(Facility.id).where(Facility.code == code))
+    if taken is not None and taken != facility.id:
+        raise DomainError(_l("Another facility has this code."), "code")
+    facility.code = code
+    for name, value in fields.items():
+        setattr(facility, name, value.strip() if isinstance(value, str) else value)
+    db.session.add(facility)
+    db.session.flush()
 
 
 def legal_end(admitted_on: date) -> date:

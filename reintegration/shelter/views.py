@@ -1,7 +1,6 @@
 from flask import Blueprint, current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
@@ -156,26 +155,25 @@ def facility(facility_id: int):
 
 def _facility_form_page(form: FacilityForm, facility: Facility | None):
     form.province.choices = province_choices()
-    if form.validate_on_submit():
-        taken = db.session.scalar(
-            select(Facility.id).where(Facility.code == form.code.data.strip().upper())
-        )
-        if taken is not None and (facility is None or taken != facility.id):
-            form.code.errors.append(_("Another facility has this code."))
-        else:
-            facility = facility or Facility()
-            facility.code = form.code.data.strip().upper()
-            facility.name = form.name.data.strip()
-            facility.province_id = form.province.data
-            facility.address = form.address.data or ""
-            facility.capacity = form.capacity.data
-            facility.standard_stay_days = form.standard_stay_days.data
-            facility.active = form.active.data
-            db.session.add(facility)
-            flash(_("The facility is saved."), "success")
-            db.session.flush()
-            return commit_and_redirect("shelter.facility", facility_id=facility.id)
-    return render_template("shelter/facility_form.html", form=form, facility=facility)
+    facility = facility or Facility()
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.save_facility(
+            facility,
+            code=form.code.data,
+            name=form.name.data,
+            province_id=form.province.data,
+            address=form.address.data or "",
+            capacity=form.capacity.data,
+            standard_stay_days=form.standard_stay_days.data,
+            active=form.active.data,
+        ),
+    ):
+        flash(_("The facility is saved."), "success")
+        return commit_and_redirect("shelter.facility", facility_id=facility.id)
+    return render_template(
+        "shelter/facility_form.html", form=form, facility=facility if facility.id else None
+    )
 
 
 @bp.route("/admin/facilities/new", methods=["GET", "POST"])
