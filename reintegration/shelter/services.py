@@ -61,9 +61,10 @@ def admit(case: Case, facility: Facility, admitted_on: date, user: User) -> Stay
     planned_end = min(
         admitted_on + timedelta(days=facility.standard_stay_days), legal_end(admitted_on)
     )
+    # Ids, not relationships: the row is written alone inside the savepoint below.
     stay = Stay(
-        case=case,
-        facility=facility,
+        case_id=case.id,
+        facility_id=facility.id,
         admitted_on=admitted_on,
         planned_end=planned_end,
         admitted_by_id=user.id,
@@ -75,6 +76,7 @@ def admit(case: Case, facility: Facility, admitted_on: date, user: User) -> Stay
         raise DomainError(
             _l("This person has just been admitted by someone else."), "facility"
         ) from error
+    db.session.expire(case, ["stays"])
     case.facility = facility
     refresh_stage(case)
     db.session.flush()
