@@ -75,7 +75,7 @@ def demo():
         raise click.ClickException(str(refusal)) from refusal
     click.echo("Demo data loaded. Accounts (username / password / role):")
     for username, password, role in accounts:
-        click.echo(f"  {username:<12} {password:<16} {role}")
+        click.echo(f"  {username:<12} {password:<22} {role}")
 
 
 def register(app: Flask) -> None:
