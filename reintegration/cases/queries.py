@@ -99,39 +99,31 @@ def search_cases(user: User, filters: CaseFilters, page: int, size: int) -> Page
     return Page([tuple(row) for row in rows], total, page, size)
 
 
-def case_for_page(case_id: int) -> Case:
-    """A case with everything its page shows, loaded up front (no query per row)."""
-    return db.session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(
-            selectinload(Case.stays).options(
-                joinedload(Stay.facility),
-                joinedload(Stay.destination),
-                selectinload(Stay.extensions).joinedload(StayExtension.recorded_by),
-            ),
-            selectinload(Case.services).options(
-                joinedload(Service.kind), joinedload(Service.support_type)
-            ),
-            selectinload(Case.exploitation_forms),
-            selectinload(Case.control_means),
-            *[
-                joinedload(relation)
-                for relation in (
-                    Case.province,
-                    Case.facility,
-                    Case.home_province,
-                    Case.home_commune,
-                    Case.ethnicity,
-                    Case.citizenship,
-                    Case.return_route,
-                    Case.exploitation_country,
-                    Case.recruitment,
-                )
-            ],
+# Everything the case page shows, loaded with the case (no query per row).
+CASE_PAGE = (
+    selectinload(Case.stays).options(
+        joinedload(Stay.facility),
+        joinedload(Stay.destination),
+        selectinload(Stay.extensions).joinedload(StayExtension.recorded_by),
+    ),
+    selectinload(Case.services).options(joinedload(Service.kind), joinedload(Service.support_type)),
+    selectinload(Case.exploitation_forms),
+    selectinload(Case.control_means),
+    *[
+        joinedload(relation)
+        for relation in (
+            Case.province,
+            Case.facility,
+            Case.home_province,
+            Case.home_commune,
+            Case.ethnicity,
+            Case.citizenship,
+            Case.return_route,
+            Case.exploitation_country,
+            Case.recruitment,
         )
-        .execution_options(populate_existing=True)
-    )
+    ],
+)
 
 
 @dataclass

@@ -117,11 +117,9 @@ def new():
 @bp.get("/<int:case_id>")
 @require(Permission.VIEW_CASES, refusal=404)
 def show(case_id: int):
-    record_view(case_or_404(case_id))
-    # Committed before loading the page, so the commit does not expire what the page shows.
-    db.session.commit()
-    case = queries.case_for_page(case_id)
-    return render_template(
+    case = case_or_404(case_id, *queries.CASE_PAGE)
+    record_view(case)
+    page = render_template(
         "cases/show.html",
         case=case,
         events=timeline(case),
@@ -132,6 +130,8 @@ def show(case_id: int):
         support_types=support_types(),
         entitled=entitled_type_ids(case.identification_status),
     )
+    db.session.commit()  # after rendering: a commit expires what the page reads
+    return page
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
