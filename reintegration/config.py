@@ -47,6 +47,9 @@ class Defaults:
     # A resident is flagged as near the end of the stay within this many days.
     STAY_ENDING_SOON_DAYS = 10
 
+    # Follow-ups planned at discharge and at the start of a job, in months.
+    FOLLOW_UP_MONTHS = (1, 3, 6, 12)
+
     CASES_PER_PAGE = 50
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

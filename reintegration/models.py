@@ -3,7 +3,10 @@
 from .audit import services as audit_hooks  # noqa: F401  (before any mapper is configured)
 from .audit.models import AuditEntry
 from .auth.models import User
-from .cases.models import Case, CaseCodeCounter
+from .cases.models import Case, CaseCodeCounter, Closure
+from .employment.models import Employer, EmployerCheck, Placement
+from .followups.models import FollowUp, Indicator, IndicatorAnswer, RiskFlag, SustainabilityCheck
+from .plans.models import Goal, Plan
 from .reference.models import (
     Commune,
     Entitlement,
@@ -13,20 +16,36 @@ from .reference.models import (
     SupportType,
 )
 from .shelter.models import Facility, Service, Stay, StayExtension
+from .training.models import Attendance, Course, Enrolment, TrainingSession
 
 __all__ = [
+    "Attendance",
     "AuditEntry",
     "Case",
     "CaseCodeCounter",
+    "Closure",
     "Commune",
+    "Course",
+    "Employer",
+    "EmployerCheck",
+    "Enrolment",
     "Entitlement",
     "Facility",
+    "FollowUp",
+    "Goal",
+    "Indicator",
+    "IndicatorAnswer",
     "ListItem",
+    "Placement",
+    "Plan",
     "Province",
+    "RiskFlag",
     "Service",
     "ServiceKind",
     "Stay",
     "StayExtension",
     "SupportType",
+    "SustainabilityCheck",
+    "TrainingSession",
     "User",
 ]

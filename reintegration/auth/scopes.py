@@ -24,6 +24,15 @@ class Permission(enum.Enum):
     RECORD_SERVICES = "record_services"
     VIEW_FACILITIES = "view_facilities"
     ADMINISTER = "administer"
+    MANAGE_PLANS = "manage_plans"
+    VIEW_COURSES = "view_courses"
+    MANAGE_COURSES = "manage_courses"
+    REFER_TO_COURSES = "refer_to_courses"
+    VIEW_EMPLOYERS = "view_employers"
+    MANAGE_EMPLOYERS = "manage_employers"
+    PLACE_IN_JOBS = "place_in_jobs"
+    RECORD_FOLLOWUPS = "record_followups"
+    CLOSE_CASES = "close_cases"
 
 
 _CASE_WORK = {
@@ -33,17 +42,35 @@ _CASE_WORK = {
     Permission.MANAGE_STAYS,
     Permission.RECORD_SERVICES,
     Permission.VIEW_FACILITIES,
+    Permission.MANAGE_PLANS,
+    Permission.VIEW_COURSES,
+    Permission.REFER_TO_COURSES,
+    Permission.VIEW_EMPLOYERS,
+    Permission.RECORD_FOLLOWUPS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.SHELTER_STAFF: frozenset(_CASE_WORK),
-    Role.PROVINCIAL_OFFICER: frozenset(_CASE_WORK),
+    Role.SHELTER_STAFF: frozenset(_CASE_WORK | {Permission.PLACE_IN_JOBS}),
+    Role.PROVINCIAL_OFFICER: frozenset(
+        _CASE_WORK | {Permission.MANAGE_EMPLOYERS, Permission.PLACE_IN_JOBS, Permission.CLOSE_CASES}
+    ),
     Role.CASE_WORKER: frozenset(
-        {Permission.VIEW_CASES, Permission.RECORD_SERVICES, Permission.VIEW_FACILITIES}
+        {
+            Permission.VIEW_CASES,
+            Permission.RECORD_SERVICES,
+            Permission.VIEW_FACILITIES,
+            Permission.MANAGE_PLANS,
+            Permission.VIEW_COURSES,
+            Permission.REFER_TO_COURSES,
+            Permission.VIEW_EMPLOYERS,
+            Permission.PLACE_IN_JOBS,
+            Permission.RECORD_FOLLOWUPS,
+            Permission.CLOSE_CASES,
+        }
     ),
     # Trainers see their trainees through the training pages, never the case files.
-    Role.TRAINER: frozenset(),
+    Role.TRAINER: frozenset({Permission.VIEW_COURSES, Permission.MANAGE_COURSES}),
 }
 
 
@@ -98,6 +125,27 @@ def facility_scope(user: User) -> ColumnElement[bool]:
         province = user.scope_province_id
         return Facility.province_id == province if province else false()
     return false()
+
+
+def course_scope(user: User) -> ColumnElement[bool]:
+    """Courses a user may see: a trainer their own, others those of their province."""
+    from ..training.models import Course
+
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.TRAINER:
+        return Course.trainer_id == user.id
+    province = user.scope_province_id
+    return Course.province_id == province if province else false()
+
+
+def employer_scope(user: User) -> ColumnElement[bool]:
+    from ..employment.models import Employer
+
+    if user.role == Role.ADMIN:
+        return true()
+    province = user.scope_province_id
+    return Employer.province_id == province if province else false()
 
 
 def case_or_404(case_id: int, *options):

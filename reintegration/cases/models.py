@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -26,6 +26,9 @@ class Stage(LabelledEnum):
     RECEIVED = "received"
     IN_SHELTER = "in_shelter"
     DISCHARGED = "discharged"
+    IN_TRAINING = "in_training"
+    EMPLOYED = "employed"
+    CLOSED = "closed"
 
     @classmethod
     def labels(cls):
@@ -33,6 +36,27 @@ class Stage(LabelledEnum):
             cls.RECEIVED: _l("Received, not admitted"),
             cls.IN_SHELTER: _l("In the shelter"),
             cls.DISCHARGED: _l("Discharged"),
+            cls.IN_TRAINING: _l("In training"),
+            cls.EMPLOYED: _l("In a job"),
+            cls.CLOSED: _l("Closed"),
+        }
+
+
+class Outcome(LabelledEnum):
+    REINTEGRATED = "reintegrated"
+    LOST_CONTACT = "lost_contact"
+    MOVED_AWAY = "moved_away"
+    RE_TRAFFICKED = "re_trafficked"
+    DECEASED = "deceased"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.REINTEGRATED: _l("Reintegrated"),
+            cls.LOST_CONTACT: _l("Lost contact"),
+            cls.MOVED_AWAY: _l("Moved away"),
+            cls.RE_TRAFFICKED: _l("Re-trafficked"),
+            cls.DECEASED: _l("Deceased"),
         }
 
 
@@ -164,3 +188,34 @@ class Case(db.Model):
     @property
     def open_stay(self):
         return next((stay for stay in self.stays if stay.is_open), None)
+
+
+class Closure(db.Model):
+    """A case closed with an outcome; a reopening is kept on the same row."""
+
+    __tablename__ = "case_closures"
+    __audited__ = True
+    __table_args__ = (
+        Index(
+            "uq_case_closures_open",
+            "case_id",
+            unique=True,
+            sqlite_where=text("reopened_on IS NULL"),
+            postgresql_where=text("reopened_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome))
+    closed_on: Mapped[date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reopened_on: Mapped[date | None]
+    reopen_reason: Mapped[str] = mapped_column(Text, default="")
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    @property
+    def is_open(self) -> bool:
+        return self.reopened_on is None

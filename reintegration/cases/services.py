@@ -139,8 +139,30 @@ def update_case(case: Case, facility_id: int | None) -> None:
 
 def refresh_stage(case: Case) -> None:
     """The one place that decides the stage from the records of the journey."""
-    if any(stay.is_open for stay in case.stays):
+    from ..employment.models import Placement
+    from ..training.models import Enrolment, EnrolmentStatus
+    from .models import Closure
+
+    def exists(query) -> bool:
+        return db.session.scalar(select(query.exists())) or False
+
+    if case.id is not None and exists(
+        select(Closure.id).where(Closure.case_id == case.id, Closure.reopened_on.is_(None))
+    ):
+        case.stage = Stage.CLOSED
+    elif any(stay.is_open for stay in case.stays):
         case.stage = Stage.IN_SHELTER
+    elif case.id is not None and exists(
+        select(Placement.id).where(Placement.case_id == case.id, Placement.end_on.is_(None))
+    ):
+        case.stage = Stage.EMPLOYED
+    elif case.id is not None and exists(
+        select(Enrolment.id).where(
+            Enrolment.case_id == case.id,
+            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING]),
+        )
+    ):
+        case.stage = Stage.IN_TRAINING
     elif case.stays:
         case.stage = Stage.DISCHARGED
     else:

@@ -65,6 +65,9 @@ class ListKind(LabelledEnum):
     CONTROL = "control"
     ETHNICITY = "ethnicity"
     DESTINATION = "destination"
+    TRADE = "trade"
+    SOFT_SKILL = "soft_skill"
+    RISK_SIGN = "risk_sign"
 
     @classmethod
     def labels(cls):
@@ -76,6 +79,9 @@ class ListKind(LabelledEnum):
             cls.CONTROL: _l("Means of control"),
             cls.ETHNICITY: _l("Ethnic groups"),
             cls.DESTINATION: _l("Discharge destinations"),
+            cls.TRADE: _l("Vocational trades"),
+            cls.SOFT_SKILL: _l("Soft-skills modules"),
+            cls.RISK_SIGN: _l("Risk signs of re-trafficking"),
         }
 
 

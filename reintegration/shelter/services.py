@@ -13,6 +13,8 @@ from ..cases.models import Case
 from ..cases.services import refresh_stage
 from ..errors import DomainError
 from ..extensions import db
+from ..followups.models import FollowUpReason
+from ..followups.services import plan_followups
 from ..formatting import day
 from ..reference.models import ListItem, ServiceKind
 from ..reference.queries import entitled_type_ids
@@ -31,6 +33,10 @@ def save_facility(facility: Facility, code: str, **fields) -> None:
         setattr(facility, name, value.strip() if isinstance(value, str) else value)
     db.session.add(facility)
     db.session.flush()
+
+
+# The discharge destination that hands the person to another facility: no follow-up at home.
+TRANSFER = "FACILITY"
 
 
 def legal_end(admitted_on: date) -> date:
@@ -132,6 +138,8 @@ def discharge(
     stay.destination_address = address.strip()
     stay.discharge_note = note.strip()
     stay.discharged_by_id = user.id
+    if destination.code != TRANSFER:
+        plan_followups(stay.case, FollowUpReason.DISCHARGE, on, stay=stay)
     refresh_stage(stay.case)
 
 

@@ -1,0 +1,1 @@
+"""Employers, their safe-working-conditions checks, and job placements."""

@@ -1,0 +1,1 @@
+"""Follow-up after the person goes home: visits, risk signs, sustainability checks."""

@@ -1,0 +1,1 @@
+"""The reintegration plan made with the person: goals in three dimensions."""

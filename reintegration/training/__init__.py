@@ -1,0 +1,1 @@
+"""Vocational courses and soft-skills modules: enrolment, attendance, completion."""
