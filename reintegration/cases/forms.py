@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import CheckboxListField, DayField, Form, IdSelectField, NotInFuture
 from ..reference import queries as reference
 from ..reference.models import Commune, IdentificationStatus, ListItem, ListKind, Province
-from .models import Case, Sex
+from .models import Case, Outcome, Sex
 
 CONSENT_CHOICES = [("given", _l("Given")), ("refused", _l("Refused"))]
 
@@ -171,3 +171,17 @@ class CaseFilterForm(Form):
     status = SelectField(_l("Identification status"), validators=[Optional()])
     days = SelectField(_l("Days remaining"), validators=[Optional()])
     sort = SelectField(_l("Sort by"), validators=[Optional()])
+
+
+class CloseForm(Form):
+    outcome = SelectField(_l("Outcome"), choices=Outcome.choices, validators=[DataRequired()])
+    closed_on = DayField(_l("Date of closure"), validators=[DataRequired(), NotInFuture()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
+    confirm = BooleanField(_l("Close even though a job or follow-ups are still open"))
+
+
+class ReopenForm(Form):
+    reopened_on = DayField(_l("Date of reopening"), validators=[DataRequired(), NotInFuture()])
+    reason = TextAreaField(
+        _l("Why the case is reopened"), validators=[DataRequired(), Length(max=5000)]
+    )

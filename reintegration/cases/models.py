@@ -171,6 +171,7 @@ class Case(db.Model):
     services: Mapped[list["Service"]] = relationship(  # noqa: F821
         back_populates="case", order_by="Service.provided_on.desc()"
     )
+    closures: Mapped[list["Closure"]] = relationship(order_by="Closure.id")
 
     def age(self, on: date | None = None) -> int | None:
         on = on or clock.today()
@@ -184,6 +185,10 @@ class Case(db.Model):
     @property
     def age_is_estimated(self) -> bool:
         return self.date_of_birth is None and self.estimated_birth_year is not None
+
+    @property
+    def open_closure(self) -> "Closure | None":
+        return next((closure for closure in self.closures if closure.is_open), None)
 
     @property
     def open_stay(self):

@@ -109,6 +109,7 @@ CASE_PAGE = (
     selectinload(Case.services).options(joinedload(Service.kind), joinedload(Service.support_type)),
     selectinload(Case.exploitation_forms),
     selectinload(Case.control_means),
+    selectinload(Case.closures),
     *[
         joinedload(relation)
         for relation in (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
@@ -167,3 +167,70 @@ def refresh_stage(case: Case) -> None:
         case.stage = Stage.DISCHARGED
     else:
         case.stage = Stage.RECEIVED
+
+
+@dataclass
+class OpenWork:
+    """What is still running for a case: closing it asks for confirmation."""
+
+    placements: int
+    followups: int
+
+    def __bool__(self) -> bool:
+        return bool(self.placements or self.followups)
+
+
+def open_work(case: Case) -> OpenWork:
+    from ..employment.models import Placement
+    from ..followups.models import FollowUp
+
+    placements = db.session.scalar(
+        select(func.count(Placement.id)).where(
+            Placement.case_id == case.id, Placement.end_on.is_(None)
+        )
+    )
+    followups = db.session.scalar(
+        select(func.count(FollowUp.id)).where(
+            FollowUp.case_id == case.id, FollowUp.done_on.is_(None)
+        )
+    )
+    return OpenWork(placements, followups)
+
+
+def close_case(case: Case, outcome: str, closed_on, note: str, confirmed: bool, user) -> None:
+    from .models import Closure, Outcome
+
+    if case.open_closure is not None:
+        raise DomainError(_l("This case is already closed."))
+    if closed_on < case.received_on:
+        raise DomainError(_l("A case cannot close before the person was received."), "closed_on")
+    if open_work(case) and not confirmed:
+        raise DomainError(
+            _l("A job or planned follow-ups are still open: tick the box to close anyway."),
+            "confirm",
+        )
+    db.session.add(
+        Closure(
+            case_id=case.id,
+            outcome=Outcome(outcome),
+            closed_on=closed_on,
+            note=note.strip(),
+            closed_by_id=user.id,
+        )
+    )
+    db.session.flush()
+    db.session.expire(case, ["closures"])
+    refresh_stage(case)
+
+
+def reopen_case(case: Case, reopened_on, reason: str, user) -> None:
+    closure = case.open_closure
+    if closure is None:
+        raise DomainError(_l("This case is not closed."))
+    if reopened_on < closure.closed_on:
+        raise DomainError(_l("A case cannot reopen before it was closed."), "reopened_on")
+    closure.reopened_on = reopened_on
+    closure.reopen_reason = reason.strip()
+    closure.reopened_by_id = user.id
+    db.session.flush()
+    refresh_stage(case)

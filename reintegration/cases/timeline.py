@@ -90,4 +90,20 @@ def timeline(case: Case) -> list[Event]:
                 detail,
             )
         )
+    for closure in case.closures:
+        events.append(
+            Event(
+                closure.closed_on,
+                8,
+                "closure",
+                _("Case closed: %(outcome)s", outcome=closure.outcome.label),
+                "",
+            )
+        )
+        if closure.reopened_on:
+            events.append(
+                Event(
+                    closure.reopened_on, 9, "reopening", _("Case reopened"), closure.reopen_reason
+                )
+            )
     return sorted(events, reverse=True)

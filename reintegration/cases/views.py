@@ -7,12 +7,14 @@ from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
 from ..errors import DomainError
 from ..extensions import db
+from ..plans.queries import plan_for_case
+from ..plans.queries import timeline_events as plan_events
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitled_type_ids, provinces, support_types
 from ..shelter.models import Facility
 from ..web import applied, commit_and_redirect
 from . import queries, services
-from .forms import CaseFilterForm, CaseForm
+from .forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
 from .models import Case, Stage
 from .timeline import timeline
 
@@ -119,10 +121,12 @@ def new():
 def show(case_id: int):
     case = case_or_404(case_id, *queries.CASE_PAGE)
     record_view(case)
+    plan = plan_for_case(case.id)
     page = render_template(
         "cases/show.html",
         case=case,
-        events=timeline(case),
+        plan=plan,
+        events=sorted(timeline(case) + plan_events(plan), reverse=True),
         today=clock.today(),
         can_edit=can(current_user, Permission.EDIT_CASES),
         can_manage_stays=can(current_user, Permission.MANAGE_STAYS),
@@ -150,3 +154,44 @@ def edit(case_id: int):
             flash(_("The case is saved."), "success")
             return commit_and_redirect("cases.show", case_id=case.id)
     return render_template("cases/form.html", form=form, case=case, duplicates=None)
+
+
+@bp.route("/<int:case_id>/close", methods=["GET", "POST"])
+@require(Permission.CLOSE_CASES)
+def close(case_id: int):
+    case = case_or_404(case_id)
+    form = CloseForm()
+    if not form.is_submitted():
+        form.closed_on.data = clock.today()
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.close_case(
+            case,
+            form.outcome.data,
+            form.closed_on.data,
+            form.note.data,
+            form.confirm.data,
+            current_user,
+        ),
+    ):
+        flash(_("The case is closed."), "success")
+        return commit_and_redirect("cases.show", case_id=case.id)
+    return render_template(
+        "cases/close.html", case=case, form=form, open_work=services.open_work(case)
+    )
+
+
+@bp.route("/<int:case_id>/reopen", methods=["GET", "POST"])
+@require(Permission.CLOSE_CASES)
+def reopen(case_id: int):
+    case = case_or_404(case_id)
+    form = ReopenForm()
+    if not form.is_submitted():
+        form.reopened_on.data = clock.today()
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.reopen_case(case, form.reopened_on.data, form.reason.data, current_user),
+    ):
+        flash(_("The case is reopened."), "success")
+        return commit_and_redirect("cases.show", case_id=case.id)
+    return render_template("cases/reopen.html", case=case, form=form)
