@@ -70,12 +70,27 @@ def register_blueprints(app: Flask) -> None:
     from .auth.admin import bp as users
     from .auth.views import bp as auth
     from .cases.views import bp as cases
+    from .employment.views import bp as employment
+    from .followups.views import bp as followups
     from .main.views import bp as main
     from .plans.views import bp as plans
     from .reference.views import bp as reference
     from .shelter.views import bp as shelter
+    from .training.views import bp as training
 
-    for blueprint in (main, auth, users, cases, shelter, reference, audit, plans):
+    for blueprint in (
+        main,
+        auth,
+        users,
+        cases,
+        shelter,
+        reference,
+        audit,
+        plans,
+        followups,
+        training,
+        employment,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -5,13 +5,18 @@ from flask_login import current_user
 from .. import clock
 from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
+from ..employment.queries import placements_for_case
+from ..employment.queries import timeline_events as placement_events
 from ..errors import DomainError
 from ..extensions import db
+from ..followups.queries import followup_section
+from ..followups.queries import timeline_events as followup_events
 from ..plans.queries import plan_for_case
 from ..plans.queries import timeline_events as plan_events
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitled_type_ids, provinces, support_types
 from ..shelter.models import Facility
+from ..training import queries as training
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
@@ -122,11 +127,22 @@ def show(case_id: int):
     case = case_or_404(case_id, *queries.CASE_PAGE)
     record_view(case)
     plan = plan_for_case(case.id)
+    enrolments = training.enrolments_for_case(case.id)
+    events = (
+        timeline(case)
+        + plan_events(plan)
+        + training.timeline_events(case.id, enrolments)
+        + placement_events(case.id)
+        + followup_events(case.id)
+    )
     page = render_template(
         "cases/show.html",
         case=case,
         plan=plan,
-        events=sorted(timeline(case) + plan_events(plan), reverse=True),
+        follow_ups=followup_section(case.id),
+        placements=placements_for_case(case.id),
+        enrolments=enrolments,
+        events=sorted(events, reverse=True),
         today=clock.today(),
         can_edit=can(current_user, Permission.EDIT_CASES),
         can_manage_stays=can(current_user, Permission.MANAGE_STAYS),

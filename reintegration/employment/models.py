@@ -77,7 +77,8 @@ class Employer(db.Model):
     province: Mapped[Province] = relationship()
     commune: Mapped[Commune | None] = relationship()
     checks: Mapped[list["EmployerCheck"]] = relationship(
-        back_populates="employer", order_by="EmployerCheck.checked_on.desc()"
+        back_populates="employer",
+        order_by="(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc())",
     )
 
     @property

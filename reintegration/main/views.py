@@ -5,6 +5,7 @@ from ..auth.models import Role
 from ..auth.scopes import Permission, can
 from ..auth.services import any_user_exists
 from ..cases.queries import dashboard
+from ..training.queries import course_summaries
 
 bp = Blueprint("main", __name__)
 
@@ -18,8 +19,10 @@ def home():
     counts = None
     if can(current_user, Permission.VIEW_CASES):
         counts = dashboard(current_user, current_app.config["STAY_ENDING_SOON_DAYS"])
+    summaries = course_summaries(current_user) if current_user.role == Role.TRAINER else None
     return render_template(
         "main/home.html",
         counts=counts,
+        summaries=summaries,
         facility=current_user.facility if current_user.role == Role.SHELTER_STAFF else None,
     )

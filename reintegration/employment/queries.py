@@ -1,0 +1,341 @@
+"""Reading employers, placements and the outcomes of job placement."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy import case as when
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.sql.functions import FunctionElement
+
+from .. import clock
+from ..auth.models import User
+from ..auth.scopes import case_scope, employer_scope
+from ..cases.models import Case
+from ..cases.timeline import Event
+from ..extensions import db
+from ..formatting import money
+from ..reference.models import Province
+from ..shelter.models import Facility
+from ..training.models import Course, Enrolment, EnrolmentStatus
+from .models import Employer, EmployerCheck, Placement
+
+# Retention is measured this many months after the start of a job.
+RETENTION_MONTHS = (3, 6, 12)
+
+
+def employer_or_404(employer_id: int, *options) -> Employer:
+    employer = db.session.scalar(
+        select(Employer)
+        .where(Employer.id == employer_id, employer_scope(current_user))
+        .options(*options)
+    )
+    if employer is None:
+        abort(404)
+    return employer
+
+
+def placement_or_404(placement_id: int) -> Placement:
+    """A placement loaded through its case, so it exists only for those who see the case."""
+    placement = db.session.scalar(
+        select(Placement)
+        .join(Placement.case)
+        .where(Placement.id == placement_id, case_scope(current_user))
+        .options(contains_eager(Placement.case), joinedload(Placement.employer))
+    )
+    if placement is None:
+        abort(404)
+    return placement
+
+
+def _ranked_checks():
+    """Every check with its rank among its employer's checks, the latest first."""
+    return select(
+        EmployerCheck,
+        func.row_number()
+        .over(
+            partition_by=EmployerCheck.employer_id,
+            order_by=(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+
+
+def latest_check(employer: Employer) -> EmployerCheck | None:
+    """The check that decides: the latest by date, the last recorded on the same day."""
+    return db.session.scalar(
+        select(EmployerCheck)
+        .where(EmployerCheck.employer_id == employer.id)
+        .order_by(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc())
+        .limit(1)
+    )
+
+
+def checks_of(employer: Employer) -> list[EmployerCheck]:
+    return db.session.scalars(
+        select(EmployerCheck)
+        .where(EmployerCheck.employer_id == employer.id)
+        .order_by(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc())
+    ).all()
+
+
+@dataclass
+class EmployerRow:
+    employer: Employer
+    last_check: EmployerCheck | None
+    open_placements: int
+
+    @property
+    def may_receive_placements(self) -> bool:
+        return self.last_check is not None and self.last_check.passed
+
+
+def employers_with_checks(user: User) -> list[EmployerRow]:
+    """The employers ``user`` may see, each with its latest check and open placements, in one
+    query."""
+    ranked = _ranked_checks()
+    latest = aliased(EmployerCheck, ranked)
+    working = (
+        select(Placement.employer_id, func.count(Placement.id).label("open"))
+        .where(Placement.end_on.is_(None))
+        .group_by(Placement.employer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Employer, latest, func.coalesce(working.c.open, 0))
+        .outerjoin(ranked, and_(ranked.c.employer_id == Employer.id, ranked.c.rank == 1))
+        .outerjoin(working, working.c.employer_id == Employer.id)
+        .where(employer_scope(user))
+        .options(joinedload(Employer.province), joinedload(Employer.commune))
+        .order_by(Employer.name, Employer.id)
+    ).all()
+    return [EmployerRow(employer, check, open_count) for employer, check, open_count in rows]
+
+
+def current_placements(employer: Employer, user: User) -> list[tuple[Placement, str | None]]:
+    """The employer's open placements, each with its case code only where ``user`` may see the
+    case."""
+    visible_code = when((case_scope(user), Case.code), else_=None)
+    rows = db.session.execute(
+        select(Placement, visible_code)
+        .join(Case, Case.id == Placement.case_id)
+        .where(Placement.employer_id == employer.id, Placement.end_on.is_(None))
+        .order_by(Placement.start_on, Placement.id)
+    ).all()
+    return [(placement, code) for placement, code in rows]
+
+
+def completed_courses(case_id: int) -> list[Course]:
+    """The courses this person completed: the ones a job can be credited to."""
+    return db.session.scalars(
+        select(Course)
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.case_id == case_id, Enrolment.status == EnrolmentStatus.COMPLETED)
+        .order_by(Course.start_on.desc(), Course.title)
+    ).all()
+
+
+def placements_for_case(case_id: int) -> list[Placement]:
+    """A person's placements, the latest first, with their employers."""
+    return db.session.scalars(
+        select(Placement)
+        .where(Placement.case_id == case_id)
+        .options(joinedload(Placement.employer))
+        .order_by(Placement.start_on.desc(), Placement.id.desc())
+    ).all()
+
+
+def timeline_events(case_id: int) -> list[Event]:
+    events = []
+    for placement in placements_for_case(case_id):
+        events.append(
+            Event(
+                placement.start_on,
+                6,
+                "placement",
+                _(
+                    "Started work at %(employer)s: %(position)s",
+                    employer=placement.employer.name,
+                    position=placement.position,
+                ),
+                _("Monthly wage %(wage)s", wage=money(placement.monthly_wage)),
+            )
+        )
+        if placement.end_on:
+            events.append(
+                Event(
+                    placement.end_on,
+                    7,
+                    "placement_end",
+                    _(
+                        "Left the job at %(employer)s: %(reason)s",
+                        employer=placement.employer.name,
+                        reason=placement.end_reason.label if placement.end_reason else "",
+                    ),
+                    placement.end_note,
+                )
+            )
+    return events
+
+
+class months_after(FunctionElement):
+    """``day`` plus a whole number of months, on the month's last day when it is shorter,
+    like followups.services.add_months (31 January + 1 month = 28 or 29 February)."""
+
+    type = Date()
+    name = "months_after"
+    inherit_cache = True
+
+    def __init__(self, day, months: int):
+        self.months = int(months)
+        super().__init__(day)
+
+
+@compiles(months_after, "postgresql")
+def _months_after_postgresql(element, compiler, **kw):
+    [day_column] = element.clauses
+    column = compiler.process(day_column, **kw)
+    # PostgreSQL clamps to the month's end by itself.
+    return f"CAST({column} + make_interval(months => {element.months}) AS DATE)"
+
+
+@compiles(months_after, "sqlite")
+def _months_after_sqlite(element, compiler, **kw):
+    [day_column] = element.clauses
+    column = compiler.process(day_column, **kw)
+    # SQLite rolls 31 January + 1 month over into March; the target month's last day caps it.
+    return (
+        f"MIN(date({column}, '+{element.months} months'), "
+        f"date({column}, 'start of month', '+{element.months + 1} months', '-1 day'))"
+    )
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def share(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass
+class OutcomeRow:
+    label: str
+    placement: Rate
+    retention: dict[int, Rate]
+
+
+@dataclass
+class Outcomes:
+    today: date
+    courses: list[OutcomeRow]
+    facilities: list[OutcomeRow]
+    provinces: list[OutcomeRow]
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
+
+
+def _retention_columns(today: date) -> list:
+    """Per retention mark: placements that started at least that long ago, and of those, the
+    ones still held on the mark."""
+    columns = []
+    for months in RETENTION_MONTHS:
+        mark = months_after(Placement.start_on, months)
+        due = mark <= today
+        kept = and_(due, or_(Placement.end_on.is_(None), Placement.end_on >= mark))
+        columns += [_count_if(due), _count_if(kept)]
+    return columns
+
+
+def _retention(values) -> dict[int, Rate]:
+    values = [int(v) for v in values]
+    return {
+        months: Rate(values[2 * i + 1], values[2 * i]) for i, months in enumerate(RETENTION_MONTHS)
+    }
+
+
+def _no_retention() -> dict[int, Rate]:
+    return dict.fromkeys(RETENTION_MONTHS, Rate(0, 0))
+
+
+def _merge(placement_rows, retention_rows, label) -> list[OutcomeRow]:
+    """One row per group, whichever of the two queries found it."""
+    rows: dict = {}
+    for key, numerator, denominator in placement_rows:
+        rows[key] = OutcomeRow(label(key), Rate(int(numerator), int(denominator)), _no_retention())
+    for key, *values in retention_rows:
+        row = rows.setdefault(key, OutcomeRow(label(key), Rate(0, 0), _no_retention()))
+        row.retention = _retention(values)
+    return sorted(rows.values(), key=lambda row: row.label.casefold())
+
+
+def _by_course(user: User, today: date) -> list[OutcomeRow]:
+    credited = (
+        select(Placement.id)
+        .where(Placement.case_id == Enrolment.case_id, Placement.course_id == Enrolment.course_id)
+        .exists()
+    )
+    placement_rows = db.session.execute(
+        select(Course, _count_if(credited), func.count(Enrolment.id))
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .join(Case, Case.id == Enrolment.case_id)
+        .where(Enrolment.status == EnrolmentStatus.COMPLETED, case_scope(user))
+        .group_by(Course.id)
+    ).all()
+    retention_rows = db.session.execute(
+        select(Course, *_retention_columns(today))
+        .join(Placement, Placement.course_id == Course.id)
+        .join(Case, Case.id == Placement.case_id)
+        .where(case_scope(user))
+        .group_by(Course.id)
+    ).all()
+    return _merge(placement_rows, retention_rows, lambda course: course.title)
+
+
+def _by_case_group(user: User, today: date, key, entity, label) -> list[OutcomeRow]:
+    """Rates grouped by a column of the case (its managing facility or province)."""
+    placed = select(Placement.id).where(Placement.case_id == Case.id).exists()
+    placement_rows = db.session.execute(
+        select(entity, _count_if(placed), func.count(Case.id))
+        .select_from(Case)
+        .outerjoin(entity, entity.id == key)
+        .where(case_scope(user))
+        .group_by(entity.id)
+    ).all()
+    retention_rows = db.session.execute(
+        select(entity, *_retention_columns(today))
+        .select_from(Placement)
+        .join(Case, Case.id == Placement.case_id)
+        .outerjoin(entity, entity.id == key)
+        .where(case_scope(user))
+        .group_by(entity.id)
+    ).all()
+    return _merge(placement_rows, retention_rows, label)
+
+
+def outcomes(user: User) -> Outcomes:
+    """Placement rate and retention per course, managing facility and managing province, among
+    the cases ``user`` may see, in six queries."""
+    today = clock.today()
+    return Outcomes(
+        today=today,
+        courses=_by_course(user, today),
+        facilities=_by_case_group(
+            user,
+            today,
+            Case.facility_id,
+            Facility,
+            lambda f: f.name if f is not None else _("No managing facility"),
+        ),
+        provinces=_by_case_group(
+            user, today, Case.province_id, Province, lambda p: p.name if p is not None else ""
+        ),
+    )

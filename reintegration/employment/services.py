@@ -1,0 +1,178 @@
+"""The rules of employers, their safe-working-conditions checks, and job placements."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import clock
+from ..auth.models import User
+from ..cases.models import Case
+from ..cases.services import refresh_stage
+from ..errors import DomainError
+from ..extensions import db
+from ..followups.models import FollowUpReason
+from ..followups.services import plan_followups
+from ..formatting import day
+from ..reference.models import Commune
+from .models import ContractType, Employer, EmployerCheck, EndReason, Placement
+from .queries import completed_courses, latest_check
+
+# What each failed answer of a check means, in the words shown to the user.
+CHECK_PROBLEMS = {
+    "written_contract": _l("no written contract"),
+    "wages_on_time": _l("wages not paid on time"),
+    "no_withheld_documents": _l("identity papers withheld"),
+    "no_debt": _l("debt owed to the employer"),
+    "safe_housing": _l("unsafe housing"),
+}
+
+
+def check_problems(check: EmployerCheck) -> list[str]:
+    """The answers that made a check fail (an empty list when it passed)."""
+    return [str(label) for name, label in CHECK_PROBLEMS.items() if getattr(check, name) is False]
+
+
+def save_employer(employer: Employer, **fields) -> None:
+    """Create or change an employer; its commune, when given, lies in its province."""
+    commune_id = fields.get("commune_id")
+    if commune_id is not None:
+        commune = db.session.get(Commune, commune_id)
+        if commune is None or commune.province_id != fields["province_id"]:
+            raise DomainError(_l("This commune is not in the chosen province."), "commune")
+    for name, value in fields.items():
+        setattr(employer, name, value.strip() if isinstance(value, str) else value)
+    db.session.add(employer)
+    db.session.flush()
+
+
+def record_check(
+    employer: Employer,
+    checked_on: date,
+    checked_by: str,
+    answers: dict[str, bool | None],
+    note: str,
+    user: User,
+) -> EmployerCheck:
+    """Record a check; ``answers`` holds the four yes/no answers and safe_housing (None when
+    the employer provides no housing)."""
+    if checked_on > clock.today():
+        raise DomainError(_l("This date is in the future."), "checked_on")
+    for name in CHECK_PROBLEMS:
+        if answers.get(name) is None and name != "safe_housing":
+            raise DomainError(_l("Answer yes or no."), name)
+    check = EmployerCheck(
+        employer_id=employer.id,
+        checked_on=checked_on,
+        checked_by=checked_by.strip(),
+        note=note.strip(),
+        recorded_by_id=user.id,
+        **{name: answers.get(name) for name in CHECK_PROBLEMS},
+    )
+    db.session.add(check)
+    db.session.flush()
+    db.session.expire(employer, ["checks"])
+    return check
+
+
+def refusal(employer: Employer) -> str | None:
+    """Why ``employer`` may not receive a placement now, or None when it may."""
+    check = latest_check(employer)
+    if check is None:
+        return _l(
+            "%(employer)s has no check of safe working conditions yet: record one that passes "
+            "before placing anyone there.",
+            employer=employer.name,
+        )
+    if not check.passed:
+        return _l(
+            "%(employer)s failed its latest check of safe working conditions on %(day)s "
+            "(%(problems)s): record a new check that passes before placing anyone there.",
+            employer=employer.name,
+            day=day(check.checked_on),
+            problems=", ".join(check_problems(check)),
+        )
+    return None
+
+
+def place(
+    case: Case,
+    employer: Employer,
+    position: str,
+    start_on: date,
+    monthly_wage: int,
+    in_home_province: bool,
+    housing_support: bool,
+    contract_type: ContractType,
+    course_id: int | None,
+    user: User,
+) -> Placement:
+    """Place the person in a job, plan the follow-ups after its start, and move the stage."""
+    reason = refusal(employer)
+    if reason is not None:
+        raise DomainError(reason, "employer")
+    _check_start(case, start_on)
+    if monthly_wage < 0:
+        raise DomainError(_l("A wage cannot be negative."), "monthly_wage")
+    if course_id is not None and course_id not in {c.id for c in completed_courses(case.id)}:
+        raise DomainError(_l("Choose a course this person completed."), "course")
+    already = db.session.scalar(
+        select(Placement.id).where(
+            Placement.case_id == case.id,
+            Placement.employer_id == employer.id,
+            Placement.end_on.is_(None),
+        )
+    )
+    if already is not None:
+        raise DomainError(
+            _l("This person already has an open placement at %(employer)s.", employer=employer),
+            "employer",
+        )
+    placement = Placement(
+        case_id=case.id,
+        employer_id=employer.id,
+        course_id=course_id,
+        position=position.strip(),
+        start_on=start_on,
+        monthly_wage=monthly_wage,
+        in_home_province=in_home_province,
+        housing_support=housing_support,
+        contract_type=contract_type,
+        created_by_id=user.id,
+    )
+    db.session.add(placement)
+    db.session.flush()
+    plan_followups(case, FollowUpReason.PLACEMENT, start_on, placement=placement)
+    refresh_stage(case)
+    db.session.flush()
+    return placement
+
+
+def _check_start(case: Case, start_on: date) -> None:
+    if start_on < case.received_on:
+        raise DomainError(
+            _l(
+                "A job cannot start before the person was received (%(day)s).",
+                day=day(case.received_on),
+            ),
+            "start_on",
+        )
+    if start_on > clock.today():
+        raise DomainError(_l("This date is in the future."), "start_on")
+
+
+def end_placement(placement: Placement, end_on: date, reason: EndReason, note: str) -> None:
+    if not placement.is_open:
+        raise DomainError(_l("This placement has already ended."))
+    if end_on < placement.start_on:
+        raise DomainError(
+            _l("The job cannot end before it started (%(day)s).", day=day(placement.start_on)),
+            "end_on",
+        )
+    if end_on > clock.today():
+        raise DomainError(_l("This date is in the future."), "end_on")
+    placement.end_on = end_on
+    placement.end_reason = reason
+    placement.end_note = note.strip()
+    db.session.flush()
+    refresh_stage(placement.case)

@@ -1,0 +1,163 @@
+"""Reading follow-ups, risk flags and sustainability checks, each page in a fixed number of
+queries."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from ..auth.models import User
+from ..auth.scopes import case_scope
+from ..cases.models import Case, Stage
+from ..cases.timeline import Event
+from ..extensions import db
+from .models import FollowUp, RiskFlag, SustainabilityCheck
+
+
+def followup_in_scope(followup_id: int, user: User) -> FollowUp | None:
+    return db.session.scalar(
+        select(FollowUp)
+        .join(FollowUp.case)
+        .where(FollowUp.id == followup_id, case_scope(user))
+        .options(contains_eager(FollowUp.case), joinedload(FollowUp.check))
+    )
+
+
+def risk_flag_in_scope(flag_id: int, user: User) -> RiskFlag | None:
+    return db.session.scalar(
+        select(RiskFlag)
+        .join(Case, Case.id == RiskFlag.case_id)
+        .where(RiskFlag.id == flag_id, case_scope(user))
+    )
+
+
+def due_followups(user: User) -> list[FollowUp]:
+    """Planned follow-ups not yet done in the user's cases, in one query: the earliest planned
+    first, so the overdue come before the rest. Closed cases wait for nobody."""
+    return db.session.scalars(
+        select(FollowUp)
+        .join(FollowUp.case)
+        .where(FollowUp.done_on.is_(None), Case.stage != Stage.CLOSED, case_scope(user))
+        .options(contains_eager(FollowUp.case))
+        .order_by(FollowUp.planned_on, Case.code, FollowUp.id)
+    ).all()
+
+
+def open_flags(user: User) -> list[tuple[RiskFlag, Case]]:
+    """Unresolved risk flags in the user's cases, oldest first, with the signs that raised them."""
+    rows = db.session.execute(
+        select(RiskFlag, Case)
+        .join(Case, Case.id == RiskFlag.case_id)
+        .where(RiskFlag.resolved_on.is_(None), case_scope(user))
+        .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
+        .order_by(RiskFlag.raised_on, RiskFlag.id)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
+def followups_for_case(case_id: int) -> list[FollowUp]:
+    """Planned and done follow-ups of a case, by planned date, in three queries."""
+    return db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.case_id == case_id)
+        .options(
+            selectinload(FollowUp.risk_signs),
+            joinedload(FollowUp.done_by),
+            joinedload(FollowUp.check),
+        )
+        .order_by(FollowUp.planned_on, FollowUp.id)
+    ).all()
+
+
+def open_flags_for_case(case_id: int) -> list[RiskFlag]:
+    return db.session.scalars(
+        select(RiskFlag)
+        .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
+        .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
+        .order_by(RiskFlag.raised_on, RiskFlag.id)
+    ).all()
+
+
+def checks_for_case(case_id: int) -> list[SustainabilityCheck]:
+    """The case's sustainability checks, oldest to newest: the trend."""
+    return db.session.scalars(
+        select(SustainabilityCheck)
+        .where(SustainabilityCheck.case_id == case_id)
+        .order_by(SustainabilityCheck.checked_on, SustainabilityCheck.id)
+    ).all()
+
+
+@dataclass
+class FollowUpSection:
+    """What the case page shows of follow-ups."""
+
+    followups: list[FollowUp]
+    open_flags: list[RiskFlag]
+    checks: list[SustainabilityCheck]
+
+    def signs_since(self, flag: RiskFlag) -> list:
+        """Every risk sign seen from the day the flag was raised, once each."""
+        signs = {}
+        for followup in self.followups:
+            if followup.is_done and followup.done_on >= flag.raised_on:
+                signs.update((sign.id, sign) for sign in followup.risk_signs)
+        return list(signs.values())
+
+
+def followup_section(case_id: int) -> FollowUpSection:
+    return FollowUpSection(
+        followups_for_case(case_id), open_flags_for_case(case_id), checks_for_case(case_id)
+    )
+
+
+def _followup_event(followup: FollowUp) -> Event:
+    facts = [
+        _("contact made") if followup.contact_made else _("no contact"),
+    ]
+    if followup.still_in_job is not None:
+        facts.append(_("still in the job") if followup.still_in_job else _("no longer in the job"))
+    if followup.risk_signs:
+        facts.append(
+            _("risk signs: %(signs)s", signs=", ".join(s.name for s in followup.risk_signs))
+        )
+    return Event(
+        followup.done_on,
+        6,
+        "followup",
+        _("Follow-up: %(method)s", method=followup.method.label if followup.method else ""),
+        "; ".join(facts),
+    )
+
+
+def timeline_events(case_id: int) -> list[Event]:
+    """Follow-ups done, risk flags raised and resolved, and sustainability checks."""
+    events = [_followup_event(f) for f in followups_for_case(case_id) if f.is_done]
+    for flag in db.session.scalars(select(RiskFlag).where(RiskFlag.case_id == case_id)):
+        events.append(Event(flag.raised_on, 7, "risk_flag", _("Risk of re-trafficking flagged")))
+        if flag.resolved_on:
+            events.append(
+                Event(
+                    flag.resolved_on,
+                    8,
+                    "risk_flag_resolved",
+                    _("Risk flag resolved"),
+                    flag.resolution_note,
+                )
+            )
+    for check in checks_for_case(case_id):
+        events.append(
+            Event(
+                check.checked_on,
+                9,
+                "sustainability_check",
+                _("Sustainability check: %(score)s/100", score=check.composite),
+                _(
+                    "Economic %(economic)s, social %(social)s, psychosocial %(psychosocial)s",
+                    economic=check.economic,
+                    social=check.social,
+                    psychosocial=check.psychosocial,
+                ),
+            )
+        )
+    return events
