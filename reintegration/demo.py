@@ -6,16 +6,22 @@ so the demo always shows people just received, mid-stay, near the end, overstaye
 """
 
 import random
-from datetime import date, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from . import clock
 from .auth.models import Role, User
 from .auth.services import create_user
-from .cases.models import Case, Sex
+from .cases.models import Case, Sex, Stage
 from .cases.services import create_case
+from .employment import services as employment
+from .employment.models import ContractType, Employer, EmployerKind, EndReason
 from .extensions import db
+from .followups import services as followups
+from .followups.models import ContactMethod, FollowUp
+from .plans import services as plans
 from .reference.models import (
     Commune,
     IdentificationStatus,
@@ -27,6 +33,9 @@ from .reference.models import (
 from .reference.queries import entitled_type_ids
 from .shelter import services as shelter
 from .shelter.models import Facility
+from .training import queries as training_queries
+from .training import services as training
+from .training.models import Course, CourseKind
 
 
 class DemoRefused(Exception):
@@ -114,6 +123,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     _communes()
     users, accounts = _users(facilities)
     _cases(rng, facilities, users)
+    _livelihood(rng, users)
     db.session.commit()
     return accounts
 
@@ -286,3 +296,191 @@ def _discharge(rng, stay, on: date, lists, actor) -> None:
     destinations = lists[ListKind.DESTINATION]
     destination = destinations[rng.choice(["HOME", "HOME", "HOME", "INDEPENDENT", "OTHER"])]
     shelter.discharge(stay, on, destination, f"Thôn {rng.randint(1, 12)}, quê nhà", "", actor)
+
+
+def _nghe_an_cases(*stages: Stage) -> list[Case]:
+    return db.session.scalars(
+        select(Case)
+        .join(Province, Province.id == Case.province_id)
+        .where(
+            Province.code == "NA",
+            Case.stage.in_(stages),
+            Case.identification_status == IdentificationStatus.IDENTIFIED,
+        )
+        .order_by(Case.received_on)
+    ).all()
+
+
+def _livelihood(rng: random.Random, users: dict[str, User]) -> None:
+    """A course running now for the demo trainer, a finished soft-skills module, two employers
+    (one that failed its check), jobs, plans and follow-ups, some done and one with a risk."""
+    today = clock.today()
+    admin, officer, trainer = users["admin"], users["officer"], users["trainer"]
+    province = _province("NA")
+    good = _employers(province, officer, today)
+    at_home = _nghe_an_cases(Stage.DISCHARGED)
+    in_shelter = _nghe_an_cases(Stage.IN_SHELTER)
+    finished = _course(
+        trainer,
+        CourseKind.SOFT_SKILLS,
+        "FINANCE",
+        "Quản lý tài chính cá nhân",
+        today - timedelta(days=200),
+        today - timedelta(days=180),
+        province,
+        [],
+    )
+    for case in at_home[:5]:
+        with _as_of(finished.start_on):  # the course is over: its history is written as it was
+            enrolment = training.refer(case, finished, admin)
+            training.enrol(enrolment, finished.start_on)
+        with _as_of(finished.end_on):
+            training.complete(enrolment, finished.end_on, f"KNM-{case.id:04d}", finished.end_on)
+    running = _course(
+        trainer,
+        CourseKind.TRADE,
+        "BEAUTY",
+        "Chăm sóc sắc đẹp cơ bản",
+        today - timedelta(days=14),
+        today + timedelta(days=46),
+        province,
+        [good.id],
+    )
+    for number, case in enumerate(in_shelter[:6] + at_home[5:8]):
+        with _as_of(running.start_on):
+            enrolment = training.refer(case, running, admin)
+            if number < 6:
+                training.enrol(enrolment, running.start_on)
+    for days_ago in (14, 13, 12, 9, 8, 7):
+        class_list = training_queries.class_list(running)
+        present = {e.id for e in class_list if rng.random() < 0.85}
+        training.record_attendance(running, today - timedelta(days=days_ago), present)
+    _jobs(rng, at_home[:5], good, finished, admin, today)
+    for case in at_home[:3] + in_shelter[:3]:
+        _plan(case, admin)
+
+
+@contextmanager
+def _as_of(day: date):
+    """Let the services write history on the day it happened."""
+    real = clock.current
+    clock.current = lambda: datetime.combine(day, time(9), tzinfo=clock.VIETNAM)
+    try:
+        yield
+    finally:
+        clock.current = real
+
+
+def _employers(province: Province, officer: User, today: date) -> Employer:
+    """One employer whose check passed (returned), one whose latest check failed."""
+    communes = province.communes
+    good, bad = Employer(), Employer()
+    employment.save_employer(
+        good,
+        name="Công ty TNHH May mặc Hoàng Mai",
+        kind=EmployerKind.BUSINESS,
+        sector="May mặc",
+        province_id=province.id,
+        commune_id=communes[0].id if communes else None,
+        address="Khu công nghiệp Hoàng Mai",
+        contact_name="Phòng nhân sự",
+        contact_phone="0238 3600 000",
+    )
+    employment.save_employer(
+        bad,
+        name="Cơ sở chế biến hải sản Cửa Lò",
+        kind=EmployerKind.SMALL_PRODUCTION,
+        sector="Chế biến thực phẩm",
+        province_id=province.id,
+        commune_id=None,
+        address="Cửa Lò",
+        contact_name="Chủ cơ sở",
+        contact_phone="0238 3800 000",
+    )
+    yes = dict.fromkeys(
+        ("written_contract", "wages_on_time", "no_withheld_documents", "no_debt", "safe_housing"),
+        True,
+    )
+    employment.record_check(good, today - timedelta(days=400), "Sở Y tế", yes, "", officer)
+    employment.record_check(
+        bad,
+        today - timedelta(days=30),
+        "Sở Y tế",
+        {**yes, "written_contract": False, "safe_housing": None},
+        "",
+        officer,
+    )
+    return good
+
+
+def _course(trainer, kind, topic_code, title, start_on, end_on, province, employer_ids):
+    topic = _items(ListKind.SOFT_SKILL if kind == CourseKind.SOFT_SKILLS else ListKind.TRADE)
+    return training.save_course(
+        Course(),
+        trainer,
+        kind,
+        topic[topic_code],
+        start_on,
+        end_on,
+        employer_ids,
+        title=title,
+        provider="Trung tâm Giáo dục nghề nghiệp tỉnh",
+        province_id=province.id,
+        schedule="Thứ Hai đến thứ Sáu, 8:00–11:30",
+        capacity=12,
+        cost_per_trainee=3_500_000,
+        market_demand="Nhu cầu tuyển dụng của doanh nghiệp trong tỉnh",
+    )
+
+
+def _jobs(rng, people, employer, course, admin, today) -> None:
+    """Jobs for people who finished the course; the last one leaves after 70 days, and a
+    follow-up after that finds an offer of work abroad."""
+    signs = _items(ListKind.RISK_SIGN)
+    left_on = None
+    for number, case in enumerate(people):
+        start_on = course.end_on + timedelta(days=10 + 5 * number)
+        placement = employment.place(
+            case,
+            employer,
+            "Công nhân may",
+            start_on,
+            6_500_000,
+            True,
+            False,
+            ContractType.FIXED_TERM,
+            course.id,
+            admin,
+        )
+        if number == len(people) - 1:
+            left_on = start_on + timedelta(days=70)
+            employment.end_placement(placement, left_on, EndReason.RESIGNED, "")
+    past = db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.planned_on < today - timedelta(days=3))
+        .order_by(FollowUp.planned_on)
+    ).all()
+    overdue = [f for f in past if f.case_id != people[-1].id][-2:]  # left undone, overdue
+    for followup in (f for f in past if f not in overdue):
+        jobless = followup.case_id == people[-1].id and followup.planned_on > left_on
+        in_job = None if followup.placement_id is None else not jobless
+        followups.record_followup(
+            followup,
+            followup.planned_on + timedelta(days=rng.randint(0, 3)),
+            ContactMethod.HOME_VISIT,
+            True,
+            in_job,
+            "Ổn định",
+            [signs["OFFER_ABROAD"], signs["JOBLESS"]] if jobless else [],
+            admin,
+        )
+
+
+def _plan(case: Case, admin: User) -> None:
+    plan = plans.save_plan(case, None, case.received_on + timedelta(days=7), "", admin)
+    for dimension, text_vi, status in (
+        ("economic", "Học nghề và có việc làm ổn định", "in_progress"),
+        ("social", "Làm lại giấy tờ tùy thân", "met"),
+        ("psychosocial", "Tham gia tư vấn tâm lý định kỳ", "in_progress"),
+    ):
+        plans.save_goal(plan, None, dimension, text_vi, "Cán bộ công tác xã hội", None, status)

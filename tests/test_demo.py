@@ -58,3 +58,25 @@ def test_demo_refuses_a_database_that_already_has_cases(runner, make):
     assert result.exit_code != 0
     assert "already has cases" in result.output
     assert db.session.scalar(select(func.count(Case.id))) == 1
+
+
+def test_demo_shows_the_livelihood_journey(runner):
+    from reintegration.employment.models import Employer, Placement
+    from reintegration.followups.models import FollowUp, RiskFlag
+    from reintegration.training.models import Course, Enrolment, EnrolmentStatus
+
+    _run_demo(runner)
+
+    trainer = db.session.scalar(select(User).where(User.role == Role.TRAINER))
+    courses = db.session.scalars(select(Course).where(Course.trainer_id == trainer.id)).all()
+    statuses = set(db.session.scalars(select(Enrolment.status)))
+    employers = db.session.scalars(select(Employer)).all()
+    assert len(courses) == 2
+    assert {EnrolmentStatus.REFERRED, EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED} <= (
+        statuses
+    )
+    assert sorted(e.may_receive_placements for e in employers) == [False, True]
+    assert db.session.scalar(select(func.count(Placement.id))) >= 3
+    assert db.session.scalar(select(func.count(RiskFlag.id)).where(RiskFlag.resolved_on.is_(None)))
+    done = select(func.count(FollowUp.id)).where(FollowUp.done_on.is_not(None))
+    assert db.session.scalar(done) > 0
