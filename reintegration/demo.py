@@ -483,4 +483,5 @@ def _plan(case: Case, admin: User) -> None:
         ("social", "Làm lại giấy tờ tùy thân", "met"),
         ("psychosocial", "Tham gia tư vấn tâm lý định kỳ", "in_progress"),
     ):
-        plans.save_goal(plan, None, dimension, text_vi, "Cán bộ công tác xã hội", None, status)
+        target_on = plan.agreed_on + timedelta(days=90)
+        plans.save_goal(plan, None, dimension, text_vi, "Cán bộ công tác xã hội", target_on, status)

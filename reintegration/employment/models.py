@@ -159,6 +159,3 @@ class Placement(db.Model):
     @property
     def is_open(self) -> bool:
         return self.end_on is None
-
-    def held_on(self, day: date) -> bool:
-        return self.start_on <= day and (self.end_on is None or self.end_on >= day)

@@ -277,7 +277,7 @@ def _merge(placement_rows, retention_rows, label) -> list[OutcomeRow]:
     return sorted(rows.values(), key=lambda row: row.label.casefold())
 
 
-def _by_course(user: User, today: date) -> list[OutcomeRow]:
+def _by_course(condition, today: date) -> list[OutcomeRow]:
     credited = (
         select(Placement.id)
         .where(Placement.case_id == Enrolment.case_id, Placement.course_id == Enrolment.course_id)
@@ -287,17 +287,23 @@ def _by_course(user: User, today: date) -> list[OutcomeRow]:
         select(Course, _count_if(credited), func.count(Enrolment.id))
         .join(Enrolment, Enrolment.course_id == Course.id)
         .join(Case, Case.id == Enrolment.case_id)
-        .where(Enrolment.status == EnrolmentStatus.COMPLETED, case_scope(user))
+        .where(Enrolment.status == EnrolmentStatus.COMPLETED, condition)
         .group_by(Course.id)
     ).all()
     retention_rows = db.session.execute(
         select(Course, *_retention_columns(today))
         .join(Placement, Placement.course_id == Course.id)
         .join(Case, Case.id == Placement.case_id)
-        .where(case_scope(user))
+        .where(condition)
         .group_by(Course.id)
     ).all()
     return _merge(placement_rows, retention_rows, lambda course: course.title)
+
+
+def course_outcome(course: Course) -> OutcomeRow | None:
+    """Placement and retention of one course's trainees: counts only, for its own page."""
+    rows = _by_course(Course.id == course.id, clock.today())
+    return rows[0] if rows else None
 
 
 def _by_case_group(user: User, today: date, key, entity, label) -> list[OutcomeRow]:
@@ -327,7 +333,7 @@ def outcomes(user: User) -> Outcomes:
     today = clock.today()
     return Outcomes(
         today=today,
-        courses=_by_course(user, today),
+        courses=_by_course(case_scope(user), today),
         facilities=_by_case_group(
             user,
             today,

@@ -17,5 +17,5 @@ class GoalForm(Form):
     dimension = SelectField(_l("Dimension"), choices=Dimension.choices, validators=[DataRequired()])
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     owner = StringField(_l("Who follows it"), validators=[DataRequired(), Length(max=200)])
-    target_on = DayField(_l("Target date"), validators=[Optional()])
+    target_on = DayField(_l("Target date"), validators=[DataRequired()])
     status = SelectField(_l("Status"), choices=GoalStatus.choices, validators=[DataRequired()])

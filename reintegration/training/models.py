@@ -125,10 +125,6 @@ class Enrolment(db.Model):
     attendance: Mapped[list["Attendance"]] = relationship(back_populates="enrolment")
 
     @property
-    def takes_a_place(self) -> bool:
-        return self.status != EnrolmentStatus.DROPPED_OUT
-
-    @property
     def attendance_rate(self) -> float | None:
         """Share of the course's sessions so far that the trainee attended."""
         if not self.attendance:

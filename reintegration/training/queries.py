@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..auth.models import Role, User
-from ..auth.scopes import course_scope
+from ..auth.scopes import case_scope, course_scope
 from ..cases.models import Case
 from ..cases.timeline import Event
 from ..employment.models import Employer
@@ -139,14 +139,14 @@ def places_taken(course: Course) -> int:
     )
 
 
-def confirmed_places(course: Course, besides: Enrolment) -> int:
-    return db.session.scalar(
-        select(func.count(Enrolment.id)).where(
-            Enrolment.course_id == course.id,
-            Enrolment.status.in_(CONFIRMED),
-            Enrolment.id != besides.id,
-        )
+def confirmed_places(course: Course, besides: Enrolment | None = None) -> int:
+    """Places held by enrolled, attending or completed trainees (other than ``besides``)."""
+    query = select(func.count(Enrolment.id)).where(
+        Enrolment.course_id == course.id, Enrolment.status.in_(CONFIRMED)
     )
+    if besides is not None:
+        query = query.where(Enrolment.id != besides.id)
+    return db.session.scalar(query)
 
 
 def trainees(course: Course) -> list[Enrolment]:
@@ -169,6 +169,21 @@ def trainees(course: Course) -> list[Enrolment]:
         )
         .order_by(Enrolment.referred_on, Enrolment.id)
     ).all()
+
+
+def shown_to(user: User, course: Course, enrolments: list[Enrolment]) -> list[Enrolment]:
+    """The trainees ``user`` may see by name: the whole class for its trainer and
+    administrators, for anyone else only the people whose case they may open."""
+    if user.role == Role.ADMIN or course.trainer_id == user.id:
+        return enrolments
+    visible = set(
+        db.session.scalars(
+            select(Case.id).where(
+                Case.id.in_([enrolment.case_id for enrolment in enrolments]), case_scope(user)
+            )
+        )
+    )
+    return [enrolment for enrolment in enrolments if enrolment.case_id in visible]
 
 
 def class_list(course: Course) -> list[Enrolment]:

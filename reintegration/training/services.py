@@ -82,6 +82,10 @@ def save_course(
     _check_dates(course, start_on, end_on)
     if fields["capacity"] < 0:
         raise DomainError(_l("The capacity cannot be negative."), "capacity")
+    if course.id is not None:
+        taken = queries.confirmed_places(course)
+        if fields["capacity"] < taken:
+            raise DomainError(_l("%(taken)s places are already taken.", taken=taken), "capacity")
     if fields["cost_per_trainee"] < 0:
         raise DomainError(_l("A cost cannot be negative."), "cost_per_trainee")
     employers = db.session.scalars(select(Employer).where(Employer.id.in_(employer_ids))).all()
@@ -170,6 +174,7 @@ def enrol(enrolment: Enrolment, enrolled_on: date) -> None:
     """Give a referred person one of the course's places."""
     course = enrolment.course
     _check_move(enrolment, EnrolmentStatus.ENROLLED)
+    check_entitled(enrolment.case)  # the status may have changed since the referral
     if enrolled_on < enrolment.referred_on:
         raise DomainError(
             _l("The person was referred on %(day)s.", day=day(enrolment.referred_on)),

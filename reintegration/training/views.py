@@ -10,7 +10,9 @@ from ..audit.services import record_view
 from ..auth.models import Role
 from ..auth.scopes import Permission, can, case_or_404, require
 from ..cases.models import Case
+from ..employment.queries import course_outcome
 from ..extensions import db
+from ..formatting import day
 from ..forms import DATE_FORMATS, Form
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices, province_choices
@@ -42,15 +44,17 @@ def courses():
 def course(course_id: int):
     course = queries.course_or_404(course_id, *queries.COURSE_PAGE)
     record_view(course)  # the page names the trainees
-    enrolments = queries.trainees(course)
+    everyone = queries.trainees(course)
     summary = queries.CourseSummary(course)
-    summary.counts.update(enrolment.status for enrolment in enrolments)
+    summary.counts.update(enrolment.status for enrolment in everyone)
+    enrolments = queries.shown_to(current_user, course, everyone)
     page = render_template(
         "training/course.html",
         course=course,
         summary=summary,
         enrolments=enrolments,
         sessions=queries.sessions_with_presence(course),
+        outcome=course_outcome(course),
         can_manage=can(current_user, Permission.MANAGE_COURSES),
         moves=ENROLMENT_MOVES,
         Status=EnrolmentStatus,
@@ -157,8 +161,8 @@ def _course_label(summary: queries.CourseSummary) -> str:
         "%(title)s · %(province)s · %(start)s to %(end)s · %(left)s of %(places)s places left",
         title=course.title,
         province=course.province.name,
-        start=course.start_on.strftime("%d/%m/%Y"),
-        end=course.end_on.strftime("%d/%m/%Y"),
+        start=day(course.start_on),
+        end=day(course.end_on),
         left=summary.places_left,
         places=course.capacity,
     )

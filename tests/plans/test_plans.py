@@ -54,6 +54,7 @@ def test_a_goal_status_is_changed(client, make, officer):
             "dimension": "social",
             "description": "Học nghề",
             "owner": "Trung tâm",
+            "target_on": "30/06/2026",
             "status": "planned",
         },
     )
@@ -65,6 +66,7 @@ def test_a_goal_status_is_changed(client, make, officer):
             "dimension": "social",
             "description": "Học nghề",
             "owner": "Trung tâm",
+            "target_on": "30/06/2026",
             "status": "met",
         },
     )
@@ -90,6 +92,7 @@ def test_a_goal_without_description_or_owner_is_refused(client, make, officer):
     )
 
     assert field_errors(response, "description") and field_errors(response, "owner")
+    assert field_errors(response, "target_on")
     assert db.session.scalar(select(func.count(Goal.id))) == 0
 
 

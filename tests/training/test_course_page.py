@@ -6,6 +6,7 @@ import pytest
 
 from reintegration.auth.models import Role
 from reintegration.cases.models import Sex
+from reintegration.employment.models import Employer, EmployerKind
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
@@ -171,3 +172,64 @@ def test_the_trainer_home_lists_their_courses_with_dates_and_counts(client, make
     assert "02/03/2026 – 29/05/2026" in page
     assert "2 / 10" in page
     assert "Nấu ăn" not in page  # another trainer's course
+
+
+def test_the_course_page_shows_the_placement_rate_of_those_who_completed(client, make, auth, world):
+    from reintegration.employment.models import ContractType, EmployerCheck, Placement
+
+    trainer = world.trainer
+    taught = course(make, trainer, title="May công nghiệp")
+    placed = make.case(world.facilities["here"], full_name="Vi Thị Mai")
+    waiting = make.case(world.facilities["here"], full_name="Lô Thị Hoa")
+    for case in (placed, waiting):
+        enrolment(case, taught, EnrolmentStatus.COMPLETED)
+    hiring = Employer(
+        name="Công ty May Hoàng Mai", kind=EmployerKind.BUSINESS, province=make.province("NA")
+    )
+    db.session.add(hiring)
+    db.session.flush()
+    db.session.add(
+        EmployerCheck(
+            employer_id=hiring.id,
+            checked_on=taught.start_on,
+            checked_by="Sở",
+            written_contract=True,
+            wages_on_time=True,
+            no_withheld_documents=True,
+            no_debt=True,
+            safe_housing=None,
+        )
+    )
+    db.session.add(
+        Placement(
+            case_id=placed.id,
+            employer_id=hiring.id,
+            course_id=taught.id,
+            position="Công nhân",
+            start_on=taught.start_on,
+            monthly_wage=6_000_000,
+            in_home_province=True,
+            contract_type=ContractType.FIXED_TERM,
+        )
+    )
+    sign_in(auth, trainer)
+    in_english(client)
+
+    page = plain(client.get(f"/courses/{taught.id}"))
+
+    assert "Placement rate: 50% (1/2)" in page
+
+
+def test_staff_of_another_facility_see_the_counts_but_not_the_trainees(
+    client, make, auth, world, person
+):
+    other_facility = make.facility(province="NA")
+    staff = make.user(Role.SHELTER_STAFF, facility=other_facility)
+    sign_in(auth, staff)
+    in_english(client)
+
+    page = plain(client.get(f"/courses/{world.courses['ours'].id}"))
+
+    assert person.code not in page and person.full_name not in page
+    assert "0987 654 321" not in page
+    assert "2 / 10 Places taken" in page  # the whole class is counted

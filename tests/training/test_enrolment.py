@@ -5,7 +5,10 @@ from datetime import date
 import pytest
 
 from reintegration.cases.models import Stage
+from reintegration.errors import DomainError
 from reintegration.extensions import db
+from reintegration.reference.models import IdentificationStatus
+from reintegration.training import services
 from reintegration.training.models import ENROLMENT_MOVES, EnrolmentStatus
 from tests.cases.helpers import field_errors, form_errors, in_english, reload, sign_in, text_of
 from tests.training.helpers import course, enrolment
@@ -233,3 +236,41 @@ def test_bad_input_on_a_move_is_shown_beside_its_field_and_nothing_changes(
     errors = field_errors(response, field)
     assert errors == [message] if message else errors
     assert reload(row).status == start
+
+
+def test_a_person_no_longer_entitled_to_vocational_support_cannot_be_enrolled(
+    client, make, trainer, world
+):
+    waiting = _trainee(make, world, EnrolmentStatus.REFERRED)
+    waiting.case.identification_status = IdentificationStatus.UNDER_IDENTIFICATION_ABROAD
+    db.session.commit()
+
+    response = _post(client, waiting, EnrolmentStatus.ENROLLED)
+
+    assert reload(waiting).status == EnrolmentStatus.REFERRED
+    assert response.status_code == 200
+
+
+def test_the_capacity_cannot_fall_below_the_places_taken(make, world):
+    small = course(make, world.trainer, title="Lớp nhỏ", capacity=2)
+    _trainee(make, world, EnrolmentStatus.ENROLLED, small)
+    _trainee(make, world, EnrolmentStatus.ENROLLED, small)
+    fields = dict(
+        kind=small.kind,
+        topic=small.topic,
+        start_on=small.start_on,
+        end_on=small.end_on,
+        employer_ids=[],
+        title=small.title,
+        provider=small.provider,
+        province_id=small.province_id,
+        schedule="",
+        capacity=1,
+        cost_per_trainee=0,
+        market_demand="",
+    )
+
+    with pytest.raises(DomainError) as refusal:
+        services.save_course(small, world.trainer, **fields)
+
+    assert refusal.value.field == "capacity"
