@@ -33,8 +33,14 @@ def number(value: int | None) -> str:
     return format_decimal(value, format="#,##0", locale=get_locale() or "vi")
 
 
+def percent(share: float | None) -> str:
+    """A share as a whole percentage; a dash when nothing was counted."""
+    return "—" if share is None else f"{round(share * 100)}%"
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(day)
     app.add_template_filter(moment)
     app.add_template_filter(money)
     app.add_template_filter(number)
+    app.add_template_filter(percent)

@@ -306,14 +306,14 @@ def course_outcome(course: Course) -> OutcomeRow | None:
     return rows[0] if rows else None
 
 
-def _by_case_group(user: User, today: date, key, entity, label) -> list[OutcomeRow]:
+def _by_case_group(condition, today: date, key, entity, label) -> list[OutcomeRow]:
     """Rates grouped by a column of the case (its managing facility or province)."""
     placed = select(Placement.id).where(Placement.case_id == Case.id).exists()
     placement_rows = db.session.execute(
         select(entity, _count_if(placed), func.count(Case.id))
         .select_from(Case)
         .outerjoin(entity, entity.id == key)
-        .where(case_scope(user))
+        .where(condition)
         .group_by(entity.id)
     ).all()
     retention_rows = db.session.execute(
@@ -321,10 +321,22 @@ def _by_case_group(user: User, today: date, key, entity, label) -> list[OutcomeR
         .select_from(Placement)
         .join(Case, Case.id == Placement.case_id)
         .outerjoin(entity, entity.id == key)
-        .where(case_scope(user))
+        .where(condition)
         .group_by(entity.id)
     ).all()
     return _merge(placement_rows, retention_rows, label)
+
+
+def facility_outcome(facility: Facility, user: User) -> OutcomeRow | None:
+    """Placement and retention of the cases a facility manages that ``user`` may see."""
+    rows = _by_case_group(
+        and_(Case.facility_id == facility.id, case_scope(user)),
+        clock.today(),
+        Case.facility_id,
+        Facility,
+        lambda f: f.name,
+    )
+    return rows[0] if rows else None
 
 
 def outcomes(user: User) -> Outcomes:
@@ -335,13 +347,17 @@ def outcomes(user: User) -> Outcomes:
         today=today,
         courses=_by_course(case_scope(user), today),
         facilities=_by_case_group(
-            user,
+            case_scope(user),
             today,
             Case.facility_id,
             Facility,
             lambda f: f.name if f is not None else _("No managing facility"),
         ),
         provinces=_by_case_group(
-            user, today, Case.province_id, Province, lambda p: p.name if p is not None else ""
+            case_scope(user),
+            today,
+            Case.province_id,
+            Province,
+            lambda p: p.name if p is not None else "",
         ),
     )

@@ -14,6 +14,7 @@ from ..auth.scopes import (
     stay_or_404,
 )
 from ..cases.models import Case
+from ..employment.queries import facility_outcome
 from ..extensions import db
 from ..reference.models import ListItem, ListKind, ServiceKind
 from ..reference.queries import (
@@ -149,6 +150,7 @@ def facility(facility_id: int):
     return render_template(
         "shelter/facility.html",
         overview=queries.facility_overview(facility, current_user),
+        outcome=facility_outcome(facility, current_user),
         today=clock.today(),
     )
 

@@ -138,3 +138,33 @@ def test_facility_list_shows_residents_out_of_capacity(client, make, auth, facil
     page = text_of(client.get("/facilities/"))
 
     assert re.search(r">\s*3 / 5\s*</td>", page)
+
+
+def test_the_facility_page_shows_the_placement_rate_of_the_cases_it_manages(client, make, auth):
+    from reintegration.employment.models import ContractType, Employer, EmployerKind, Placement
+
+    facility = make.facility(province="NA")
+    placed = make.case(facility)
+    make.case(facility)  # managed there, not placed
+    employer = Employer(
+        name="Hợp tác xã Bản Lả", kind=EmployerKind.COOPERATIVE, province=make.province("NA")
+    )
+    db.session.add(employer)
+    db.session.flush()
+    db.session.add(
+        Placement(
+            case_id=placed.id,
+            employer_id=employer.id,
+            position="Thợ dệt",
+            start_on=date(2026, 3, 14),
+            monthly_wage=4_000_000,
+            in_home_province=True,
+            contract_type=ContractType.SEASONAL,
+        )
+    )
+    sign_in(auth, make.user(Role.PROVINCIAL_OFFICER, province="NA"))
+    in_english(client)
+
+    page = " ".join(text_of(client.get(f"/facilities/{facility.id}")).split())
+
+    assert "Placement rate: 50%" in page and "(1/2," in page
