@@ -279,6 +279,8 @@ def record_attendance(
     session.topic = (topic or "").strip()
     recorded = {attendance.enrolment_id: attendance for attendance in session.attendance}
     for enrolment in trainees:
+        if enrolment.enrolled_on and enrolment.enrolled_on > held_on:
+            continue  # not in the class yet that day: neither present nor absent
         attendance = recorded.get(enrolment.id)
         if attendance is None:
             attendance = Attendance(session=session, enrolment_id=enrolment.id)

@@ -179,3 +179,16 @@ def test_a_course_cannot_be_moved_away_from_its_recorded_sessions(
     assert field_errors(response, "start_on") == [
         "Attendance is recorded on 13/03/2026, before this start."
     ]
+
+
+def test_a_day_before_a_trainee_enrolled_is_not_counted_for_them(client, trainer, world, trainees):
+    late = trainees[0]
+    late.enrolled_on = date(2026, 3, 10)
+    db.session.commit()
+    course = world.courses["ours"]
+
+    _save(client, course, "05/03/2026", trainees[:3])
+
+    recorded = _attendance(date(2026, 3, 5))
+    assert late.id not in recorded
+    assert recorded == {trainees[1].id: True, trainees[2].id: True}
