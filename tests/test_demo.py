@@ -62,6 +62,7 @@ def test_demo_refuses_a_database_that_already_has_cases(runner, make):
 
 def test_demo_shows_the_livelihood_journey(runner):
     from reintegration.employment.models import Employer, Placement
+    from reintegration.employment.services import refusal
     from reintegration.followups.models import FollowUp, RiskFlag
     from reintegration.training.models import Course, Enrolment, EnrolmentStatus
 
@@ -75,7 +76,7 @@ def test_demo_shows_the_livelihood_journey(runner):
     assert {EnrolmentStatus.REFERRED, EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED} <= (
         statuses
     )
-    assert sorted(e.may_receive_placements for e in employers) == [False, True]
+    assert sorted(refusal(e) is None for e in employers) == [False, True]
     assert db.session.scalar(select(func.count(Placement.id))) >= 3
     assert db.session.scalar(select(func.count(RiskFlag.id)).where(RiskFlag.resolved_on.is_(None)))
     done = select(func.count(FollowUp.id)).where(FollowUp.done_on.is_not(None))

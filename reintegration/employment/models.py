@@ -81,15 +81,6 @@ class Employer(db.Model):
         order_by="(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc())",
     )
 
-    @property
-    def last_check(self) -> "EmployerCheck | None":
-        return self.checks[0] if self.checks else None
-
-    @property
-    def may_receive_placements(self) -> bool:
-        """Only while the latest safe-working-conditions check passed."""
-        return self.last_check is not None and self.last_check.passed
-
     def __str__(self) -> str:
         return self.name
 

@@ -89,10 +89,6 @@ class EmployerRow:
     last_check: EmployerCheck | None
     open_placements: int
 
-    @property
-    def may_receive_placements(self) -> bool:
-        return self.last_check is not None and self.last_check.passed
-
 
 def employers_with_checks(user: User) -> list[EmployerRow]:
     """The employers ``user`` may see, each with its latest check and open placements, in one

@@ -190,9 +190,3 @@ def outcomes():
         outcomes=queries.outcomes(current_user),
         months=queries.RETENTION_MONTHS,
     )
-
-
-@bp.app_template_global("employment_placements")
-def employment_placements(case_id: int):
-    """The case page's job section reads the placements itself when the page passes none."""
-    return queries.placements_for_case(case_id)

@@ -189,9 +189,3 @@ def edit_indicator(indicator_id: int):
         flash(_("The indicator is saved."), "success")
         return commit_and_redirect("followups.indicators")
     return render_template("followups/indicator_form.html", indicator=indicator, form=form)
-
-
-@bp.app_template_global()
-def followup_section(case_id: int) -> queries.FollowUpSection:
-    """The case page's follow-up section, for templates that were not handed it."""
-    return queries.followup_section(case_id)

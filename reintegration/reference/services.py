@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from ..errors import DomainError
 from ..extensions import db
-from .models import Commune, ListItem, ListKind, Province
+from .models import Commune, ListItem, ListKind, Province, SupportType
 
 
 def add_item(kind: ListKind, code: str, name_vi: str, name_en: str) -> ListItem:
@@ -25,6 +25,23 @@ def add_item(kind: ListKind, code: str, name_vi: str, name_en: str) -> ListItem:
     )
     db.session.add(item)
     return item
+
+
+def require_entitlement(case, support_type: SupportType | None, field: str) -> None:
+    """Refuse, naming the law, a support type the person's identification status is not
+    entitled to (Law 53/2024, Article 37)."""
+    from .queries import entitled_type_ids
+
+    if support_type is None or support_type.id not in entitled_type_ids(case.identification_status):
+        raise DomainError(
+            _l(
+                "A person with the status “%(status)s” is not entitled to %(type)s "
+                "(Law 53/2024, Article 37).",
+                status=case.identification_status.label,
+                type=support_type.title if support_type else "i",
+            ),
+            field,
+        )
 
 
 def add_communes(province: Province, names_vi: list[str], names_en: list[str]) -> int:

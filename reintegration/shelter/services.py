@@ -17,7 +17,7 @@ from ..followups.models import FollowUpReason
 from ..followups.services import plan_followups
 from ..formatting import day
 from ..reference.models import ListItem, ServiceKind
-from ..reference.queries import entitled_type_ids
+from ..reference.services import require_entitlement
 from .models import Facility, Service, Stay, StayExtension
 from .queries import residents_count
 
@@ -144,16 +144,7 @@ def discharge(
 
 
 def check_entitled(case: Case, kind: ServiceKind) -> None:
-    if kind.support_type_id not in entitled_type_ids(case.identification_status):
-        raise DomainError(
-            _l(
-                "A person with the status “%(status)s” is not entitled to %(type)s "
-                "(Law 53/2024, Article 37).",
-                status=case.identification_status.label,
-                type=kind.support_type.title,
-            ),
-            "kind",
-        )
+    require_entitlement(case, kind.support_type, "kind")
 
 
 def record_service(

@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
 from ..reference.models import ListItem, ListKind
-from ..reference.queries import entitled_type_ids
+from ..reference.services import require_entitlement
 from . import queries
 from .models import (
     ENROLMENT_MOVES,
@@ -112,17 +112,7 @@ def _lock(course: Course) -> None:
 
 
 def check_entitled(case: Case) -> None:
-    vocational = queries.vocational_training()
-    if vocational is None or vocational.id not in entitled_type_ids(case.identification_status):
-        raise DomainError(
-            _l(
-                "A person with the status “%(status)s” is not entitled to %(type)s "
-                "(Law 53/2024, Article 37).",
-                status=case.identification_status.label,
-                type=vocational.title if vocational else queries.VOCATIONAL_TRAINING,
-            ),
-            "course",
-        )
+    require_entitlement(case, queries.vocational_training(), "course")
 
 
 def refer(case: Case, course: Course, user: User) -> Enrolment:

@@ -11,6 +11,7 @@ from reintegration.auth.models import Role
 from reintegration.cases.models import Stage
 from reintegration.employment import queries
 from reintegration.employment.models import ContractType, EndReason, Placement
+from reintegration.employment.queries import placements_for_case
 from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason
@@ -319,7 +320,9 @@ def test_timeline_events_tell_the_start_and_the_end(app, make, case, employer, j
 def _section(app, user, case) -> str:
     with app.test_request_context():
         login_user(user)
-        return render_template("employment/_case_section.html", case=case)
+        return render_template(
+            "employment/_case_section.html", case=case, placements=placements_for_case(case.id)
+        )
 
 
 def test_case_section_lists_jobs_with_buttons_for_those_allowed(app, make, case, employer, job):

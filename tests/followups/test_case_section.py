@@ -11,6 +11,7 @@ from flask_login import login_user
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.followups import queries, services
+from reintegration.followups.queries import followup_section
 from reintegration.reference.models import ListKind
 from tests.conftest import TODAY
 from tests.followups.conftest import (
@@ -48,7 +49,12 @@ def _section(app, user, case) -> str:
     with app.test_request_context():
         login_user(user)
         return html.unescape(
-            render_template("followups/_case_section.html", case=case, today=TODAY)
+            render_template(
+                "followups/_case_section.html",
+                case=case,
+                follow_ups=followup_section(case.id),
+                today=TODAY,
+            )
         )
 
 
