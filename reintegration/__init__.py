@@ -66,6 +66,7 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .allowances.views import bp as allowances
     from .audit.views import bp as audit
     from .auth.admin import bp as users
     from .auth.views import bp as auth
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         followups,
         training,
         employment,
+        allowances,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -26,8 +26,15 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
+    """On SQLite, a request that may write takes the write lock as its transaction begins.
+
+    Two such requests then wait for each other (busy_timeout) and the second reads what the
+    first wrote, instead of failing with "database is locked" when it tries to write on an
+    older snapshot. Readers are not held up (WAL).
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def migrate_on_start(app: Flask) -> None:

@@ -1,5 +1,13 @@
 """Imports every model so that metadata (and migrations) see all tables."""
 
+from .allowances.models import (
+    Allowance,
+    AllowanceKind,
+    AllowanceRule,
+    AssistanceLevel,
+    Holiday,
+    Payment,
+)
 from .audit import services as audit_hooks  # noqa: F401  (before any mapper is configured)
 from .audit.models import AuditEntry
 from .auth.models import User
@@ -19,6 +27,10 @@ from .shelter.models import Facility, Service, Stay, StayExtension
 from .training.models import Attendance, Course, Enrolment, TrainingSession
 
 __all__ = [
+    "Allowance",
+    "AllowanceKind",
+    "AllowanceRule",
+    "AssistanceLevel",
     "Attendance",
     "AuditEntry",
     "Case",
@@ -33,9 +45,11 @@ __all__ = [
     "Facility",
     "FollowUp",
     "Goal",
+    "Holiday",
     "Indicator",
     "IndicatorAnswer",
     "ListItem",
+    "Payment",
     "Placement",
     "Plan",
     "Province",

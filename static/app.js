@@ -24,6 +24,16 @@
     filter();
   });
 
+  // A box that ticks or unticks every box of its table (data-check-all="name").
+  document.querySelectorAll("[data-check-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var selector = 'input[type="checkbox"][name="' + box.dataset.checkAll + '"]';
+      box.closest("table").querySelectorAll(selector).forEach(function (other) {
+        other.checked = box.checked;
+      });
+    });
+  });
+
   // Buttons that ask before they act (data-confirm="question").
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

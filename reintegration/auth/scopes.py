@@ -33,6 +33,10 @@ class Permission(enum.Enum):
     PLACE_IN_JOBS = "place_in_jobs"
     RECORD_FOLLOWUPS = "record_followups"
     CLOSE_CASES = "close_cases"
+    REQUEST_ALLOWANCES = "request_allowances"
+    DECIDE_ALLOWANCES = "decide_allowances"
+    PAY_ALLOWANCES = "pay_allowances"
+    OVERSEE_ALLOWANCES = "oversee_allowances"
 
 
 _CASE_WORK = {
@@ -47,13 +51,26 @@ _CASE_WORK = {
     Permission.REFER_TO_COURSES,
     Permission.VIEW_EMPLOYERS,
     Permission.RECORD_FOLLOWUPS,
+    Permission.REQUEST_ALLOWANCES,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.SHELTER_STAFF: frozenset(_CASE_WORK | {Permission.PLACE_IN_JOBS}),
+    # Deciding allowances belongs to the province's officers (Decree 162/2025), not to whoever
+    # keeps the system running.
+    Role.ADMIN: frozenset(Permission) - {Permission.DECIDE_ALLOWANCES},
+    Role.SHELTER_STAFF: frozenset(
+        _CASE_WORK | {Permission.PLACE_IN_JOBS, Permission.PAY_ALLOWANCES}
+    ),
     Role.PROVINCIAL_OFFICER: frozenset(
-        _CASE_WORK | {Permission.MANAGE_EMPLOYERS, Permission.PLACE_IN_JOBS, Permission.CLOSE_CASES}
+        _CASE_WORK
+        | {
+            Permission.MANAGE_EMPLOYERS,
+            Permission.PLACE_IN_JOBS,
+            Permission.CLOSE_CASES,
+            Permission.DECIDE_ALLOWANCES,
+            Permission.PAY_ALLOWANCES,
+            Permission.OVERSEE_ALLOWANCES,
+        }
     ),
     Role.CASE_WORKER: frozenset(
         {
@@ -67,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PLACE_IN_JOBS,
             Permission.RECORD_FOLLOWUPS,
             Permission.CLOSE_CASES,
+            Permission.REQUEST_ALLOWANCES,
         }
     ),
     # Trainers see their trainees through the training pages, never the case files.

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
+from ..allowances.queries import case_section as allowance_section
 from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
 from ..employment.queries import placements_for_case
@@ -141,6 +142,7 @@ def show(case_id: int):
         plan=plan,
         follow_ups=followup_section(case.id),
         placements=placements_for_case(case.id),
+        allowances=allowance_section(case),
         enrolments=enrolments,
         events=sorted(events, reverse=True),
         today=clock.today(),

@@ -114,7 +114,8 @@ def test_the_case_page_totals_the_costs(client, make, staff, case):
 
     response = client.get(f"/cases/{case.id}")
 
-    assert "1,560,000 ₫" in section(response, "<tfoot>", "</tfoot>")
+    services = section(response, '<section class="mb-4" id="services">', "</section>")
+    assert "1,560,000 ₫" in services[services.index("<tfoot>") :]
 
 
 def test_a_service_the_status_is_not_entitled_to_is_refused(client, make, auth, facility):

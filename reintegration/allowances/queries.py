@@ -1,0 +1,221 @@
+"""Reading allowances: through the cases a user may see, with fixed numbers of queries."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from .. import clock
+from ..auth.models import User
+from ..auth.scopes import case_scope
+from ..cases.models import Case
+from ..extensions import db
+from ..reference.models import SupportType
+from ..reference.queries import entitled_type_ids
+from ..shelter.models import Facility
+from . import policy
+from .models import COUNTING, Allowance, AllowanceKind, AllowanceStatus, Payment
+
+_DETAILS = (
+    joinedload(Allowance.kind).joinedload(AllowanceKind.support_type),
+    joinedload(Allowance.facility),
+    joinedload(Allowance.requested_by),
+    joinedload(Allowance.decided_by),
+    joinedload(Allowance.cancelled_by),
+    selectinload(Allowance.payments).joinedload(Payment.paid_by),
+)
+
+
+def allowance_or_404(allowance_id: int) -> Allowance:
+    """An allowance loaded through its case, so it exists only for those who see the case."""
+    allowance = db.session.scalar(
+        select(Allowance)
+        .join(Allowance.case)
+        .where(Allowance.id == allowance_id, case_scope(current_user))
+        .options(contains_eager(Allowance.case), *_DETAILS)
+    )
+    if allowance is None:
+        abort(404)
+    return allowance
+
+
+def payment_or_404(payment_id: int) -> Payment:
+    payment = db.session.scalar(
+        select(Payment)
+        .join(Payment.allowance)
+        .join(Allowance.case)
+        .where(Payment.id == payment_id, case_scope(current_user))
+        .options(contains_eager(Payment.allowance).contains_eager(Allowance.case))
+    )
+    if payment is None:
+        abort(404)
+    return payment
+
+
+def kinds(active_only: bool = True) -> list[AllowanceKind]:
+    query = (
+        select(AllowanceKind)
+        .join(AllowanceKind.support_type)
+        .options(contains_eager(AllowanceKind.support_type), selectinload(AllowanceKind.rules))
+        .order_by(SupportType.sort_order, AllowanceKind.sort_order, AllowanceKind.name_vi)
+    )
+    if active_only:
+        query = query.where(AllowanceKind.active.is_(True))
+    return db.session.scalars(query).unique().all()
+
+
+def of_case(case: Case) -> list[Allowance]:
+    return db.session.scalars(
+        select(Allowance)
+        .where(Allowance.case_id == case.id)
+        .options(*_DETAILS)
+        .order_by(Allowance.applied_on.desc(), Allowance.id.desc())
+    ).all()
+
+
+@dataclass
+class Limit:
+    """What is left to a person of one allowance kind under the rule in force today."""
+
+    kind: AllowanceKind
+    rule: object
+    times: int
+    days: int
+
+    @property
+    def times_left(self) -> int | None:
+        if self.rule is None or self.rule.max_times is None:
+            return None
+        return max(self.rule.max_times - self.times, 0)
+
+    @property
+    def days_left(self) -> int | None:
+        if self.rule is None or self.rule.max_days is None:
+            return None
+        return max(self.rule.max_days - self.days, 0)
+
+
+@dataclass
+class Entitlements:
+    types: list[SupportType]
+    limits: list[Limit]
+
+
+def entitlements(case: Case, all_kinds: list[AllowanceKind]) -> Entitlements:
+    """The support types the person is entitled to, and what is left of each allowance kind."""
+    entitled = entitled_type_ids(case.identification_status)
+    types = db.session.scalars(
+        select(SupportType).where(SupportType.id.in_(entitled)).order_by(SupportType.sort_order)
+    ).all()
+    used = {
+        kind_id: (times, days)
+        for kind_id, times, days in db.session.execute(
+            select(
+                Allowance.kind_id,
+                func.count(Allowance.id),
+                func.coalesce(func.sum(Allowance.days), 0),
+            )
+            .where(Allowance.case_id == case.id, Allowance.status.in_(COUNTING))
+            .group_by(Allowance.kind_id)
+        )
+    }
+    today = clock.today()
+    limits = []
+    for kind in all_kinds:
+        if kind.support_type_id not in entitled:
+            continue
+        rule = policy.rule_in_force(
+            [r for r in kind.rules if r.province_id in (None, case.province_id)], today
+        )
+        times, days = used.get(kind.id, (0, 0))
+        limits.append(Limit(kind, rule, times, days))
+    return Entitlements(list(types), limits)
+
+
+def total_paid(case: Case) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .join(Payment.allowance)
+        .where(Allowance.case_id == case.id)
+    )
+
+
+def waiting(user: User) -> list[Allowance]:
+    """Requests waiting for a decision in the user's reach, the oldest application first."""
+    return db.session.scalars(
+        select(Allowance)
+        .join(Allowance.case)
+        .where(Allowance.status == AllowanceStatus.REQUESTED, case_scope(user))
+        .options(contains_eager(Allowance.case), *_DETAILS)
+        .order_by(Allowance.applied_on, Allowance.id)
+    ).all()
+
+
+def approved_for(facility: Facility, start: date, end: date, user: User) -> list[Allowance]:
+    """Approved allowances a facility has to pay whose date falls in the period."""
+    return db.session.scalars(
+        select(Allowance)
+        .join(Allowance.case)
+        .where(
+            Allowance.facility_id == facility.id,
+            Allowance.status == AllowanceStatus.APPROVED,
+            Allowance.period_from.between(start, end),
+            case_scope(user),
+        )
+        .options(contains_eager(Allowance.case), *_DETAILS)
+        .order_by(Allowance.period_from, Allowance.id)
+    ).all()
+
+
+@dataclass
+class Totals:
+    by_type: list[tuple[SupportType, int]]
+    by_month: list[tuple[int, int]]
+    by_facility: list[tuple[Facility, int]]
+    total: int
+
+
+def totals(user: User, year: int) -> Totals:
+    """Money paid in ``year`` (corrections included) for the cases the user sees."""
+    base = (
+        select(func.sum(Payment.amount))
+        .select_from(Payment)
+        .join(Payment.allowance)
+        .join(Allowance.case)
+        .where(extract("year", Payment.paid_on) == year, case_scope(user))
+    )
+    by_type = db.session.execute(
+        base.add_columns(SupportType)
+        .join(AllowanceKind, AllowanceKind.id == Allowance.kind_id)
+        .join(SupportType, SupportType.id == AllowanceKind.support_type_id)
+        .group_by(SupportType.id)
+        .order_by(SupportType.sort_order)
+    ).all()
+    month = extract("month", Payment.paid_on)
+    by_month = db.session.execute(base.add_columns(month).group_by(month).order_by(month)).all()
+    by_facility = db.session.execute(
+        base.add_columns(Facility)
+        .join(Facility, Facility.id == Payment.facility_id)
+        .group_by(Facility.id)
+        .order_by(Facility.name)
+    ).all()
+    return Totals(
+        by_type=[(support_type, amount) for amount, support_type in by_type],
+        by_month=[(int(number), amount) for amount, number in by_month],
+        by_facility=[(facility, amount) for amount, facility in by_facility],
+        total=db.session.scalar(base) or 0,
+    )
+
+
+@dataclass
+class CaseSection:
+    allowances: list[Allowance]
+    entitlements: Entitlements
+    total_paid: int
+
+
+def case_section(case: Case) -> CaseSection:
+    return CaseSection(of_case(case), entitlements(case, kinds()), total_paid(case))

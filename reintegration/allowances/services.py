@@ -1,0 +1,317 @@
+"""Requests, decisions, payments and corrections of allowances.
+
+Every change of status goes through ``_move``: an UPDATE that names the status it expects, so
+two people acting on the same allowance at once make one change, and the other is told why.
+"""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from .. import clock
+from ..auth.models import User
+from ..cases.models import Case
+from ..errors import DomainError
+from ..extensions import db
+from ..formatting import day
+from ..reference.services import require_entitlement
+from . import policy
+from .models import (
+    COUNTING,
+    Allowance,
+    AllowanceKind,
+    AllowanceStatus,
+    Method,
+    Payment,
+    PaymentMethod,
+)
+
+
+def usage(case_id: int, kind_id: int) -> tuple[int, int]:
+    """How many allowances of a kind the person has (not refused or cancelled), and their days."""
+    times, days = db.session.execute(
+        select(func.count(Allowance.id), func.coalesce(func.sum(Allowance.days), 0)).where(
+            Allowance.case_id == case_id,
+            Allowance.kind_id == kind_id,
+            Allowance.status.in_(COUNTING),
+        )
+    ).one()
+    return times, days
+
+
+def _check_limits(case: Case, kind: AllowanceKind, amount: policy.Amount) -> None:
+    rule = amount.rule
+    times, days = usage(case.id, kind.id)
+    if rule.max_times is not None and times + 1 > rule.max_times:
+        raise DomainError(
+            _l(
+                "“%(kind)s” may be given at most %(max)s times to one person, and this person "
+                "already has %(times)s.",
+                kind=kind.name,
+                max=rule.max_times,
+                times=times,
+            ),
+            "kind",
+        )
+    if rule.max_days is not None and amount.days is not None and days + amount.days > rule.max_days:
+        raise DomainError(
+            _l(
+                "“%(kind)s” covers at most %(max)s days for one person: %(used)s are already "
+                "requested or paid, so at most %(left)s remain.",
+                kind=kind.name,
+                max=rule.max_days,
+                used=days,
+                left=max(rule.max_days - days, 0),
+            ),
+            "period_to",
+        )
+
+
+def _check_dates(case: Case, start: date, end: date | None, applied_on: date) -> None:
+    if applied_on > clock.today():
+        raise DomainError(_l("This date is in the future."), "applied_on")
+    if applied_on < case.received_on:
+        raise DomainError(
+            _l(
+                "The application cannot come before the person was received (%(day)s).",
+                day=day(case.received_on),
+            ),
+            "applied_on",
+        )
+    if start < case.received_on:
+        raise DomainError(
+            _l(
+                "An allowance cannot be for a day before the person was received (%(day)s).",
+                day=day(case.received_on),
+            ),
+            "period_from",
+        )
+    if end is not None and end < start:
+        raise DomainError(_l("The period cannot end before it starts."), "period_to")
+
+
+def request_allowance(
+    case: Case,
+    kind: AllowanceKind,
+    period_from: date,
+    period_to: date | None,
+    applied_on: date,
+    documents: str,
+    user: User,
+) -> Allowance:
+    """Record a request with its amount computed from the policy of the date it is for."""
+    if case.facility_id is None:
+        raise DomainError(
+            _l("This case is managed by no facility, so no facility can pay an allowance.")
+        )
+    require_entitlement(case, kind.support_type, "kind")
+    _check_dates(case, period_from, period_to, applied_on)
+    rule = policy.rule_on(kind, case.province_id, period_from)
+    if rule is not None and rule.method != Method.PER_DAY:
+        period_to = None
+    amount = policy.compute(kind, case.province_id, period_from, period_to)
+    _check_limits(case, kind, amount)
+    allowance = Allowance(
+        case_id=case.id,
+        kind_id=kind.id,
+        rule_id=amount.rule.id,
+        facility_id=case.facility_id,
+        period_from=period_from,
+        period_to=period_to,
+        days=amount.days,
+        amount=amount.total,
+        computation=amount.parts,
+        applied_on=applied_on,
+        documents=documents.strip(),
+        decision_due_on=(
+            policy.add_working_days(applied_on, kind.decision_days) if kind.decision_days else None
+        ),
+        requested_by_id=user.id,
+    )
+    db.session.add(allowance)
+    db.session.flush()
+    return allowance
+
+
+def _refuse_move(allowance: Allowance, status: AllowanceStatus) -> DomainError:
+    return DomainError(
+        _l(
+            "This allowance is “%(current)s”: it cannot become “%(next)s”.",
+            current=allowance.status.label,
+            next=status.label,
+        )
+    )
+
+
+def _move(allowance: Allowance, status: AllowanceStatus, **values) -> None:
+    """Change the status, only from the one the allowance had when it was read."""
+    if not allowance.may_move_to(status):
+        raise _refuse_move(allowance, status)
+    expected = allowance.status
+    result = db.session.execute(
+        update(Allowance)
+        .where(Allowance.id == allowance.id, Allowance.status == expected)
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DomainError(
+            _l(
+                "Someone else changed this allowance a moment ago: it is no longer “%(status)s”.",
+                status=expected.label,
+            )
+        )
+    db.session.refresh(allowance)
+
+
+def decide(allowance: Allowance, approve: bool, reason: str, user: User) -> None:
+    """The decision of a provincial officer who did not make the request (four eyes)."""
+    if user.id == allowance.requested_by_id:
+        raise DomainError(
+            _l("You made this request: another provincial officer decides it (four eyes).")
+        )
+    if user.scope_province_id != allowance.facility.province_id:
+        raise DomainError(
+            _l("The officers of the province of the paying facility decide this request.")
+        )
+    if not approve and not reason.strip():
+        raise DomainError(_l("Say why the request is refused."), "reason")
+    status = AllowanceStatus.APPROVED if approve else AllowanceStatus.REFUSED
+    _move(
+        allowance,
+        status,
+        decided_by_id=user.id,
+        decided_at=clock.utcnow(),
+        reason=reason.strip(),
+    )
+
+
+def cancel(allowance: Allowance, reason: str, user: User) -> None:
+    if not reason.strip():
+        raise DomainError(_l("Say why the allowance is cancelled."), "reason")
+    _move(allowance, AllowanceStatus.CANCELLED, cancelled_by_id=user.id, reason=reason.strip())
+
+
+def _check_payment(facility_id: int, paid_on: date, receipt_number: str, field: str) -> str:
+    if paid_on > clock.today():
+        raise DomainError(_l("This date is in the future."), "paid_on")
+    receipt_number = receipt_number.strip()
+    if not receipt_number:
+        raise DomainError(_l("Give the receipt number."), field)
+    taken = db.session.scalar(
+        select(Payment.id).where(
+            Payment.facility_id == facility_id, Payment.receipt_number == receipt_number
+        )
+    )
+    if taken is not None:
+        raise DomainError(
+            _l("The receipt number %(number)s is already used.", number=receipt_number), field
+        )
+    return receipt_number
+
+
+def pay(
+    allowance: Allowance,
+    paid_on: date,
+    method: PaymentMethod,
+    receipt_number: str,
+    user: User,
+    field: str = "receipt_number",
+) -> Payment:
+    """Pay an approved allowance in full; it is paid once, and never changes afterwards."""
+    receipt_number = _check_payment(allowance.facility_id, paid_on, receipt_number, field)
+    if allowance.decided_at is not None and paid_on < clock.local(allowance.decided_at).date():
+        raise DomainError(
+            _l(
+                "An allowance cannot be paid before it was approved (%(day)s).",
+                day=day(clock.local(allowance.decided_at).date()),
+            ),
+            "paid_on",
+        )
+    _move(allowance, AllowanceStatus.PAID)
+    payment = Payment(
+        allowance_id=allowance.id,
+        facility_id=allowance.facility_id,
+        amount=allowance.amount,
+        paid_on=paid_on,
+        method=method,
+        receipt_number=receipt_number,
+        paid_by_id=user.id,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    db.session.expire(allowance, ["payments"])
+    return payment
+
+
+def pay_many(
+    allowances: list[Allowance],
+    receipts: dict[int, str],
+    paid_on: date,
+    method: PaymentMethod,
+    user: User,
+) -> list[Payment]:
+    """Pay several allowances at once; one refusal pays none of them."""
+    if not allowances:
+        raise DomainError(_l("Choose at least one allowance to pay."))
+    numbers = [receipts.get(allowance.id, "").strip() for allowance in allowances]
+    repeated = {number for number in numbers if number and numbers.count(number) > 1}
+    if repeated:
+        raise DomainError(
+            _l(
+                "Each payment needs its own receipt number: %(numbers)s is given twice.",
+                numbers=", ".join(sorted(repeated)),
+            )
+        )
+    return [
+        pay(allowance, paid_on, method, number, user, field=f"receipt_{allowance.id}")
+        for allowance, number in zip(allowances, numbers, strict=True)
+    ]
+
+
+def correct(
+    payment: Payment,
+    amount: int,
+    paid_on: date,
+    method: PaymentMethod,
+    receipt_number: str,
+    reason: str,
+    user: User,
+) -> Payment:
+    """A new payment that corrects ``payment`` by ``amount`` dong (negative: money returned)."""
+    if payment.is_correction:
+        raise DomainError(_l("Correct the original payment, not a correction."))
+    if amount == 0:
+        raise DomainError(_l("A correction changes the amount: it cannot be zero."), "amount")
+    if not reason.strip():
+        raise DomainError(_l("Say why the payment is corrected."), "reason")
+    allowance = payment.allowance
+    if allowance.paid_total + amount < 0:
+        raise DomainError(
+            _l("A correction cannot take back more than was paid for this allowance."), "amount"
+        )
+    if paid_on < payment.paid_on:
+        raise DomainError(
+            _l(
+                "A correction cannot come before the payment it corrects (%(day)s).",
+                day=day(payment.paid_on),
+            ),
+            "paid_on",
+        )
+    receipt_number = _check_payment(payment.facility_id, paid_on, receipt_number, "receipt_number")
+    correction = Payment(
+        allowance_id=allowance.id,
+        facility_id=payment.facility_id,
+        corrects_id=payment.id,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        receipt_number=receipt_number,
+        reason=reason.strip(),
+        paid_by_id=user.id,
+    )
+    db.session.add(correction)
+    db.session.flush()
+    db.session.expire(allowance, ["payments"])
+    return correction
