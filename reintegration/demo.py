@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from . import clock
+from .allowances import services as allowances
+from .allowances.models import AllowanceKind, PaymentMethod
 from .auth.models import Role, User
 from .auth.services import create_user
 from .cases.models import Case, Sex, Stage
@@ -124,6 +126,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     users, accounts = _users(facilities)
     _cases(rng, facilities, users)
     _livelihood(rng, users)
+    _allowances(users)
     db.session.commit()
     return accounts
 
@@ -485,3 +488,52 @@ def _plan(case: Case, admin: User) -> None:
     ):
         target_on = plan.agreed_on + timedelta(days=90)
         plans.save_goal(plan, None, dimension, text_vi, "Cán bộ công tác xã hội", target_on, status)
+
+
+def _allowances(users: dict[str, User]) -> None:
+    """Clothing paid to some residents, meals waiting for a decision, initial-hardship
+    allowances of people at home: one waiting past its due date, one approved and not paid."""
+    staff = {"NA-CTXH": users["staff"], "NA-NBY": users["staff.nby"]}
+    officer = users["officer"]
+    kinds = {kind.code: kind for kind in db.session.scalars(select(AllowanceKind))}
+    in_shelter = _nghe_an_cases(Stage.IN_SHELTER)
+    recent_home = [
+        case
+        for case in _nghe_an_cases(Stage.DISCHARGED)
+        if case.received_on >= clock.today() - timedelta(days=120)
+    ]
+    for number, case in enumerate(in_shelter[:4]):
+        requested_on = case.received_on + timedelta(days=1)
+        with _as_of(requested_on):
+            clothing = _request(case, kinds["CLOTHING"], requested_on, None, staff)
+        with _as_of(requested_on + timedelta(days=2)):
+            allowances.decide(clothing, True, "", officer)
+            allowances.pay(
+                clothing,
+                requested_on + timedelta(days=2),
+                PaymentMethod.CASH,
+                f"PC-{requested_on.year}-{number + 1:03d}",
+                staff[case.facility.code],
+            )
+    for case in in_shelter[4:6]:
+        end = min(case.received_on + timedelta(days=29), clock.today())
+        _request(case, kinds["MEALS"], case.received_on, end, staff)
+    for number, case in enumerate(recent_home[:2]):
+        applied_on = clock.today() - timedelta(days=20 - number * 14)
+        with _as_of(applied_on):
+            hardship = _request(case, kinds["HARDSHIP"], applied_on, None, staff)
+        if number == 1:
+            allowances.decide(hardship, True, "", officer)
+    db.session.flush()
+
+
+def _request(case, kind, start: date, end: date | None, staff: dict[str, User]):
+    return allowances.request_allowance(
+        case,
+        kind,
+        start,
+        end,
+        min(start, clock.today()),
+        "Mẫu 07, giấy xác nhận nạn nhân",
+        staff[case.facility.code],
+    )

@@ -10,12 +10,8 @@ class RequestForm(Form):
     kind = IdSelectField(_l("Allowance"), validators=[DataRequired()])
     period_from = DayField(_l("For the day, or from"), validators=[DataRequired()])
     period_to = DayField(_l("To (for an amount per day)"), validators=[Optional()])
-    applied_on = DayField(
-        _l("Date of the application"), validators=[DataRequired(), NotInFuture()]
-    )
-    documents = TextAreaField(
-        _l("Documents received"), validators=[Optional(), Length(max=2000)]
-    )
+    applied_on = DayField(_l("Date of the application"), validators=[DataRequired(), NotInFuture()])
+    documents = TextAreaField(_l("Documents received"), validators=[Optional(), Length(max=2000)])
 
     def fill_choices(self, kinds) -> None:
         """Kinds grouped under their support type, as optgroups."""
@@ -39,22 +35,16 @@ class DecisionForm(Form):
 
 
 class CancelForm(Form):
-    reason = TextAreaField(
-        _l("Why it is cancelled"), validators=[DataRequired(), Length(max=2000)]
-    )
+    reason = TextAreaField(_l("Why it is cancelled"), validators=[DataRequired(), Length(max=2000)])
 
 
 class _PaymentFields(Form):
     paid_on = DayField(_l("Paid on"), validators=[DataRequired(), NotInFuture()])
-    method = SelectField(
-        _l("Method"), choices=PaymentMethod.choices, validators=[DataRequired()]
-    )
+    method = SelectField(_l("Method"), choices=PaymentMethod.choices, validators=[DataRequired()])
 
 
 class PaymentForm(_PaymentFields):
-    receipt_number = StringField(
-        _l("Receipt number"), validators=[DataRequired(), Length(max=60)]
-    )
+    receipt_number = StringField(_l("Receipt number"), validators=[DataRequired(), Length(max=60)])
 
 
 class RegisterForm(_PaymentFields):

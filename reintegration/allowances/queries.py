@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -12,7 +13,9 @@ from .. import clock
 from ..auth.models import User
 from ..auth.scopes import case_scope
 from ..cases.models import Case
+from ..cases.timeline import Event
 from ..extensions import db
+from ..formatting import money
 from ..reference.models import SupportType
 from ..reference.queries import entitled_type_ids
 from ..shelter.models import Facility
@@ -219,3 +222,39 @@ class CaseSection:
 
 def case_section(case: Case) -> CaseSection:
     return CaseSection(of_case(case), entitlements(case, kinds()), total_paid(case))
+
+
+def timeline_events(allowances: list[Allowance]) -> list[Event]:
+    """Application, decision and payments of each allowance, for the case's timeline."""
+    events = []
+    for allowance in allowances:
+        name = allowance.kind.name
+        events.append(
+            Event(
+                allowance.applied_on,
+                8,
+                "allowance",
+                _("Applied for %(allowance)s", allowance=name),
+                money(allowance.amount),
+            )
+        )
+        if allowance.decided_at is not None:
+            title = (
+                _("%(allowance)s approved", allowance=name)
+                if allowance.was_approved
+                else _("%(allowance)s refused", allowance=name)
+            )
+            events.append(Event(clock.local(allowance.decided_at).date(), 8, "allowance", title))
+        events.extend(
+            Event(
+                payment.paid_on,
+                9,
+                "allowance",
+                _("%(allowance)s: payment corrected", allowance=name)
+                if payment.is_correction
+                else _("%(allowance)s paid", allowance=name),
+                money(payment.amount),
+            )
+            for payment in allowance.payments
+        )
+    return events

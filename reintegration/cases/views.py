@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..allowances.queries import case_section as allowance_section
+from ..allowances.queries import timeline_events as allowance_events
 from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
 from ..employment.queries import placements_for_case
@@ -129,12 +130,14 @@ def show(case_id: int):
     record_view(case)
     plan = plan_for_case(case.id)
     enrolments = training.enrolments_for_case(case.id)
+    allowances = allowance_section(case)
     events = (
         timeline(case)
         + plan_events(plan)
         + training.timeline_events(case.id, enrolments)
         + placement_events(case.id)
         + followup_events(case.id)
+        + allowance_events(allowances.allowances)
     )
     page = render_template(
         "cases/show.html",
@@ -142,7 +145,7 @@ def show(case_id: int):
         plan=plan,
         follow_ups=followup_section(case.id),
         placements=placements_for_case(case.id),
-        allowances=allowance_section(case),
+        allowances=allowances,
         enrolments=enrolments,
         events=sorted(events, reverse=True),
         today=clock.today(),

@@ -23,9 +23,7 @@ def _request(client, case, code="HARDSHIP", **data):
     return client.post(f"/cases/{case.id}/allowances/new", data=form)
 
 
-def test_an_allowance_goes_from_request_to_payment_and_the_totals_agree(
-    client, auth, make, world
-):
+def test_an_allowance_goes_from_request_to_payment_and_the_totals_agree(client, auth, make, world):
     case = world.cases["here"]
     staff = make.user(Role.SHELTER_STAFF, facility=world.facilities["here"])
     deciding = officer(make)
