@@ -1,0 +1,1 @@
+"""Allowances: the support policy as dated data; requests, decisions, payments and corrections."""

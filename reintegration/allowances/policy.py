@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -147,9 +147,10 @@ def explain(parts: list[dict]) -> list[str]:
             )
         else:
             lines.append(
-                _(
-                    "%(days)s days × %(rate)s (%(start)s – %(end)s)",
-                    days=part["days"],
+                ngettext(
+                    "%(num)s day × %(rate)s (%(start)s – %(end)s)",
+                    "%(num)s days × %(rate)s (%(start)s – %(end)s)",
+                    part["days"],
                     rate=money(part["rate"]),
                     start=day(date.fromisoformat(part["from"])),
                     end=day(date.fromisoformat(part["to"])),

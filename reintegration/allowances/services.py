@@ -7,10 +7,14 @@ two people acting on the same allowance at once make one change, and the other i
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..audit.services import record_update
 from ..auth.models import User
+from ..auth.scopes import Permission, can
 from ..cases.models import Case
 from ..errors import DomainError
 from ..extensions import db
@@ -40,27 +44,49 @@ def usage(case_id: int, kind_id: int) -> tuple[int, int]:
     return times, days
 
 
+def _hold(allowance: Allowance) -> None:
+    """Lock the allowance until commit and read its payments afresh, so that two corrections
+    at once cannot together take back more than was paid (SQLite writes one at a time)."""
+    db.session.execute(
+        select(Allowance.id).where(Allowance.id == allowance.id).with_for_update(key_share=True)
+    )
+    db.session.expire(allowance, ["payments"])
+
+
+def _hold_person(case: Case) -> None:
+    """Lock the person's row until commit, so that two requests at once count each other.
+
+    Without it PostgreSQL lets both count only what was committed before either, and both pass
+    a limit. (SQLite runs writing requests one at a time, and ignores FOR UPDATE.)
+    """
+    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update(key_share=True))
+
+
 def _check_limits(case: Case, kind: AllowanceKind, amount: policy.Amount) -> None:
     rule = amount.rule
+    _hold_person(case)
     times, days = usage(case.id, kind.id)
     if rule.max_times is not None and times + 1 > rule.max_times:
         raise DomainError(
-            _l(
-                "“%(kind)s” may be given at most %(max)s times to one person, and this person "
+            lazy_ngettext(
+                "“%(kind)s” may be given only once to one person, and this person already has it.",
+                "“%(kind)s” may be given at most %(num)s times to one person, and this person "
                 "already has %(times)s.",
+                rule.max_times,
                 kind=kind.name,
-                max=rule.max_times,
                 times=times,
             ),
             "kind",
         )
     if rule.max_days is not None and amount.days is not None and days + amount.days > rule.max_days:
         raise DomainError(
-            _l(
-                "“%(kind)s” covers at most %(max)s days for one person: %(used)s are already "
+            lazy_ngettext(
+                "“%(kind)s” covers at most %(num)s day for one person: %(used)s are already "
                 "requested or paid, so at most %(left)s remain.",
+                "“%(kind)s” covers at most %(num)s days for one person: %(used)s are already "
+                "requested or paid, so at most %(left)s remain.",
+                rule.max_days,
                 kind=kind.name,
-                max=rule.max_days,
                 used=days,
                 left=max(rule.max_days - days, 0),
             ),
@@ -162,11 +188,15 @@ def _move(allowance: Allowance, status: AllowanceStatus, **values) -> None:
                 status=expected.label,
             )
         )
+    old = {name: getattr(allowance, name) for name in values}
+    record_update(allowance, {"status": expected, **old}, {"status": status, **values})
     db.session.refresh(allowance)
 
 
 def decide(allowance: Allowance, approve: bool, reason: str, user: User) -> None:
     """The decision of a provincial officer who did not make the request (four eyes)."""
+    if not can(user, Permission.DECIDE_ALLOWANCES):
+        raise DomainError(_l("Only a provincial officer decides a request."))
     if user.id == allowance.requested_by_id:
         raise DomainError(
             _l("You made this request: another provincial officer decides it (four eyes).")
@@ -211,6 +241,20 @@ def _check_payment(facility_id: int, paid_on: date, receipt_number: str, field: 
     return receipt_number
 
 
+def _store(payment: Payment, field: str) -> None:
+    """Insert a payment; a receipt number another person used a moment ago is a form error."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(payment)
+    except IntegrityError as error:
+        if "receipt" not in str(error.orig):
+            raise
+        raise DomainError(
+            _l("The receipt number %(number)s is already used.", number=payment.receipt_number),
+            field,
+        ) from error
+
+
 def pay(
     allowance: Allowance,
     paid_on: date,
@@ -239,8 +283,7 @@ def pay(
         receipt_number=receipt_number,
         paid_by_id=user.id,
     )
-    db.session.add(payment)
-    db.session.flush()
+    _store(payment, field)
     db.session.expire(allowance, ["payments"])
     return payment
 
@@ -252,7 +295,8 @@ def pay_many(
     method: PaymentMethod,
     user: User,
 ) -> list[Payment]:
-    """Pay several allowances at once; one refusal pays none of them."""
+    """Pay several allowances at once. On a refusal the caller rolls back, so none is paid
+    (every view does, through ``applied`` or itself)."""
     if not allowances:
         raise DomainError(_l("Choose at least one allowance to pay."))
     numbers = [receipts.get(allowance.id, "").strip() for allowance in allowances]
@@ -287,6 +331,7 @@ def correct(
     if not reason.strip():
         raise DomainError(_l("Say why the payment is corrected."), "reason")
     allowance = payment.allowance
+    _hold(allowance)
     if allowance.paid_total + amount < 0:
         raise DomainError(
             _l("A correction cannot take back more than was paid for this allowance."), "amount"
@@ -311,7 +356,6 @@ def correct(
         reason=reason.strip(),
         paid_by_id=user.id,
     )
-    db.session.add(correction)
-    db.session.flush()
+    _store(correction, "receipt_number")
     db.session.expire(allowance, ["payments"])
     return correction

@@ -68,6 +68,16 @@ def record(
     )
 
 
+def record_update(obj, old: dict, new: dict) -> None:
+    """Log a change written with a bulk UPDATE, which the flush hooks never see."""
+    hidden = getattr(obj, "__audit_hidden__", frozenset())
+    changes = {
+        name: "changed" if name in hidden else [_plain(old.get(name)), _plain(value)]
+        for name, value in new.items()
+    }
+    _merge(db.session.info.setdefault(_PENDING, {}), Action.UPDATE, obj, changes)
+
+
 def record_view(obj) -> None:
     record(Action.VIEW, obj.__tablename__, obj.id, _case_id(obj))
 

@@ -87,3 +87,32 @@ def test_an_allowance_goes_from_request_to_payment_and_the_totals_agree(client, 
     assert "2,500,000 ₫" in section(officer_page, 'id="by-month"', "</table>")
     assert "2,500,000 ₫" in section(officer_page, 'id="by-facility"', "</table>")
     assert count(Payment) == 2
+
+
+def test_every_step_of_an_allowance_is_in_the_audit_log(make, world):
+    from reintegration.allowances import services
+    from reintegration.allowances.models import PaymentMethod
+    from reintegration.audit.models import Action, AuditEntry
+    from tests.allowances.helpers import request
+
+    case = world.cases["here"]
+    allowance = request(make, case)
+    db.session.commit()
+    services.decide(allowance, True, "", officer(make))
+    db.session.commit()
+    payer = make.user(Role.SHELTER_STAFF, facility=case.facility)
+    services.pay(allowance, date(2026, 3, 15), PaymentMethod.CASH, "PC-1", payer)
+    db.session.commit()
+
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "allowances", AuditEntry.entity_id == allowance.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    steps = [(entry.action, entry.changes.get("status")) for entry in entries]
+    assert steps == [
+        (Action.CREATE, "requested"),
+        (Action.UPDATE, ["requested", "approved"]),
+        (Action.UPDATE, ["approved", "paid"]),
+    ]
+    assert all(entry.case_id == case.id for entry in entries)
