@@ -66,6 +66,7 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .allowances.admin import bp as policy
     from .allowances.views import bp as allowances
     from .audit.views import bp as audit
     from .auth.admin import bp as users
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
         cases,
         shelter,
         reference,
+        policy,
         audit,
         plans,
         followups,

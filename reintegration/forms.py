@@ -97,6 +97,11 @@ class MoneyField(IntegerField):
 
     widget = TextInput()
 
+    def pre_validate(self, form):
+        # An amount that could not be read says only that, not also that it is missing.
+        if self.process_errors:
+            raise StopValidation()
+
     def process_formdata(self, valuelist):
         self.data = None
         text = (valuelist[0] if valuelist else "").strip().removesuffix("₫").strip()

@@ -145,6 +145,7 @@ class Entitlement(db.Model):
     """Which support types an identification status is entitled to."""
 
     __tablename__ = "entitlements"
+    __audited__ = True
     __table_args__ = (UniqueConstraint("status", "support_type_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
