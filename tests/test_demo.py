@@ -81,3 +81,18 @@ def test_demo_shows_the_livelihood_journey(runner):
     assert db.session.scalar(select(func.count(RiskFlag.id)).where(RiskFlag.resolved_on.is_(None)))
     done = select(func.count(FollowUp.id)).where(FollowUp.done_on.is_not(None))
     assert db.session.scalar(done) > 0
+
+
+def test_demo_has_allowances_waiting_approved_and_paid(runner):
+    from reintegration.allowances.models import Allowance, AllowanceStatus, Payment
+
+    _run_demo(runner)
+
+    statuses = set(db.session.scalars(select(Allowance.status)))
+    assert {AllowanceStatus.REQUESTED, AllowanceStatus.APPROVED, AllowanceStatus.PAID} <= statuses
+    overdue = select(func.count(Allowance.id)).where(
+        Allowance.status == AllowanceStatus.REQUESTED, Allowance.decision_due_on < TODAY
+    )
+    assert db.session.scalar(overdue) >= 1
+    paid = db.session.scalar(select(func.sum(Allowance.amount)).where(Allowance.status == "paid"))
+    assert db.session.scalar(select(func.sum(Payment.amount))) == paid
