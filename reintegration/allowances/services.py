@@ -69,7 +69,8 @@ def _check_limits(case: Case, kind: AllowanceKind, amount: policy.Amount) -> Non
     if rule.max_times is not None and times + 1 > rule.max_times:
         raise DomainError(
             lazy_ngettext(
-                "“%(kind)s” may be given only once to one person, and this person already has it.",
+                "“%(kind)s” may be given at most %(num)s time to one person, and this person "
+                "already has %(times)s.",
                 "“%(kind)s” may be given at most %(num)s times to one person, and this person "
                 "already has %(times)s.",
                 rule.max_times,

@@ -341,8 +341,8 @@ def test_a_second_clothing_allowance_is_refused_naming_the_rule(make, world):
 
     assert error.field == "kind"
     assert str(error) == (
-        "“Clothing and personal items” may be given only once to one person, "
-        "and this person already has it."
+        "“Clothing and personal items” may be given at most 1 time to one person, "
+        "and this person already has 1."
     )
     assert len(allowances_of(case)) == 1
 

@@ -80,7 +80,7 @@ def test_a_second_initial_hardship_allowance_is_refused_with_the_rule(client, ma
 
     response = _post_request(client, world.cases["here"])
 
-    assert "may be given only once to one person" in field_errors(response, "kind")[0]
+    assert "may be given at most 1 time to one person" in field_errors(response, "kind")[0]
     assert count(Allowance) == 1
 
 

@@ -6,7 +6,14 @@ from reintegration.allowances.models import AllowanceStatus
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.allowances.helpers import approved, kind, officer, paid, request
-from tests.cases.helpers import VISIBLE_CASES, VISIBLE_FACILITIES, reload, sign_in, text_of
+from tests.cases.helpers import (
+    VISIBLE_CASES,
+    VISIBLE_FACILITIES,
+    in_english,
+    reload,
+    sign_in,
+    text_of,
+)
 
 
 @pytest.fixture
@@ -67,6 +74,7 @@ def test_the_home_province_sees_but_does_not_decide_what_another_province_pays(
 ):
     # "returning_home" is from Nghe An but stays at a Ha Tinh facility, which pays.
     sign_in(auth, officer(make, "NA"))
+    in_english(client)
     allowance = allowances["returning_home"]
 
     response = client.post(f"/allowances/{allowance.id}/decision", data={"decision": "approve"})
