@@ -1,6 +1,7 @@
 """How dates, times and money are written on every page, in both languages."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask
@@ -33,6 +34,13 @@ def number(value: int | None) -> str:
     return format_decimal(value, format="#,##0", locale=get_locale() or "vi")
 
 
+def coefficient(value: Decimal | None) -> str:
+    """1,5 in Vietnamese, 1.5 in English: no grouping, so a form field reads it back."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="0.##", locale=get_locale() or "vi")
+
+
 def percent(share: float | None) -> str:
     """A share as a whole percentage; a dash when nothing was counted."""
     return "—" if share is None else f"{round(share * 100)}%"
@@ -44,3 +52,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(number)
     app.add_template_filter(percent)
+    app.add_template_filter(coefficient)

@@ -1,7 +1,7 @@
 """Fields and helpers shared by the domains' forms."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
@@ -58,6 +58,16 @@ class Form(FlaskForm):
             return _TRANSLATIONS
 
 
+def parse_day(text: str) -> date | None:
+    """A date written dd/mm/yyyy (or yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); None if unreadable."""
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 class DayField(Field):
     """A date written dd/mm/yyyy, whatever the browser's language (yyyy-mm-dd is accepted too)."""
 
@@ -83,13 +93,9 @@ class DayField(Field):
         text = (valuelist[0] if valuelist else "").strip()
         if not text:
             return
-        for pattern in DATE_FORMATS:
-            try:
-                self.data = datetime.strptime(text, pattern).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Write the date as dd/mm/yyyy."))
+        self.data = parse_day(text)
+        if self.data is None:
+            raise ValueError(_l("Write the date as dd/mm/yyyy."))
 
 
 class MoneyField(IntegerField):

@@ -32,6 +32,12 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **request.view_args, **args)
 
 
+def made(form, change):
+    """Like ``applied``, and hands back what the change made (None when a rule refused it)."""
+    results = []
+    return results[0] if applied(form, lambda: results.append(change())) else None
+
+
 def applied(form, change) -> bool:
     """Run ``change``; when a rule refuses it, undo everything and show why on ``form``."""
     try:

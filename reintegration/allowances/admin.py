@@ -10,7 +10,7 @@ from ..extensions import db
 from ..formatting import day
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitlement_table, province_choices
-from ..web import applied, commit_and_redirect
+from ..web import applied, commit_and_redirect, made
 from . import admin_queries as queries
 from . import admin_services as services
 from . import policy
@@ -24,7 +24,6 @@ from .admin_forms import (
     RuleEndForm,
     RuleForm,
     cell,
-    coefficient_text,
     rule_data,
 )
 from .models import AllowanceKind, AllowanceRule, AssistanceLevel, Holiday
@@ -35,16 +34,9 @@ bp = Blueprint("policy", __name__, url_prefix="/admin/policy")
 @bp.context_processor
 def shared():
     return {
-        "coefficient": coefficient_text,
         "times_level": policy.times_level,
         "today": clock.today(),
     }
-
-
-def _done(form, change):
-    """Like ``applied``, and hands back what the change returned (None when refused)."""
-    results = []
-    return results[0] if applied(form, lambda: results.append(change())) else None
 
 
 def _refused(form, endpoint: str, **values):
@@ -145,10 +137,10 @@ def kinds():
 def new_kind():
     form = KindForm(queries.support_types())
     if form.validate_on_submit():
-        made = _done(form, lambda: services.add_kind(form.code.data, **form.fields()))
-        if made is not None:
+        kind = made(form, lambda: services.add_kind(form.code.data, **form.fields()))
+        if kind is not None:
             flash(_("The allowance kind is added: now give it a rule."), "success")
-            return commit_and_redirect("policy.kind", kind_id=made.id)
+            return commit_and_redirect("policy.kind", kind_id=kind.id)
     return render_template("allowances/policy/kind_form.html", form=form, kind=None)
 
 
@@ -209,7 +201,7 @@ def new_rule(kind_id: int):
     kind = _kind_or_404(kind_id)
     form = RuleForm(province_choices())
     if form.validate_on_submit():
-        saved = _done(form, lambda: services.add_rule(kind, form.terms()))
+        saved = made(form, lambda: services.add_rule(kind, form.terms()))
         if saved is not None:
             flash(_closed_message(saved[1]), "success")
             return commit_and_redirect("policy.kind", kind_id=kind.id)
@@ -237,7 +229,7 @@ def rule(rule_id: int):
 def _change_rule(rule: AllowanceRule):
     form = RuleForm(province_choices(), data=rule_data(rule))
     if form.validate_on_submit():
-        saved = _done(form, lambda: services.update_rule(rule, form.terms()))
+        saved = made(form, lambda: services.update_rule(rule, form.terms()))
         if saved is not None:
             flash(_closed_message(saved[1]), "success")
             return commit_and_redirect("policy.kind", kind_id=rule.kind_id)

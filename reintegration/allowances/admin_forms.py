@@ -3,8 +3,6 @@
 import re
 from decimal import Decimal
 
-from babel.numbers import format_decimal
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -25,6 +23,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
+from ..formatting import coefficient
 from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
@@ -35,13 +34,6 @@ from .models import AllowanceRule, Method
 MOST_DONG = 1_000_000_000_000
 # allowance_rules.coefficient is NUMERIC(6, 2).
 MOST_COEFFICIENT = Decimal("9999.99")
-
-
-def coefficient_text(value: Decimal | None) -> str:
-    """1,5 in Vietnamese, 1.5 in English: no grouping, so the field reads it back."""
-    if value is None:
-        return ""
-    return format_decimal(value, format="0.##", locale=get_locale() or "vi")
 
 
 def _positive_money(label):
@@ -63,7 +55,7 @@ class CoefficientField(Field):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return coefficient_text(self.data)
+        return coefficient(self.data)
 
     def process_formdata(self, valuelist):
         self.data = None

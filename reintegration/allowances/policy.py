@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 
 from ..errors import DomainError
 from ..extensions import db
-from ..formatting import day, money
+from ..formatting import coefficient, day, money
 from .models import AllowanceKind, AllowanceRule, AssistanceLevel, Holiday, Method
 
 
@@ -140,7 +140,7 @@ def explain(parts: list[dict]) -> list[str]:
             lines.append(
                 _(
                     "%(coefficient)s × standard level %(level)s (in force from %(day)s)",
-                    coefficient=_coefficient(part["coefficient"]),
+                    coefficient=coefficient(Decimal(part["coefficient"])),
                     level=money(part["level"]),
                     day=day(date.fromisoformat(part["level_from"])),
                 )
@@ -157,12 +157,6 @@ def explain(parts: list[dict]) -> list[str]:
                 )
             )
     return lines
-
-
-def _coefficient(value: str) -> str:
-    text = value.rstrip("0").rstrip(".") if "." in value else value
-    locale = get_locale()
-    return text.replace(".", ",") if locale is None or locale.language == "vi" else text
 
 
 def holidays_between(start: date, end: date) -> set[date]:
@@ -203,9 +197,7 @@ def summary(rule: AllowanceRule, on: date) -> str:
         return money(rule.amount)
     if rule.method == Method.PER_DAY:
         return _("%(amount)s a day", amount=money(rule.amount))
-    text = _(
-        "%(coefficient)s × the standard level", coefficient=_coefficient(str(rule.coefficient))
-    )
+    text = _("%(coefficient)s × the standard level", coefficient=coefficient(rule.coefficient))
     try:
         level = level_on(on)
     except DomainError:

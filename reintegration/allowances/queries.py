@@ -101,18 +101,9 @@ class Limit:
         return max(self.rule.max_days - self.days, 0)
 
 
-@dataclass
-class Entitlements:
-    types: list[SupportType]
-    limits: list[Limit]
-
-
-def entitlements(case: Case, all_kinds: list[AllowanceKind]) -> Entitlements:
-    """The support types the person is entitled to, and what is left of each allowance kind."""
+def entitlements(case: Case, all_kinds) -> list[Limit]:
+    """What is left to the person of each allowance kind of a support type they are entitled to."""
     entitled = entitled_type_ids(case.identification_status)
-    types = db.session.scalars(
-        select(SupportType).where(SupportType.id.in_(entitled)).order_by(SupportType.sort_order)
-    ).all()
     used = {
         kind_id: (times, days)
         for kind_id, times, days in db.session.execute(
@@ -135,7 +126,7 @@ def entitlements(case: Case, all_kinds: list[AllowanceKind]) -> Entitlements:
         )
         times, days = used.get(kind.id, (0, 0))
         limits.append(Limit(kind, rule, times, days))
-    return Entitlements(list(types), limits)
+    return limits
 
 
 def total_paid(case: Case) -> int:
@@ -216,7 +207,7 @@ def totals(user: User, year: int) -> Totals:
 @dataclass
 class CaseSection:
     allowances: list[Allowance]
-    entitlements: Entitlements
+    limits: list[Limit]
     total_paid: int
 
 

@@ -26,7 +26,6 @@ from .models import (
     Allowance,
     AllowanceKind,
     AllowanceStatus,
-    Method,
     Payment,
     PaymentMethod,
 )
@@ -134,10 +133,9 @@ def request_allowance(
         )
     require_entitlement(case, kind.support_type, "kind")
     _check_dates(case, period_from, period_to, applied_on)
-    rule = policy.rule_on(kind, case.province_id, period_from)
-    if rule is not None and rule.method != Method.PER_DAY:
-        period_to = None
     amount = policy.compute(kind, case.province_id, period_from, period_to)
+    if amount.days is None:  # an amount for one day: a period end sent with it means nothing
+        period_to = None
     _check_limits(case, kind, amount)
     allowance = Allowance(
         case_id=case.id,

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
@@ -11,9 +11,9 @@ from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facility_or_404, facility_scope, require
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import DATE_FORMATS, attach_error
+from ..forms import attach_error, parse_day
 from ..shelter.models import Facility
-from ..web import applied, commit_and_redirect
+from ..web import applied, commit_and_redirect, made
 from . import policy, queries, services
 from .forms import CancelForm, CorrectionForm, DecisionForm, PaymentForm, RegisterForm, RequestForm
 from .models import Allowance, AllowanceStatus, PaymentMethod
@@ -26,13 +26,13 @@ def rule_summary(rule) -> str:
     return policy.summary(rule, clock.today())
 
 
-def _request_page(case, form: RequestForm, preview=None):
+def _request_page(case, form: RequestForm, kinds, preview=None):
     return render_template(
         "allowances/request.html",
         case=case,
         form=form,
         preview=preview,
-        entitlements=queries.entitlements(case, queries.kinds()),
+        limits=queries.entitlements(case, kinds),
     )
 
 
@@ -46,30 +46,27 @@ def new(case_id: int):
     if not form.is_submitted():
         form.applied_on.data = clock.today()
     if not form.validate_on_submit():
-        return _request_page(case, form)
-    allowance: list[Allowance] = []
-
-    def change():
-        allowance.append(
-            services.request_allowance(
-                case,
-                kinds[form.kind.data],
-                form.period_from.data,
-                form.period_to.data,
-                form.applied_on.data,
-                form.documents.data or "",
-                current_user,
-            )
-        )
-
-    if not applied(form, change):
-        return _request_page(case, form)
+        return _request_page(case, form, kinds.values())
+    allowance = made(
+        form,
+        lambda: services.request_allowance(
+            case,
+            kinds[form.kind.data],
+            form.period_from.data,
+            form.period_to.data,
+            form.applied_on.data,
+            form.documents.data or "",
+            current_user,
+        ),
+    )
+    if allowance is None:
+        return _request_page(case, form, kinds.values())
     if "preview" in request.form:
-        preview = _preview(allowance[0])
+        preview = _preview(allowance)
         db.session.rollback()
-        return _request_page(case, form, preview)
+        return _request_page(case, form, kinds.values(), preview)
     flash(_("The request is recorded; a provincial officer decides it."), "success")
-    return commit_and_redirect("allowances.show", allowance_id=allowance[0].id)
+    return commit_and_redirect("allowances.show", allowance_id=allowance.id)
 
 
 def _preview(allowance: Allowance) -> dict:
@@ -101,8 +98,9 @@ def _show_page(allowance: Allowance, **forms):
 
 
 def _payment_form(**kwargs) -> PaymentForm:
+    """The payment form, dated today unless the user sent a date."""
     form = PaymentForm(**kwargs)
-    if not form.is_submitted() or kwargs.get("formdata", True) is None:
+    if form.paid_on.raw_data is None:
         form.paid_on.data = clock.today()
     return form
 
@@ -230,18 +228,11 @@ def index():
         totals=queries.totals(current_user, year),
         year=year,
         today=clock.today(),
-        may_decide=can(current_user, Permission.DECIDE_ALLOWANCES),
     )
 
 
 def _day_arg(name: str, default: date) -> date:
-    text = (request.args.get(name) or "").strip()
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return default
+    return parse_day(request.args.get(name) or "") or default
 
 
 def _register_period() -> tuple[date, date]:
@@ -262,8 +253,8 @@ def register(facility_id: int):
     if not form.is_submitted():
         form.paid_on.data = clock.today()
     row_errors: dict[int, str] = {}
+    chosen = {int(value) for value in request.form.getlist("allowance") if value.isdigit()}
     if form.validate_on_submit():
-        chosen = {int(value) for value in request.form.getlist("allowance") if value.isdigit()}
         receipts = {row.id: request.form.get(f"receipt_{row.id}", "") for row in rows}
         try:
             paid = services.pay_many(
@@ -302,6 +293,6 @@ def register(facility_id: int):
         start=start,
         end=end,
         row_errors=row_errors,
-        chosen={int(v) for v in request.form.getlist("allowance") if v.isdigit()},
+        chosen=chosen,
         statuses=AllowanceStatus,
     )

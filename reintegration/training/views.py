@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +11,7 @@ from ..cases.models import Case
 from ..employment.queries import course_outcome
 from ..extensions import db
 from ..formatting import day
-from ..forms import DATE_FORMATS, Form
+from ..forms import Form, parse_day
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices, province_choices
 from ..web import applied, commit_and_redirect
@@ -239,13 +237,7 @@ def attending(enrolment_id: int):
 
 def _day_asked():
     """The session day named in the address (?on=dd/mm/yyyy), to open and correct it."""
-    text = (request.args.get("on") or "").strip()
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
+    return parse_day(request.args.get("on") or "")
 
 
 @bp.route("/courses/<int:course_id>/attendance", methods=["GET", "POST"])
