@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from .main.views import bp as main
     from .plans.views import bp as plans
     from .reference.views import bp as reference
+    from .reminders.views import bp as reminders
     from .shelter.views import bp as shelter
     from .training.views import bp as training
 
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         training,
         employment,
         allowances,
+        reminders,
     ):
         app.register_blueprint(blueprint)
 
@@ -144,6 +146,13 @@ def register_request_hooks(app: Flask) -> None:
         if current_user and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    if app.config["SCHEDULER_IN_WEB"]:
+        from .reminders.tasks import start_in_web_process
+
+        @app.before_request
+        def scheduler_in_web():
+            start_in_web_process(app)
 
     @app.context_processor
     def shared():

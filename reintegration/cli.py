@@ -2,7 +2,7 @@
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .audit.services import acting_as
@@ -78,6 +78,65 @@ def demo():
         click.echo(f"  {username:<12} {password:<22} {role}")
 
 
+reminders = AppGroup("reminders", help="Reminders: the pass and the daily digest.")
+
+
+@reminders.command("run")
+def run_reminders():
+    """Run one reminder pass and print what it opened and closed (for cron)."""
+    from .database import writing
+    from .reminders.rules import RULES
+    from .reminders.services import run_pass
+
+    with writing(), acting_as("reminders"):
+        result = run_pass()
+        db.session.commit()
+    click.echo(
+        f"Reminder pass: {sum(result.opened.values())} opened, "
+        f"{sum(result.closed.values())} closed."
+    )
+    for code in RULES:
+        if result.opened[code] or result.closed[code]:
+            click.echo(f"  {code:<22} +{result.opened[code]:<6} -{result.closed[code]}")
+
+
+@reminders.command("digest")
+def send_digest():
+    """Send today's digests that are not sent yet (for cron)."""
+    from .reminders.digest import send_digests
+
+    with acting_as("reminders"):
+        result = send_digests()
+    click.echo(
+        f"Digests: {result.sent} sent, {result.failed} failed, {result.empty} with nothing due."
+    )
+    if result.failed:
+        raise SystemExit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduler: the reminder pass every hour and the morning digest. Ctrl+C stops it."""
+    from flask import current_app
+
+    from .reminders import tasks
+
+    app = current_app._get_current_object()
+    runner = tasks.build(app)
+    click.echo(
+        f"Scheduler running (Asia/Ho_Chi_Minh): reminder pass every "
+        f"{app.config['REMINDER_PASS_MINUTES']} minutes, digest at hours "
+        f"{app.config['DIGEST_HOURS']}. Ctrl+C stops it."
+    )
+    try:
+        tasks.start(runner, app)
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(reminders)
+    app.cli.add_command(scheduler)

@@ -50,8 +50,33 @@ class Defaults:
     # Follow-ups planned at discharge and at the start of a job, in months.
     FOLLOW_UP_MONTHS = (1, 3, 6, 12)
 
+    # Reminders: the pass runs every REMINDER_PASS_MINUTES; the digest goes at the first of
+    # DIGEST_HOURS (Vietnam time) and a failed send is tried again at the next of them.
+    REMINDER_PASS_MINUTES = 60
+    DIGEST_HOURS = "7-11"
+    # A run missed while the scheduler was down still runs once if it is at most this late.
+    SCHEDULER_MISFIRE_GRACE_SECONDS = 3600
+    # Start the scheduler inside the web process (one process only, e.g. in development);
+    # in production run `flask --app wsgi scheduler` beside the web workers instead.
+    SCHEDULER_IN_WEB = False
+
+    # Email: without MAIL_SERVER no email is sent (development writes digests to the log).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "reintegration@localhost"
+    # The address users open the app at, for the links in emails.
+    BASE_URL = "http://localhost:5000"
+
     CASES_PER_PAGE = 50
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes")
 
 
 ENV_OVERRIDES = {
@@ -61,7 +86,16 @@ ENV_OVERRIDES = {
     "LOGIN_MAX_ATTEMPTS": int,
     "LOGIN_LOCK_MINUTES": int,
     "ESSENTIAL_NEEDS_MAX_DAYS": int,
-    "AUTO_MIGRATE": lambda value: value.lower() in ("1", "true", "yes"),
+    "AUTO_MIGRATE": _flag,
+    "SCHEDULER_IN_WEB": _flag,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": _flag,
+    "MAIL_USE_SSL": _flag,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_SENDER": str,
+    "BASE_URL": str,
 }
 
 

@@ -1,6 +1,8 @@
 """Database engine settings and migrations that run on start."""
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, has_request_context, request
 from flask_migrate import upgrade
@@ -8,6 +10,19 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+# Set while a command or a scheduled job writes, so its SQLite transactions begin IMMEDIATE too.
+_writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+
+@contextmanager
+def writing():
+    """Outside a request: the transactions begun inside take SQLite's write lock at once."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 @event.listens_for(Engine, "connect")
@@ -33,8 +48,20 @@ def _sqlite_on_begin(connection):
     older snapshot. Readers are not held up (WAL).
     """
     if connection.dialect.name == "sqlite":
-        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        immediate = _writing.get() or (
+            has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        )
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def insert(model):
+    """INSERT that knows ON CONFLICT, on SQLite as on PostgreSQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from .extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def migrate_on_start(app: Flask) -> None:

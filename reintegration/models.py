@@ -23,6 +23,7 @@ from .reference.models import (
     ServiceKind,
     SupportType,
 )
+from .reminders.models import DigestDelivery, Reminder, ReminderRule, RuleRole, scheduler_jobs
 from .shelter.models import Facility, Service, Stay, StayExtension
 from .training.models import Attendance, Course, Enrolment, TrainingSession
 
@@ -38,6 +39,7 @@ __all__ = [
     "Closure",
     "Commune",
     "Course",
+    "DigestDelivery",
     "Employer",
     "EmployerCheck",
     "Enrolment",
@@ -53,7 +55,10 @@ __all__ = [
     "Placement",
     "Plan",
     "Province",
+    "Reminder",
+    "ReminderRule",
     "RiskFlag",
+    "RuleRole",
     "Service",
     "ServiceKind",
     "Stay",
@@ -62,4 +67,5 @@ __all__ = [
     "SustainabilityCheck",
     "TrainingSession",
     "User",
+    "scheduler_jobs",
 ]

@@ -63,13 +63,19 @@ class Stay(db.Model):
     destination_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
     destination_address: Mapped[str] = mapped_column(String(300), default="")
     discharge_note: Mapped[str] = mapped_column(Text, default="")
+    # The discharge being prepared: when, and where the person is expected to go.
+    discharge_planned_on: Mapped[date | None]
+    planned_destination_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
     admitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     discharged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
     case: Mapped["Case"] = relationship(back_populates="stays")  # noqa: F821
     facility: Mapped[Facility] = relationship()
-    destination: Mapped[ListItem | None] = relationship()
+    destination: Mapped[ListItem | None] = relationship(foreign_keys=[destination_id])
+    planned_destination: Mapped[ListItem | None] = relationship(
+        foreign_keys=[planned_destination_id]
+    )
     extensions: Mapped[list["StayExtension"]] = relationship(
         back_populates="stay", order_by="StayExtension.id"
     )

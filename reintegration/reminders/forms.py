@@ -1,0 +1,33 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..auth.models import Role
+from ..forms import CheckboxListField, DayField, Form
+
+
+class DoneForm(Form):
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class SnoozeForm(Form):
+    until = DayField(_l("Remind me again on"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class DigestForm(Form):
+    wants_digest = BooleanField(_l("Email me this list every morning"))
+
+
+class RuleForm(Form):
+    enabled = BooleanField(_l("On"))
+    value = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3650)])
+    repeat_days = IntegerField(
+        _l("Days before a reminder done by hand comes back, if still due"),
+        validators=[InputRequired(), NumberRange(min=1, max=365)],
+    )
+    roles = CheckboxListField(_l("Who is told"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = [(role.value, role.label) for role in Role]

@@ -1,0 +1,395 @@
+"""What each reminder rule looks for.
+
+A rule's settings (on or off, its number of days, who is told) are data in ``reminder_rules``;
+what it looks for is here, under its code. Each rule is one query that returns every record due
+today, whatever the number of cases: the pass never asks the database once per case.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, null, select
+
+from ..allowances.models import Allowance, AllowanceStatus
+from ..allowances.policy import add_working_days
+from ..auth.models import Role
+from ..cases.models import Case, Stage
+from ..followups.models import FollowUp, RiskFlag
+from ..plans.models import Plan
+from ..reference.models import ServiceKind
+from ..shelter.models import Service, Stay
+from ..training.models import Attendance, Course, Enrolment, EnrolmentStatus, TrainingSession
+
+# The service that the "no needs assessment" rule waits for.
+NEEDS_ASSESSMENT = "needs_assessment"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: object  # a lazy string
+    # What ``value`` means for this rule, shown next to it on the settings page.
+    value_label: object
+    value: int
+    roles: tuple[Role, ...]
+    # (today, value) -> rows of (subject_id, anchor, case_id, course_id, facility_id)
+    candidates: Callable[[date, int], Select]
+    # (anchor, value) -> the due date of the reminder
+    due: Callable[[date, int], date]
+    # (reminder) -> where the user acts on it
+    link: Callable[[object], str]
+    # An event that has passed (a course started) closes its reminder; other rules stay open
+    # and overdue until the record changes.
+    lapses: bool = False
+    # Shows before its due date (a lead time); the others show from their due date on.
+    ahead: bool = False
+
+
+def _same_day(anchor: date, _value: int) -> date:
+    return anchor
+
+
+def _after(anchor: date, value: int) -> date:
+    return anchor + timedelta(days=value)
+
+
+def _columns(subject, anchor, case_id, course_id=None, facility_id=None):
+    return (
+        subject.label("subject_id"),
+        anchor.label("anchor"),
+        (case_id if case_id is not None else null()).label("case_id"),
+        (course_id if course_id is not None else null()).label("course_id"),
+        (facility_id if facility_id is not None else null()).label("facility_id"),
+    )
+
+
+def _open_case():
+    return Case.stage != Stage.CLOSED
+
+
+# --- the shelter stay ---------------------------------------------------------------------------
+
+
+def _stay_ending(today: date, value: int) -> Select:
+    return select(
+        *_columns(Stay.id, Stay.planned_end, Stay.case_id, facility_id=Stay.facility_id)
+    ).where(
+        Stay.discharged_on.is_(None),
+        Stay.discharge_planned_on.is_(None),
+        Stay.planned_end.between(today, today + timedelta(days=value)),
+    )
+
+
+def _stay_overdue(today: date, value: int) -> Select:
+    return select(
+        *_columns(Stay.id, Stay.planned_end, Stay.case_id, facility_id=Stay.facility_id)
+    ).where(Stay.discharged_on.is_(None), Stay.planned_end <= today - timedelta(days=value))
+
+
+def _no_needs_assessment(today: date, value: int) -> Select:
+    assessed = (
+        select(Service.id)
+        .join(ServiceKind, ServiceKind.id == Service.kind_id)
+        .where(
+            ServiceKind.code == NEEDS_ASSESSMENT,
+            Service.case_id == Stay.case_id,
+            Service.provided_on >= Stay.admitted_on,
+        )
+        .exists()
+    )
+    return select(
+        *_columns(Stay.id, Stay.admitted_on, Stay.case_id, facility_id=Stay.facility_id)
+    ).where(
+        Stay.discharged_on.is_(None),
+        Stay.admitted_on <= today - timedelta(days=value),
+        ~assessed,
+    )
+
+
+def _stay_link(reminder) -> str:
+    return url_for("cases.show", case_id=reminder.case_id, _anchor="stays")
+
+
+# --- the plan and consent -----------------------------------------------------------------------
+
+
+def _no_plan(today: date, value: int) -> Select:
+    planned = select(Plan.id).where(Plan.case_id == Case.id).exists()
+    return select(*_columns(Case.id, Case.received_on, Case.id)).where(
+        _open_case(), Case.received_on <= today - timedelta(days=value), ~planned
+    )
+
+
+def _consent_old(today: date, value: int) -> Select:
+    return select(*_columns(Case.id, Case.consent_date, Case.id)).where(
+        _open_case(),
+        Case.consent_given.is_(True),
+        Case.consent_date <= today - timedelta(days=value),
+    )
+
+
+def _case_link(reminder) -> str:
+    return url_for("cases.show", case_id=reminder.case_id)
+
+
+def _plan_link(reminder) -> str:
+    return url_for("plans.edit_plan", case_id=reminder.case_id)
+
+
+# --- allowances ---------------------------------------------------------------------------------
+
+
+def _decision_due(today: date, value: int) -> Select:
+    return select(
+        *_columns(
+            Allowance.id, Allowance.decision_due_on, Allowance.case_id, None, Allowance.facility_id
+        )
+    ).where(
+        Allowance.status == AllowanceStatus.REQUESTED,
+        Allowance.decision_due_on <= add_working_days(today, value),
+    )
+
+
+def _unpaid(today: date, value: int) -> Select:
+    # decided_at is a moment in UTC; its date in Vietnam is at most one day later, so a
+    # generous bound here and the exact due date in Python (``_approved_due``).
+    return select(
+        *_columns(
+            Allowance.id, Allowance.decided_at, Allowance.case_id, None, Allowance.facility_id
+        )
+    ).where(Allowance.status == AllowanceStatus.APPROVED)
+
+
+def _approved_due(anchor, value: int) -> date:
+    from .. import clock
+
+    return clock.local(anchor).date() + timedelta(days=value)
+
+
+def _allowance_link(reminder) -> str:
+    return url_for("allowances.show", allowance_id=reminder.subject_id)
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+def _course_starting(today: date, value: int) -> Select:
+    return select(*_columns(Course.id, Course.start_on, None, Course.id)).where(
+        Course.start_on.between(today, today + timedelta(days=value))
+    )
+
+
+def _course_ending(today: date, value: int) -> Select:
+    return select(*_columns(Course.id, Course.end_on, None, Course.id)).where(
+        Course.end_on.between(today, today + timedelta(days=value))
+    )
+
+
+def _absent(today: date, value: int) -> Select:
+    """Trainees still on a course who missed each of its last ``value`` sessions held."""
+    recent = (
+        select(
+            TrainingSession.id,
+            TrainingSession.course_id,
+            TrainingSession.held_on,
+            func.row_number()
+            .over(partition_by=TrainingSession.course_id, order_by=TrainingSession.held_on.desc())
+            .label("rank"),
+        )
+        .where(TrainingSession.held_on <= today)
+        .subquery()
+    )
+    missed = (
+        select(
+            Attendance.enrolment_id,
+            func.max(recent.c.held_on).label("last_missed"),
+        )
+        .join(recent, recent.c.id == Attendance.session_id)
+        .where(recent.c.rank <= value, Attendance.present.is_(False))
+        .group_by(Attendance.enrolment_id)
+        .having(func.count() >= value)
+        .subquery()
+    )
+    return (
+        select(
+            *_columns(Enrolment.id, missed.c.last_missed, Enrolment.case_id, Enrolment.course_id)
+        )
+        .join(missed, missed.c.enrolment_id == Enrolment.id)
+        .where(Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING)))
+    )
+
+
+def _course_link(reminder) -> str:
+    return url_for("training.course", course_id=reminder.course_id)
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+
+def _followup_due(today: date, value: int) -> Select:
+    return (
+        select(*_columns(FollowUp.id, FollowUp.planned_on, FollowUp.case_id))
+        .join(Case, Case.id == FollowUp.case_id)
+        .where(
+            _open_case(),
+            FollowUp.done_on.is_(None),
+            FollowUp.planned_on <= today + timedelta(days=value),
+        )
+    )
+
+
+def _flag_open(today: date, value: int) -> Select:
+    return select(*_columns(RiskFlag.id, RiskFlag.raised_on, RiskFlag.case_id)).where(
+        RiskFlag.resolved_on.is_(None), RiskFlag.raised_on <= today - timedelta(days=value)
+    )
+
+
+def _followup_link(reminder) -> str:
+    return url_for("followups.record", followup_id=reminder.subject_id)
+
+
+def _flag_link(reminder) -> str:
+    return url_for("followups.resolve", flag_id=reminder.subject_id)
+
+
+STAFF = Role.SHELTER_STAFF
+OFFICER = Role.PROVINCIAL_OFFICER
+WORKER = Role.CASE_WORKER
+TRAINER = Role.TRAINER
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule(
+            "stay_ending",
+            _l("The stay ends soon and no discharge is planned"),
+            _l("Days before the planned end"),
+            10,
+            (STAFF,),
+            _stay_ending,
+            _same_day,
+            _stay_link,
+            lapses=True,
+            ahead=True,
+        ),
+        Rule(
+            "stay_overdue",
+            _l("The stay is past its planned end"),
+            _l("Days after the planned end"),
+            1,
+            (STAFF, OFFICER),
+            _stay_overdue,
+            _after,
+            _stay_link,
+        ),
+        Rule(
+            "no_needs_assessment",
+            _l("No needs assessment since admission"),
+            _l("Days after admission"),
+            3,
+            (STAFF,),
+            _no_needs_assessment,
+            _after,
+            _stay_link,
+        ),
+        Rule(
+            "no_plan",
+            _l("No reintegration plan since return"),
+            _l("Days after return"),
+            30,
+            (STAFF, WORKER),
+            _no_plan,
+            _after,
+            _plan_link,
+        ),
+        Rule(
+            "decision_due",
+            _l("An allowance decision is due"),
+            _l("Working days before the decision is due"),
+            2,
+            (OFFICER,),
+            _decision_due,
+            _same_day,
+            _allowance_link,
+            ahead=True,
+        ),
+        Rule(
+            "allowance_unpaid",
+            _l("An approved allowance is not paid"),
+            _l("Days after approval"),
+            10,
+            (STAFF, OFFICER),
+            _unpaid,
+            _approved_due,
+            _allowance_link,
+        ),
+        Rule(
+            "course_starting",
+            _l("A course starts soon"),
+            _l("Days before the start"),
+            7,
+            (TRAINER,),
+            _course_starting,
+            _same_day,
+            _course_link,
+            lapses=True,
+            ahead=True,
+        ),
+        Rule(
+            "course_ending",
+            _l("A course ends soon"),
+            _l("Days before the end"),
+            7,
+            (TRAINER,),
+            _course_ending,
+            _same_day,
+            _course_link,
+            lapses=True,
+            ahead=True,
+        ),
+        Rule(
+            "trainee_absent",
+            _l("A trainee missed the last sessions"),
+            _l("Sessions missed in a row"),
+            3,
+            (TRAINER, WORKER),
+            _absent,
+            _same_day,
+            _course_link,
+        ),
+        Rule(
+            "followup_due",
+            _l("A follow-up is due"),
+            _l("Days before the planned date"),
+            7,
+            (WORKER,),
+            _followup_due,
+            _same_day,
+            _followup_link,
+            ahead=True,
+        ),
+        Rule(
+            "risk_flag_open",
+            _l("A risk flag has been open too long"),
+            _l("Days after it was raised"),
+            7,
+            (WORKER, OFFICER),
+            _flag_open,
+            _after,
+            _flag_link,
+        ),
+        Rule(
+            "consent_old",
+            _l("The consent is more than a year old"),
+            _l("Days after the consent"),
+            365,
+            (STAFF, WORKER),
+            _consent_old,
+            _after,
+            _case_link,
+        ),
+    )
+}

@@ -1,0 +1,133 @@
+"""Background work: the reminder pass every hour and the morning digest, run by APScheduler.
+
+The scheduler runs as its own process (``flask --app wsgi scheduler``) beside the web workers.
+Its jobs are kept in the database (table ``scheduler_jobs``), so a run missed while it was
+down is made once when it comes back (coalesce, within the misfire grace time). Every job is
+safe to run twice at once: the pass is locked and keyed, each digest is claimed before sending.
+"""
+
+import logging
+import threading
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from .. import clock
+from ..audit.services import acting_as
+from ..database import writing
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+REMINDER_JOB = "reminder-pass"
+DIGEST_JOB = "daily-digest"
+
+# The application the jobs run in; set when the scheduler is built.
+_app: Flask | None = None
+
+
+def run_reminder_pass() -> None:
+    """A job: one pass, committed. A failure is logged and the next run tries again."""
+    from .services import run_pass
+
+    with _app.app_context(), writing(), acting_as("scheduler"):
+        try:
+            result = run_pass()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("reminder pass failed; the next run tries again")
+            return
+        finally:
+            db.session.remove()
+    log.info(
+        "reminder pass: %s opened, %s closed",
+        sum(result.opened.values()),
+        sum(result.closed.values()),
+    )
+
+
+def send_daily_digest() -> None:
+    """A job: today's digests not sent yet. A failure is logged and the next run tries again."""
+    from .digest import send_digests
+
+    with _app.app_context(), acting_as("scheduler"):
+        try:
+            result = send_digests()
+        except Exception:
+            db.session.rollback()
+            log.exception("digest run failed; the next run tries again")
+            return
+        finally:
+            db.session.remove()
+    log.info("digests: %s sent, %s failed, %s empty", result.sent, result.failed, result.empty)
+
+
+def jobs(app: Flask) -> list[tuple[str, str, object]]:
+    """(id, function, trigger) of every job, in Vietnam's time."""
+    config = app.config
+    return [
+        (
+            REMINDER_JOB,
+            f"{__name__}:run_reminder_pass",
+            IntervalTrigger(minutes=config["REMINDER_PASS_MINUTES"], timezone=clock.VIETNAM),
+        ),
+        (
+            DIGEST_JOB,
+            f"{__name__}:send_daily_digest",
+            CronTrigger(hour=config["DIGEST_HOURS"], minute=0, timezone=clock.VIETNAM),
+        ),
+    ]
+
+
+def build(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler, jobstore=None):
+    """A scheduler for ``app``, its jobs stored in the app's database unless told otherwise."""
+    global _app
+    _app = app
+    return scheduler_class(
+        timezone=clock.VIETNAM,
+        jobstores={
+            "default": jobstore or SQLAlchemyJobStore(engine=db.engine, tablename="scheduler_jobs")
+        },
+        job_defaults={
+            # Runs missed while down are made once, not once each...
+            "coalesce": True,
+            # ...if the latest of them is at most this late.
+            "misfire_grace_time": app.config["SCHEDULER_MISFIRE_GRACE_SECONDS"],
+            "max_instances": 1,
+        },
+    )
+
+
+def start(scheduler: BaseScheduler, app: Flask) -> None:
+    """Start, keeping stored jobs as they are so that missed runs are caught up."""
+    scheduler.start(paused=True)
+    for job_id, function, trigger in jobs(app):
+        stored = scheduler.get_job(job_id)
+        if stored is None or str(stored.trigger) != str(trigger):
+            scheduler.add_job(function, trigger, id=job_id, replace_existing=True)
+    scheduler.resume()
+
+
+_web_lock = threading.Lock()
+_web_scheduler: BaseScheduler | None = None
+
+
+def start_in_web_process(app: Flask) -> None:
+    """SCHEDULER_IN_WEB: start a background scheduler once, at this process's first request.
+
+    Starting at the first request, not at import, keeps it out of flask commands and out of the
+    reloader's watching process, which never serves a request.
+    """
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    global _web_scheduler
+    with _web_lock:
+        if _web_scheduler is None:
+            _web_scheduler = build(app, BackgroundScheduler)
+            start(_web_scheduler, app)
+            log.info("scheduler started inside the web process")
