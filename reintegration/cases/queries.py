@@ -104,6 +104,7 @@ CASE_PAGE = (
     selectinload(Case.stays).options(
         joinedload(Stay.facility),
         joinedload(Stay.destination),
+        joinedload(Stay.planned_destination),
         selectinload(Stay.extensions).joinedload(StayExtension.recorded_by),
     ),
     selectinload(Case.services).options(joinedload(Service.kind), joinedload(Service.support_type)),

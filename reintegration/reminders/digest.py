@@ -96,8 +96,9 @@ def _claim(user: User, today: date) -> bool:
         insert(DigestDelivery)
         .values(user_id=user.id, day=today, claimed_at=now, created_at=now, reminders=0)
         .on_conflict_do_nothing(index_elements=["user_id", "day"])
+        .returning(DigestDelivery.id)
     )
-    claimed = db.session.execute(statement).rowcount == 1
+    claimed = db.session.execute(statement).scalar() is not None
     db.session.commit()
     return claimed
 

@@ -108,8 +108,12 @@ def start(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.start(paused=True)
     for job_id, function, trigger in jobs(app):
         stored = scheduler.get_job(job_id)
-        if stored is None or str(stored.trigger) != str(trigger):
-            scheduler.add_job(function, trigger, id=job_id, replace_existing=True)
+        if stored is not None and str(stored.trigger) == str(trigger):
+            continue
+        # A first start makes its first pass at once rather than in an hour.
+        first = clock.utcnow() if stored is None and job_id == REMINDER_JOB else None
+        options = {"next_run_time": first} if first else {}
+        scheduler.add_job(function, trigger, id=job_id, replace_existing=True, **options)
     scheduler.resume()
 
 

@@ -38,6 +38,11 @@ class DischargeForm(Form):
     discharge_note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
+class DischargePlanForm(Form):
+    discharge_planned_on = DayField(_l("Planned date of discharge"), validators=[DataRequired()])
+    planned_destination = IdSelectField(_l("Expected destination"), validators=[DataRequired()])
+
+
 class ServiceForm(Form):
     provided_on = DayField(_l("Date"), validators=[DataRequired(), NotInFuture()])
     kind = IdSelectField(_l("Service and support type"), validators=[DataRequired()])

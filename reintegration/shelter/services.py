@@ -97,17 +97,7 @@ def extend(stay: Stay, new_end: date, reason: str, approved_by: str, user: User)
             _l("The new end must come after %(day)s.", day=day(stay.planned_end)),
             "new_end",
         )
-    cap = legal_end(stay.admitted_on)
-    if new_end > cap:
-        raise DomainError(
-            _l(
-                "Essential-needs support lasts at most %(days)s days from admission: the stay "
-                "cannot end after %(day)s.",
-                days=current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"],
-                day=day(cap),
-            ),
-            "new_end",
-        )
+    _check_within_legal_end(stay, new_end, "new_end")
     db.session.add(
         StayExtension(
             stay=stay,
@@ -126,11 +116,7 @@ def discharge(
 ) -> None:
     if not stay.is_open:
         raise DomainError(_l("This stay has ended."))
-    if on < stay.admitted_on:
-        raise DomainError(
-            _l("Discharge cannot come before admission (%(day)s).", day=day(stay.admitted_on)),
-            "discharged_on",
-        )
+    _check_not_before_admission(stay, on, "discharged_on")
     if on > clock.today():
         raise DomainError(_l("This date is in the future."), "discharged_on")
     stay.discharged_on = on
@@ -141,6 +127,39 @@ def discharge(
     if destination.code != TRANSFER:
         plan_followups(stay.case, FollowUpReason.DISCHARGE, on, stay=stay)
     refresh_stage(stay.case)
+
+
+def plan_discharge(stay: Stay, planned_on: date, destination: ListItem) -> None:
+    """Replaces any earlier plan. A planned date silences the reminder that a stay is ending
+    with nothing prepared, so it has to be a day on which the stay could really end."""
+    if not stay.is_open:
+        raise DomainError(_l("This stay has ended."))
+    _check_not_before_admission(stay, planned_on, "discharge_planned_on")
+    _check_within_legal_end(stay, planned_on, "discharge_planned_on")
+    stay.discharge_planned_on = planned_on
+    stay.planned_destination = destination
+
+
+def _check_not_before_admission(stay: Stay, on: date, field: str) -> None:
+    if on < stay.admitted_on:
+        raise DomainError(
+            _l("Discharge cannot come before admission (%(day)s).", day=day(stay.admitted_on)),
+            field,
+        )
+
+
+def _check_within_legal_end(stay: Stay, on: date, field: str) -> None:
+    cap = legal_end(stay.admitted_on)
+    if on > cap:
+        raise DomainError(
+            _l(
+                "Essential-needs support lasts at most %(days)s days from admission: the stay "
+                "cannot end after %(day)s.",
+                days=current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"],
+                day=day(cap),
+            ),
+            field,
+        )
 
 
 def check_entitled(case: Case, kind: ServiceKind) -> None:

@@ -25,7 +25,14 @@ from ..reference.queries import (
 )
 from ..web import applied, commit_and_redirect
 from . import queries, services
-from .forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
+from .forms import (
+    AdmitForm,
+    DischargeForm,
+    DischargePlanForm,
+    ExtendForm,
+    FacilityForm,
+    ServiceForm,
+)
 from .models import Facility, Stay
 
 bp = Blueprint("shelter", __name__)
@@ -86,7 +93,9 @@ def discharge(stay_id: int):
     form = DischargeForm()
     form.destination.choices = item_choices(ListKind.DESTINATION)
     if not form.is_submitted():
-        form.discharged_on.data = clock.today()
+        # The plan may name a day still to come; a discharge is recorded once it has happened.
+        form.discharged_on.data = min(stay.discharge_planned_on or clock.today(), clock.today())
+        form.destination.data = stay.planned_destination_id
     if form.validate_on_submit() and applied(
         form,
         lambda: services.discharge(
@@ -101,6 +110,34 @@ def discharge(stay_id: int):
         flash(_("The person is discharged."), "success")
         return commit_and_redirect("cases.show", case_id=stay.case_id)
     return render_template("shelter/discharge.html", stay=stay, case=stay.case, form=form)
+
+
+@bp.route("/stays/<int:stay_id>/discharge-plan", methods=["GET", "POST"])
+@require(Permission.MANAGE_STAYS)
+def plan_discharge(stay_id: int):
+    stay = stay_or_404(stay_id)
+    form = DischargePlanForm()
+    form.planned_destination.choices = item_choices(ListKind.DESTINATION)
+    if not form.is_submitted():
+        form.discharge_planned_on.data = stay.discharge_planned_on
+        form.planned_destination.data = stay.planned_destination_id
+    if form.validate_on_submit() and applied(
+        form,
+        lambda: services.plan_discharge(
+            stay,
+            form.discharge_planned_on.data,
+            db.session.get(ListItem, form.planned_destination.data),
+        ),
+    ):
+        flash(_("The discharge is planned."), "success")
+        return commit_and_redirect("cases.show", case_id=stay.case_id)
+    return render_template(
+        "shelter/discharge_plan.html",
+        stay=stay,
+        case=stay.case,
+        form=form,
+        legal_end=services.legal_end(stay.admitted_on),
+    )
 
 
 @bp.route("/cases/<int:case_id>/services/new", methods=["GET", "POST"])

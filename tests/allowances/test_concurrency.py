@@ -49,14 +49,14 @@ def _on_server(url: str, statement: str) -> None:
 
 
 @contextmanager
-def race_database(tmp_path_factory):
-    """A SQLite file, or beside the PostgreSQL test database one named ``<it>_race``."""
+def race_database(tmp_path_factory, suffix: str = "race"):
+    """A SQLite file, or beside the PostgreSQL test database one named ``<it>_<suffix>``."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("race") / "race.db")
+        yield "sqlite:///" + str(tmp_path_factory.mktemp(suffix) / f"{suffix}.db")
         return
     test_url = make_url(url)
-    name = f"{test_url.database}_race"
+    name = f"{test_url.database}_{suffix}"
     _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _on_server(url, f'CREATE DATABASE "{name}"')
     try:

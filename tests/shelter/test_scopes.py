@@ -72,6 +72,19 @@ def test_discharge_page_answers_404_out_of_scope_and_403_without_permission(
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
+def test_discharge_plan_page_answers_404_out_of_scope_and_403_without_permission(
+    client, make, auth, world, role
+):
+    sign_in(auth, world.user(make, role))
+
+    statuses = {
+        key: client.get(f"/stays/{world.stays[key].id}/discharge-plan").status_code for key in KEYS
+    }
+
+    assert statuses == _expected_stay_management(role)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
 def test_record_service_page_answers_404_out_of_scope_and_403_without_permission(
     client, make, auth, world, role
 ):
@@ -180,7 +193,7 @@ def test_case_worker_is_refused_stay_changes_even_in_scope(client, make, auth, w
     assert reload(stay).planned_end == date(2026, 5, 11)
 
 
-@pytest.mark.parametrize("action", ["extend", "discharge"])
+@pytest.mark.parametrize("action", ["extend", "discharge", "discharge-plan"])
 def test_an_officer_cannot_manage_a_stay_at_a_facility_of_another_province(
     client, make, auth, action
 ):
@@ -192,4 +205,6 @@ def test_an_officer_cannot_manage_a_stay_at_a_facility_of_another_province(
     assert client.get(f"/cases/{case.id}").status_code == 200
     assert client.get(f"/stays/{stay.id}/{action}").status_code == 404
     assert client.post(f"/stays/{stay.id}/{action}", data={}).status_code == 404
-    assert reload(stay).discharged_on is None
+    stay = reload(stay)
+    assert stay.discharged_on is None
+    assert stay.discharge_planned_on is None

@@ -1,0 +1,94 @@
+"""Two passes at once, as from two scheduler processes started by mistake: each reminder once.
+
+Like the allowance races, these need real commits on a database of their own.
+"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from reintegration import create_app
+from reintegration.database import MIGRATIONS, writing
+from reintegration.extensions import db
+from reintegration.reminders.models import Reminder
+from reintegration.reminders.services import run_pass
+from tests.allowances.test_concurrency import SAFETY_SECONDS, own_sessions, race_database
+from tests.conftest import TODAY, Factory
+
+ROUNDS = 3
+RESIDENTS = 15  # each round: an overdue stay, no needs assessment, no plan, consent old
+
+
+@pytest.fixture(scope="module")
+def race_app(tmp_path_factory):
+    with race_database(tmp_path_factory, "reminders_race") as url:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "DATABASE_URL": url,
+                "AUTO_MIGRATE": False,
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_COST": 64,
+            }
+        )
+        with own_sessions(), app.app_context():
+            upgrade(directory=MIGRATIONS)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _residents(make: Factory, number: int) -> None:
+    facility = make.facility(stay_days=30)
+    received = TODAY - timedelta(days=400)
+    for _ in range(number):
+        case = make.case(facility, received_on=received, consent_date=received)
+        make.stay(case, admitted_on=TODAY - timedelta(days=40))
+    db.session.commit()
+
+
+def _two_passes_at_once(app) -> list:
+    barrier = threading.Barrier(2, timeout=SAFETY_SECONDS)
+    results, errors = [], []
+
+    def one_pass():
+        with app.app_context(), writing():
+            try:
+                barrier.wait()
+                results.append(run_pass(TODAY))
+                db.session.commit()
+            except Exception as error:  # reported by the test below
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(SAFETY_SECONDS)
+    assert not errors, errors
+    return results
+
+
+def test_two_passes_at_once_open_each_reminder_once(race_app):
+    with own_sessions(), race_app.app_context():
+        make = Factory()
+        for round_number in range(1, ROUNDS + 1):
+            _residents(make, RESIDENTS)
+            first, second = _two_passes_at_once(race_app)
+            opened = sorted([sum(first.opened.values()), sum(second.opened.values())])
+            assert opened == [0, 4 * RESIDENTS], f"round {round_number}: {opened}"
+            db.session.rollback()
+            keys = db.session.execute(
+                select(
+                    Reminder.rule_id, Reminder.subject_id, Reminder.due_on, func.count()
+                ).group_by(Reminder.rule_id, Reminder.subject_id, Reminder.due_on)
+            ).all()
+            assert len(keys) == 4 * RESIDENTS * round_number
+            assert all(row[3] == 1 for row in keys)

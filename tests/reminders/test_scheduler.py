@@ -1,0 +1,199 @@
+"""The scheduler run over a simulated day, stopped and started again, and with a failing job.
+
+APScheduler reads the time through ``datetime.now``; here it reads the tests' frozen clock, and
+due jobs run when the test says so, in the test's thread.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+
+import pytest
+from apscheduler.executors import base as executors_base
+from apscheduler.executors.debug import DebugExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers import base as schedulers_base
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers import cron, interval
+from sqlalchemy import select
+
+from reintegration import clock, create_app
+from reintegration.auth.models import Role
+from reintegration.extensions import db
+from reintegration.reminders import digest, services, tasks
+from reintegration.reminders.models import DigestDelivery
+from tests.cases.helpers import build_world
+from tests.conftest import TODAY
+from tests.reminders.helpers import every
+from tests.reminders.test_digest import FakeSMTP
+
+
+class ManualScheduler(BaseScheduler):
+    """Runs the jobs due when told to, in the calling thread."""
+
+    def wakeup(self):
+        pass
+
+    def shutdown(self, wait=True):
+        super().shutdown(wait)
+
+    def run_due(self):
+        self._process_jobs()
+
+
+class _Now(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        moment = clock.utcnow()
+        return moment.astimezone(tz) if tz else moment
+
+
+@pytest.fixture
+def scheduler_clock(monkeypatch, frozen_clock):
+    for module in (schedulers_base, executors_base, interval, cron):
+        monkeypatch.setattr(module, "datetime", _Now)
+    return frozen_clock
+
+
+def _scheduler(app, jobstore=None) -> ManualScheduler:
+    scheduler = tasks.build(app, ManualScheduler, jobstore=jobstore or MemoryJobStore())
+    scheduler.add_executor(DebugExecutor(), "default")
+    tasks.start(scheduler, app)
+    return scheduler
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setattr(FakeSMTP, "sent", [])
+    monkeypatch.setattr(FakeSMTP, "failing", set())
+    monkeypatch.setattr(digest.smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP
+
+
+def test_a_simulated_day_opens_each_reminder_once_and_sends_one_digest_at_seven(
+    app, make, scheduler_clock, smtp, caplog
+):
+    world = build_world(make)  # four residents, due for a needs assessment on TODAY
+    staff = world.user(make, Role.SHELTER_STAFF)
+    staff.email = "nhanvien@example.org"
+    db.session.commit()
+    scheduler_clock.set(TODAY, time(0, 5))
+    with caplog.at_level(logging.INFO, logger="reintegration.reminders.tasks"):
+        scheduler = _scheduler(app)
+        for _ in range(24 * 6):  # every ten minutes until the next midnight
+            scheduler.run_due()
+            scheduler_clock.advance(minutes=10)
+        scheduler.shutdown(wait=False)
+
+    passes = [r for r in caplog.records if r.getMessage().startswith("reminder pass:")]
+    assert len(passes) == 24  # at start, then hourly
+    assert len(every("no_needs_assessment")) == 4
+    assert [m["To"] for m in smtp.sent] == ["nhanvien@example.org"]
+    (delivery,) = db.session.scalars(select(DigestDelivery)).all()
+    assert clock.local(delivery.sent_at).hour == 7  # at the first step after 07:00
+    assert delivery.day == TODAY and delivery.reminders == 1
+
+
+def test_runs_missed_while_the_scheduler_was_down_are_made_once_when_it_is_back(
+    app, scheduler_clock, tmp_path, monkeypatch
+):
+    runs = {"pass": [], "digest": []}
+    monkeypatch.setattr(tasks, "run_reminder_pass", lambda: runs["pass"].append(clock.utcnow()))
+    monkeypatch.setattr(tasks, "send_daily_digest", lambda: runs["digest"].append(clock.utcnow()))
+    jobs_db = f"sqlite:///{tmp_path / 'jobs.db'}"
+
+    scheduler_clock.set(TODAY, time(5, 30))
+    first = _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs"))
+    first.run_due()
+    first.shutdown(wait=False)
+    assert len(runs["pass"]) == 1 and runs["digest"] == []
+
+    # Down from 05:30 to 09:20: three passes and the 07:00, 08:00 and 09:00 digests missed.
+    scheduler_clock.set(TODAY, time(9, 20))
+    second = _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs"))
+    second.run_due()
+    second.run_due()
+    second.shutdown(wait=False)
+    assert len(runs["pass"]) == 2
+    assert len(runs["digest"]) == 1
+
+
+def test_a_run_later_than_the_grace_time_is_skipped_not_made(
+    app, scheduler_clock, tmp_path, monkeypatch
+):
+    runs = []
+    monkeypatch.setattr(tasks, "send_daily_digest", lambda: runs.append(clock.utcnow()))
+    monkeypatch.setattr(tasks, "run_reminder_pass", lambda: None)
+    jobs_db = f"sqlite:///{tmp_path / 'jobs.db'}"
+    scheduler_clock.set(TODAY, time(5, 30))
+    _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs")).shutdown(
+        wait=False
+    )
+    # Back at 13:00: the last digest hour (11:00) is two hours late, past the grace time.
+    scheduler_clock.set(TODAY, time(13, 0))
+    _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs")).run_due()
+    assert runs == []
+
+
+def test_a_failing_pass_is_logged_and_the_next_run_makes_it(
+    app, make, scheduler_clock, monkeypatch, caplog
+):
+    build_world(make)
+    real = services.run_pass
+    failures = iter([True])
+
+    def flaky(today=None):
+        if next(failures, False):
+            raise RuntimeError("database went away")
+        return real(today)
+
+    monkeypatch.setattr(services, "run_pass", flaky)
+    scheduler_clock.set(TODAY, time(10, 0))
+    with caplog.at_level(logging.INFO, logger="reintegration.reminders.tasks"):
+        scheduler = _scheduler(app)
+        scheduler.run_due()
+        assert every("no_needs_assessment") == []
+        scheduler_clock.advance(hours=1)
+        scheduler.run_due()
+    assert "reminder pass failed; the next run tries again" in caplog.text
+    assert len(every("no_needs_assessment")) == 4
+    assert scheduler.running
+
+
+def test_a_changed_interval_replaces_the_stored_job(app, scheduler_clock, tmp_path, monkeypatch):
+    jobs_db = f"sqlite:///{tmp_path / 'jobs.db'}"
+    monkeypatch.setattr(tasks, "run_reminder_pass", lambda: None)
+    _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs")).shutdown(
+        wait=False
+    )
+    monkeypatch.setitem(app.config, "REMINDER_PASS_MINUTES", 30)
+    again = _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs"))
+    assert again.get_job(tasks.REMINDER_JOB).trigger.interval == timedelta(minutes=30)
+
+
+def test_web_workers_start_no_scheduler_unless_a_setting_asks(app, monkeypatch):
+    started = []
+    monkeypatch.setattr(tasks, "_web_scheduler", None)
+    monkeypatch.setattr(tasks, "build", lambda *_a, **_k: object())
+    monkeypatch.setattr(tasks, "start", lambda scheduler, _app: started.append(scheduler))
+    settings = {
+        key: app.config[key]
+        for key in ("TESTING", "SECRET_KEY", "DATABASE_URL", "AUTO_MIGRATE", "WTF_CSRF_ENABLED")
+    }
+    quiet = create_app(settings)
+    quiet.test_client().get("/login")
+    assert started == []
+
+    busy = create_app({**settings, "SCHEDULER_IN_WEB": True})
+    client = busy.test_client()
+    client.get("/login")
+    client.get("/login")
+    assert len(started) == 1  # once per process, at its first request
+
+
+def test_the_jobs_run_in_vietnam_time(app):
+    (_pass, every_hour, _), (_digest, _f, mornings) = tasks.jobs(app)
+    assert str(mornings) == "cron[hour='7-11', minute='0']"
+    assert mornings.timezone == clock.VIETNAM
+    assert every_hour.endswith(":run_reminder_pass")
