@@ -4,9 +4,9 @@ Times are stored in UTC; the working day of every user is Vietnam's. Tests repla
 ``current`` to freeze or move time.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["UTC", "VIETNAM", "local", "today", "utcnow"]
+__all__ = ["UTC", "VIETNAM", "local", "move_to", "today", "utcnow"]
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,3 +34,10 @@ def local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VIETNAM)
+
+
+def move_to(day: date) -> None:
+    """Run on ``day`` at the present time of day (development only: see config)."""
+    global current
+    offset = timedelta(days=(day - _system_now().astimezone(VIETNAM).date()).days)
+    current = lambda: _system_now() + offset  # noqa: E731

@@ -56,9 +56,10 @@ class Defaults:
     DIGEST_HOURS = "7-11"
     # A run missed while the scheduler was down still runs once if it is at most this late.
     SCHEDULER_MISFIRE_GRACE_SECONDS = 3600
-    # Start the scheduler inside the web process (one process only, e.g. in development);
-    # in production run `flask --app wsgi scheduler` beside the web workers instead.
-    SCHEDULER_IN_WEB = False
+    # Start the scheduler inside the web process, for a single process as in development
+    # (None: on in development, off elsewhere). In production run `flask --app wsgi scheduler`
+    # beside the web workers instead.
+    SCHEDULER_IN_WEB: bool | None = None
 
     # Email: without MAIL_SERVER no email is sent (development writes digests to the log).
     MAIL_SERVER: str | None = None
@@ -135,6 +136,23 @@ def _derive(app) -> None:
         if config.get(name) is None:
             config[name] = secure
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_MINUTES"])
+    if config.get("SCHEDULER_IN_WEB") is None:
+        config["SCHEDULER_IN_WEB"] = development and not config.get("TESTING")
+    _move_clock(development)
+
+
+def _move_clock(development: bool) -> None:
+    """REINTEGRATION_TODAY=YYYY-MM-DD lets a developer see the app on another day."""
+    moved = os.environ.get("REINTEGRATION_TODAY")
+    if not moved:
+        return
+    if not development:
+        raise RuntimeError("REINTEGRATION_TODAY is for development only.")
+    from datetime import date
+
+    from . import clock
+
+    clock.move_to(date.fromisoformat(moved))
 
 
 def _development_secret(instance_path: str) -> str:

@@ -33,6 +33,7 @@ from .reference.models import (
     ServiceKind,
 )
 from .reference.queries import entitled_type_ids
+from .reminders.services import run_pass
 from .shelter import services as shelter
 from .shelter.models import Facility
 from .training import queries as training_queries
@@ -127,6 +128,8 @@ def load_demo() -> list[tuple[str, str, str]]:
     _cases(rng, facilities, users)
     _livelihood(rng, users)
     _allowances(users)
+    db.session.flush()
+    run_pass()  # the task lists are full at once, without waiting for the scheduler
     db.session.commit()
     return accounts
 
@@ -357,10 +360,33 @@ def _livelihood(rng: random.Random, users: dict[str, User]) -> None:
     for days_ago in (14, 13, 12, 9, 8, 7):
         class_list = training_queries.class_list(running)
         present = {e.id for e in class_list if rng.random() < 0.85}
+        if days_ago < 10:  # one trainee has missed the last three sessions
+            present.discard(class_list[0].id)
         training.record_attendance(running, today - timedelta(days=days_ago), present)
+    _course(
+        trainer,
+        CourseKind.TRADE,
+        "FOOD",
+        "Chế biến thực phẩm",
+        today + timedelta(days=5),
+        today + timedelta(days=65),
+        province,
+        [good.id],
+    )
     _jobs(rng, at_home[:5], good, finished, admin, today)
-    for case in at_home[:3] + in_shelter[:3]:
+    # Most people received over a month ago have a plan; a few are late with it.
+    planned = at_home[:-2] + in_shelter[:3]
+    for case in planned:
         _plan(case, admin)
+    month_ago = today - timedelta(days=40)
+    others = db.session.scalars(
+        select(Case)
+        .where(Case.received_on < month_ago, Case.id.not_in([case.id for case in planned]))
+        .order_by(Case.received_on)
+    ).all()
+    for number, case in enumerate(others):
+        if number % 4:
+            _plan(case, admin)
 
 
 @contextmanager

@@ -72,7 +72,7 @@ def test_demo_shows_the_livelihood_journey(runner):
     courses = db.session.scalars(select(Course).where(Course.trainer_id == trainer.id)).all()
     statuses = set(db.session.scalars(select(Enrolment.status)))
     employers = db.session.scalars(select(Employer)).all()
-    assert len(courses) == 2
+    assert len(courses) == 3  # finished, running, starting soon
     assert {EnrolmentStatus.REFERRED, EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED} <= (
         statuses
     )
