@@ -30,41 +30,41 @@ DIGEST_JOB = "daily-digest"
 _app: Flask | None = None
 
 
-def run_reminder_pass() -> None:
-    """A job: one pass, committed. A failure is logged and the next run tries again."""
-    from .services import run_pass
-
+def _job(name: str, work):
+    """Run ``work`` in the app. A failure is logged and rolled back; the next run tries again."""
     with _app.app_context(), writing(), acting_as("scheduler"):
         try:
-            result = run_pass()
-            db.session.commit()
+            return work()
         except Exception:
             db.session.rollback()
-            log.exception("reminder pass failed; the next run tries again")
-            return
+            log.exception("%s failed; the next run tries again", name)
+            return None
         finally:
             db.session.remove()
-    log.info(
-        "reminder pass: %s opened, %s closed",
-        sum(result.opened.values()),
-        sum(result.closed.values()),
-    )
+
+
+def run_reminder_pass() -> None:
+    """A job: one pass, committed."""
+    from . import services
+
+    def work():
+        result = services.run_pass()
+        db.session.commit()
+        return result
+
+    result = _job("reminder pass", work)
+    if result is not None:
+        opened, closed = sum(result.opened.values()), sum(result.closed.values())
+        log.info("reminder pass: %s opened, %s closed", opened, closed)
 
 
 def send_daily_digest() -> None:
-    """A job: today's digests not sent yet. A failure is logged and the next run tries again."""
-    from .digest import send_digests
+    """A job: today's digests not sent yet."""
+    from . import digest
 
-    with _app.app_context(), acting_as("scheduler"):
-        try:
-            result = send_digests()
-        except Exception:
-            db.session.rollback()
-            log.exception("digest run failed; the next run tries again")
-            return
-        finally:
-            db.session.remove()
-    log.info("digests: %s sent, %s failed, %s empty", result.sent, result.failed, result.empty)
+    result = _job("digest run", lambda: digest.send_digests())
+    if result is not None:
+        log.info("digests: %s sent, %s failed, %s empty", result.sent, result.failed, result.empty)
 
 
 def jobs(app: Flask) -> list[tuple[str, str, object]]:

@@ -13,7 +13,6 @@ from reintegration.reminders import digest
 from reintegration.reminders.queries import inbox
 from tests.conftest import TODAY
 from tests.reminders.helpers import on
-from tests.reminders.test_digest import FakeSMTP
 
 LATER = TODAY + timedelta(days=20)
 
@@ -58,17 +57,14 @@ def test_doing_the_follow_up_closes_its_reminder(runner, frozen_clock):
     assert reminder.id not in {r.id for r in inbox(worker, LATER)}
 
 
-def test_the_digest_lists_the_same_reminders_as_each_inbox(app, runner, frozen_clock, monkeypatch):
+def test_the_digest_lists_the_same_reminders_as_each_inbox(runner, frozen_clock, smtp):
     _demo_twenty_days_on(runner, frozen_clock)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
-    monkeypatch.setattr(FakeSMTP, "sent", [])
-    monkeypatch.setattr(digest.smtplib, "SMTP", FakeSMTP)
     users = db.session.scalars(select(User)).all()
     for user in users:
         user.email = f"{user.username}@example.org"
     db.session.commit()
     digest.send_digests(LATER)
-    mails = {message["To"].split("@")[0]: message.get_content() for message in FakeSMTP.sent}
+    mails = {message["To"].split("@")[0]: message.get_content() for message in smtp.sent}
     for user in users:
         reminders = inbox(user, LATER)
         if not reminders:

@@ -20,12 +20,11 @@ from sqlalchemy import select
 from reintegration import clock, create_app
 from reintegration.auth.models import Role
 from reintegration.extensions import db
-from reintegration.reminders import digest, services, tasks
+from reintegration.reminders import services, tasks
 from reintegration.reminders.models import DigestDelivery
 from tests.cases.helpers import build_world
 from tests.conftest import TODAY
 from tests.reminders.helpers import every
-from tests.reminders.test_digest import FakeSMTP
 
 
 class ManualScheduler(BaseScheduler):
@@ -60,15 +59,6 @@ def _scheduler(app, jobstore=None) -> ManualScheduler:
     scheduler.add_executor(DebugExecutor(), "default")
     tasks.start(scheduler, app)
     return scheduler
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
-    monkeypatch.setattr(FakeSMTP, "sent", [])
-    monkeypatch.setattr(FakeSMTP, "failing", set())
-    monkeypatch.setattr(digest.smtplib, "SMTP", FakeSMTP)
-    return FakeSMTP
 
 
 def test_a_simulated_day_opens_each_reminder_once_and_sends_one_digest_at_seven(
