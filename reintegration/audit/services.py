@@ -158,6 +158,7 @@ def _is_audited(obj) -> bool:
 
 
 _PENDING = "audit_pending"
+CHANGED_CASES = "changed_cases"
 
 
 def _merge(pending: dict, action: Action, obj, changes) -> None:
@@ -204,6 +205,13 @@ def _write_changes(session: Session) -> None:
     rows = [
         entry for entry in pending.values() if entry["changes"] or entry["action"] != Action.UPDATE
     ]
+    # Read by the reminders, which look again at the cases a transaction changed.
+    session.info.setdefault(CHANGED_CASES, set()).update(
+        case_id
+        for entry in rows
+        if entry["obj"].__tablename__ != "reminders"
+        and (case_id := _case_id(entry["obj"])) is not None
+    )
     if not rows:
         return
     actor_id, actor_name = _actor()
@@ -231,3 +239,4 @@ def _write_changes(session: Session) -> None:
 def _forget_changes(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(CHANGED_CASES, None)

@@ -7,12 +7,13 @@ today, whatever the number of cases: the pass never asks the database once per c
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, null, select
+from sqlalchemy import Integer, Select, cast, func, null, select
 
+from .. import clock
 from ..allowances.models import Allowance, AllowanceStatus
 from ..allowances.policy import add_working_days
 from ..auth.models import Role
@@ -41,10 +42,8 @@ class Rule:
     due: Callable[[date, int], date]
     # (reminder) -> where the user acts on it
     link: Callable[[object], str]
-    # An event that has passed (a course started) closes its reminder; other rules stay open
-    # and overdue until the record changes.
-    lapses: bool = False
-    # Shows before its due date (a lead time); the others show from their due date on.
+    # Shows before its due date (a lead time); the others show from their due date on. An event
+    # that has passed (a course started) is no longer found by its query, which closes it.
     ahead: bool = False
 
 
@@ -57,12 +56,15 @@ def _after(anchor: date, value: int) -> date:
 
 
 def _columns(subject, anchor, case_id, course_id=None, facility_id=None):
+    def id_or_null(column):
+        return column if column is not None else cast(null(), Integer)
+
     return (
         subject.label("subject_id"),
         anchor.label("anchor"),
-        (case_id if case_id is not None else null()).label("case_id"),
-        (course_id if course_id is not None else null()).label("course_id"),
-        (facility_id if facility_id is not None else null()).label("facility_id"),
+        id_or_null(case_id).label("case_id"),
+        id_or_null(course_id).label("course_id"),
+        id_or_null(facility_id).label("facility_id"),
     )
 
 
@@ -154,18 +156,16 @@ def _decision_due(today: date, value: int) -> Select:
 
 
 def _unpaid(today: date, value: int) -> Select:
-    # decided_at is a moment in UTC; its date in Vietnam is at most one day later, so a
-    # generous bound here and the exact due date in Python (``_approved_due``).
+    # Approved on or before today - value in Vietnam: before the next midnight there, in UTC.
+    before = datetime.combine(today - timedelta(days=value - 1), time(0), tzinfo=clock.VIETNAM)
     return select(
         *_columns(
             Allowance.id, Allowance.decided_at, Allowance.case_id, None, Allowance.facility_id
         )
-    ).where(Allowance.status == AllowanceStatus.APPROVED)
+    ).where(Allowance.status == AllowanceStatus.APPROVED, Allowance.decided_at < before)
 
 
-def _approved_due(anchor, value: int) -> date:
-    from .. import clock
-
+def _approved_due(anchor: datetime, value: int) -> date:
     return clock.local(anchor).date() + timedelta(days=value)
 
 
@@ -272,7 +272,6 @@ RULES: dict[str, Rule] = {
             _stay_ending,
             _same_day,
             _stay_link,
-            lapses=True,
             ahead=True,
         ),
         Rule(
@@ -335,7 +334,6 @@ RULES: dict[str, Rule] = {
             _course_starting,
             _same_day,
             _course_link,
-            lapses=True,
             ahead=True,
         ),
         Rule(
@@ -347,7 +345,6 @@ RULES: dict[str, Rule] = {
             _course_ending,
             _same_day,
             _course_link,
-            lapses=True,
             ahead=True,
         ),
         Rule(

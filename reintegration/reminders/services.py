@@ -4,10 +4,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
+from sqlalchemy.orm import Session, scoped_session
 
 from .. import clock
+from ..audit.services import CHANGED_CASES
 from ..auth.models import Role, User
 from ..database import insert
 from ..errors import DomainError
@@ -68,25 +71,26 @@ class _Changes:
         return again
 
 
-def run_pass(today: date | None = None) -> PassResult:
+def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> PassResult:
     """Open every reminder due today and close those whose condition has cleared.
 
     Idempotent: a reminder is keyed by (rule, subject, due date), so a second pass, or one in
     another process, opens nothing new. One query per rule, whatever the number of cases.
-    The caller commits.
+    With ``case_ids``, only the reminders about those cases are looked at. The caller commits.
     """
     today = today or clock.today()
     now = clock.utcnow()
-    _lock()
+    if case_ids is None:
+        _lock()
     settings = db.session.scalars(select(ReminderRule).order_by(ReminderRule.id)).all()
-    live = _live_reminders()
+    live = _live_reminders(case_ids)
     changes = _Changes()
     seen: set[tuple[int, int]] = set()
     for setting in settings:
         rule = RULES.get(setting.code)
         if rule is None or not setting.enabled:
             continue
-        for row in db.session.execute(rule.candidates(today, setting.value)):
+        for row in db.session.execute(_about(rule.candidates(today, setting.value), case_ids)):
             due = rule.due(row.anchor, setting.value)
             if due > today and not rule.ahead:
                 continue
@@ -115,13 +119,21 @@ def _lock() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PASS_LOCK})
 
 
-def _live_reminders() -> dict[tuple[int, int], list[_Live]]:
-    rows = db.session.execute(
-        select(
-            Reminder.id, Reminder.rule_id, Reminder.subject_id, Reminder.base_on,
-            Reminder.due_on, Reminder.done_at,
-        ).where(Reminder.closed_at.is_(None))
-    )  # fmt: skip
+def _about(candidates, case_ids: set[int] | None):
+    if case_ids is None:
+        return candidates
+    rows = candidates.subquery()
+    return select(rows).where(rows.c.case_id.in_(case_ids))
+
+
+def _live_reminders(case_ids: set[int] | None) -> dict[tuple[int, int], list[_Live]]:
+    query = select(
+        Reminder.id, Reminder.rule_id, Reminder.subject_id, Reminder.base_on,
+        Reminder.due_on, Reminder.done_at,
+    ).where(Reminder.closed_at.is_(None))  # fmt: skip
+    if case_ids is not None:
+        query = query.where(Reminder.case_id.in_(case_ids))
+    rows = db.session.execute(query)
     live: dict[tuple[int, int], list[_Live]] = defaultdict(list)
     for row in rows:
         live[(row.rule_id, row.subject_id)].append(
@@ -163,7 +175,8 @@ def _insert(rows: list[dict]) -> None:
         },
         where=Reminder.closed_at.is_not(None),
     )
-    db.session.execute(statement, rows)
+    # One statement, not one per pattern of empty columns.
+    db.session.execute(statement, rows, execution_options={"render_nulls": True})
 
 
 def _mark_closed(ids: list[int], now: datetime) -> None:
@@ -174,6 +187,23 @@ def _mark_closed(ids: list[int], now: datetime) -> None:
             .values(closed_at=now),
             execution_options={"synchronize_session": False},
         )
+
+
+@event.listens_for(Session, "before_commit")
+def _look_again_at_changed_cases(session: Session) -> None:
+    """A change to a case (a follow-up recorded, a discharge) settles its reminders at once,
+    not at the next hourly pass. The audit log's hook, which runs first, says which cases."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the cases are looked at when the whole transaction commits
+    cases = session.info.pop(CHANGED_CASES, None)
+    if not cases or not has_app_context() or session is not _current_session():
+        return
+    run_pass(case_ids=cases)
+
+
+def _current_session() -> Session:
+    """The session ``run_pass`` writes with (a plain Session where a test put one)."""
+    return db.session() if isinstance(db.session, scoped_session) else db.session
 
 
 def mark_done(reminder: Reminder, note: str, user: User) -> None:

@@ -130,6 +130,8 @@ class Service(db.Model):
     __audit_hidden__ = frozenset({"notes"})
     __table_args__ = (
         Index("ix_services_case_date", "case_id", "provided_on"),
+        # The "no needs assessment" reminder looks up one kind of service per resident.
+        Index("ix_services_kind_case", "kind_id", "case_id", "provided_on"),
         CheckConstraint("cost >= 0", name="cost_not_negative"),
     )
 

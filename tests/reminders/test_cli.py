@@ -7,16 +7,20 @@ from tests.conftest import TODAY
 from tests.reminders.helpers import every
 
 
-def test_reminders_run_prints_what_it_opened_then_nothing_the_second_time(runner, make):
+def test_reminders_run_prints_what_it_opened_then_nothing_the_second_time(
+    runner, make, frozen_clock
+):
     facility = make.facility(stay_days=30)
-    case = make.case(facility, received_on=TODAY - timedelta(days=40))
-    make.stay(case, admitted_on=TODAY - timedelta(days=40))
+    case = make.case(facility, received_on=TODAY - timedelta(days=25))
+    make.stay(case, admitted_on=TODAY - timedelta(days=25))  # ends in 5 days
     db.session.commit()
+    frozen_clock.set(TODAY + timedelta(days=7))
 
     first = runner.invoke(args=["reminders", "run"])
     assert first.exit_code == 0, first.output
-    assert "Reminder pass: 3 opened, 0 closed." in first.output
+    assert "Reminder pass: 2 opened, 1 closed." in first.output
     assert "stay_overdue" in first.output and "no_plan" in first.output
+    assert "stay_ending" in first.output
     assert case.full_name not in first.output
 
     second = runner.invoke(args=["reminders", "run"])

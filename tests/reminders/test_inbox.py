@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from reintegration.auth.models import Role
 from reintegration.extensions import db
+from reintegration.followups.models import FollowUp, FollowUpReason
 from reintegration.reminders.models import Reminder, RuleRole
 from tests.cases.helpers import build_world, field_errors, in_english, sign_in, text_of
 from tests.conftest import TODAY
@@ -231,3 +232,29 @@ def test_the_inbox_lists_reminders_in_a_fixed_number_of_queries(
     db.session.commit()
     assert len(db.session.scalars(select(Reminder)).all()) > 4
     assert queries() == few
+
+
+def test_recording_the_follow_up_on_its_page_closes_the_reminder_at_once(auth, make, frozen_clock):
+    case = make.case(make.facility())
+    followup = FollowUp(case_id=case.id, reason=FollowUpReason.OTHER, planned_on=TODAY)
+    db.session.add(followup)
+    db.session.commit()  # saved: its reminder opens without waiting for the hourly pass
+    (reminder,) = waiting("followup_due")
+    sign_in(auth, make.user(Role.CASE_WORKER, province="NA"))
+    assert f'href="/followups/{followup.id}/record"' in text_of(auth.client.get("/tasks/"))
+
+    response = auth.client.post(
+        f"/followups/{followup.id}/record",
+        data={
+            "done_on": TODAY.strftime("%d/%m/%Y"),
+            "method": "phone",
+            "contact_made": "yes",
+            "still_in_job": "na",
+            "wellbeing": "",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(reminder)
+    assert reminder.closed_at is not None and reminder.done_at is None
+    page = auth.client.get("/tasks/").get_data(as_text=True)
+    assert 'id="tasks-count"' not in page

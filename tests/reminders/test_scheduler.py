@@ -64,11 +64,12 @@ def _scheduler(app, jobstore=None) -> ManualScheduler:
 def test_a_simulated_day_opens_each_reminder_once_and_sends_one_digest_at_seven(
     app, make, scheduler_clock, smtp, caplog
 ):
-    world = build_world(make)  # four residents, due for a needs assessment on TODAY
+    world = build_world(make)  # four people received three days ago: no plan in 27 days
     staff = world.user(make, Role.SHELTER_STAFF)
     staff.email = "nhanvien@example.org"
     db.session.commit()
-    scheduler_clock.set(TODAY, time(0, 5))
+    day = TODAY + timedelta(days=27)
+    scheduler_clock.set(day, time(0, 5))
     with caplog.at_level(logging.INFO, logger="reintegration.reminders.tasks"):
         scheduler = _scheduler(app)
         for _ in range(24 * 6):  # every ten minutes until the next midnight
@@ -78,11 +79,12 @@ def test_a_simulated_day_opens_each_reminder_once_and_sends_one_digest_at_seven(
 
     passes = [r for r in caplog.records if r.getMessage().startswith("reminder pass:")]
     assert len(passes) == 24  # at start, then hourly
-    assert len(every("no_needs_assessment")) == 4
+    assert len(every("no_plan")) == 4
+    assert len(every("no_needs_assessment")) == 4  # opened when the world was saved, not again
     assert [m["To"] for m in smtp.sent] == ["nhanvien@example.org"]
     (delivery,) = db.session.scalars(select(DigestDelivery)).all()
     assert clock.local(delivery.sent_at).hour == 7  # at the first step after 07:00
-    assert delivery.day == TODAY and delivery.reminders == 1
+    assert delivery.day == day and delivery.reminders == 2  # needs assessment and plan
 
 
 def test_runs_missed_while_the_scheduler_was_down_are_made_once_when_it_is_back(
@@ -129,7 +131,7 @@ def test_a_run_later_than_the_grace_time_is_skipped_not_made(
 def test_a_failing_pass_is_logged_and_the_next_run_makes_it(
     app, make, scheduler_clock, monkeypatch, caplog
 ):
-    build_world(make)
+    build_world(make)  # received three days ago: a plan is due in 27 days
     real = services.run_pass
     failures = iter([True])
 
@@ -139,15 +141,15 @@ def test_a_failing_pass_is_logged_and_the_next_run_makes_it(
         return real(today)
 
     monkeypatch.setattr(services, "run_pass", flaky)
-    scheduler_clock.set(TODAY, time(10, 0))
+    scheduler_clock.set(TODAY + timedelta(days=27), time(10, 0))
     with caplog.at_level(logging.INFO, logger="reintegration.reminders.tasks"):
         scheduler = _scheduler(app)
         scheduler.run_due()
-        assert every("no_needs_assessment") == []
+        assert every("no_plan") == []
         scheduler_clock.advance(hours=1)
         scheduler.run_due()
     assert "reminder pass failed; the next run tries again" in caplog.text
-    assert len(every("no_needs_assessment")) == 4
+    assert len(every("no_plan")) == 4
     assert scheduler.running
 
 

@@ -183,6 +183,11 @@ def upgrade():
             postgresql_where=sa.text("closed_at IS NULL"),
         )
 
+    with op.batch_alter_table("services", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_services_kind_case", ["kind_id", "case_id", "provided_on"], unique=False
+        )
+
     with op.batch_alter_table("stays", schema=None) as batch_op:
         batch_op.add_column(sa.Column("discharge_planned_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("planned_destination_id", sa.Integer(), nullable=True))
@@ -202,6 +207,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("services", schema=None) as batch_op:
+        batch_op.drop_index("ix_services_kind_case")
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("wants_digest")
 
