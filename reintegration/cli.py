@@ -1,5 +1,10 @@
 """Flask commands, grouped by domain: ``flask --app wsgi users create``, ``... demo``."""
 
+import logging
+import signal
+import sys
+import time
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -123,15 +128,22 @@ def scheduler():
     from .reminders import tasks
 
     app = current_app._get_current_object()
+    # What each run did goes to the terminal or the service's log (counts only, never names).
+    logging.getLogger("reintegration").setLevel(logging.INFO)
     runner = tasks.build(app)
     click.echo(
         f"Scheduler running (Asia/Ho_Chi_Minh): reminder pass every "
         f"{app.config['REMINDER_PASS_MINUTES']} minutes, digest at hours "
         f"{app.config['DIGEST_HOURS']}. Ctrl+C stops it."
     )
+    # A service manager stops it with SIGTERM: finish like Ctrl+C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    tasks.start(runner, app)
     try:
-        tasks.start(runner, app)
+        while True:
+            time.sleep(60)
     except (KeyboardInterrupt, SystemExit):
+        runner.shutdown()
         click.echo("Scheduler stopped.")
 
 

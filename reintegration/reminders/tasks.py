@@ -10,8 +10,8 @@ import logging
 import threading
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
@@ -84,7 +84,7 @@ def jobs(app: Flask) -> list[tuple[str, str, object]]:
     ]
 
 
-def build(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler, jobstore=None):
+def build(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler, jobstore=None):
     """A scheduler for ``app``, its jobs stored in the app's database unless told otherwise."""
     global _app
     _app = app
@@ -104,16 +104,19 @@ def build(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler, 
 
 
 def start(scheduler: BaseScheduler, app: Flask) -> None:
-    """Start, keeping stored jobs as they are so that missed runs are caught up."""
+    """Start, keeping stored jobs as they are so that missed runs are caught up.
+
+    The scheduler runs its jobs in threads of its own (a background scheduler): start returns,
+    and the caller keeps the process alive.
+    """
     scheduler.start(paused=True)
     for job_id, function, trigger in jobs(app):
         stored = scheduler.get_job(job_id)
-        if stored is not None and str(stored.trigger) == str(trigger):
-            continue
-        # A first start makes its first pass at once rather than in an hour.
-        first = clock.utcnow() if stored is None and job_id == REMINDER_JOB else None
-        options = {"next_run_time": first} if first else {}
-        scheduler.add_job(function, trigger, id=job_id, replace_existing=True, **options)
+        if stored is None and job_id == REMINDER_JOB:
+            # A first start makes a pass at once rather than in an hour.
+            scheduler.add_job(function, "date", id=f"{job_id}-first", replace_existing=True)
+        if stored is None or str(stored.trigger) != str(trigger):
+            scheduler.add_job(function, trigger, id=job_id, replace_existing=True)
     scheduler.resume()
 
 
@@ -127,11 +130,9 @@ def start_in_web_process(app: Flask) -> None:
     Starting at the first request, not at import, keeps it out of flask commands and out of the
     reloader's watching process, which never serves a request.
     """
-    from apscheduler.schedulers.background import BackgroundScheduler
-
     global _web_scheduler
     with _web_lock:
         if _web_scheduler is None:
-            _web_scheduler = build(app, BackgroundScheduler)
+            _web_scheduler = build(app)
             start(_web_scheduler, app)
             log.info("scheduler started inside the web process")

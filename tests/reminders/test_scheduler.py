@@ -14,7 +14,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers import base as schedulers_base
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers import cron, interval
+from apscheduler.triggers import cron, date, interval
 from sqlalchemy import select
 
 from reintegration import clock, create_app
@@ -49,7 +49,7 @@ class _Now(datetime):
 
 @pytest.fixture
 def scheduler_clock(monkeypatch, frozen_clock):
-    for module in (schedulers_base, executors_base, interval, cron):
+    for module in (schedulers_base, executors_base, interval, cron, date):
         monkeypatch.setattr(module, "datetime", _Now)
     return frozen_clock
 
@@ -189,3 +189,34 @@ def test_the_jobs_run_in_vietnam_time(app):
     assert str(mornings) == "cron[hour='7-11', minute='0']"
     assert mornings.timezone == clock.VIETNAM
     assert every_hour.endswith(":run_reminder_pass")
+
+
+def test_the_scheduler_command_starts_the_jobs_and_stops_on_ctrl_c(
+    app, runner, scheduler_clock, monkeypatch
+):
+    from reintegration import cli
+
+    made = []
+    build = tasks.build
+
+    def manual(app_):
+        scheduler = build(app_, ManualScheduler, jobstore=MemoryJobStore())
+        scheduler.add_executor(DebugExecutor(), "default")
+        made.append(scheduler)
+        return scheduler
+
+    running_jobs = set()
+
+    def interrupted(_seconds):
+        running_jobs.update(job.id for job in made[0].get_jobs())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tasks, "build", manual)
+    monkeypatch.setattr(cli.time, "sleep", interrupted)
+    result = runner.invoke(args=["scheduler"])
+    assert result.exit_code == 0, result.output
+    assert "reminder pass every 60 minutes" in result.output
+    assert "Scheduler stopped." in result.output
+    (scheduler,) = made
+    assert running_jobs >= {tasks.REMINDER_JOB, tasks.DIGEST_JOB}
+    assert not scheduler.running
