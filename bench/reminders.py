@@ -19,6 +19,7 @@ import gc
 import os
 import random
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -29,7 +30,7 @@ from sqlalchemy import delete, event, func, insert, select, text
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from reintegration import create_app
+from reintegration import clock, create_app
 from reintegration.allowances.models import (
     Allowance,
     AllowanceKind,
@@ -606,6 +607,33 @@ def measure_rules(app, day: date, show_plans: bool) -> None:
         db.session.rollback()
 
 
+def measure_tasks(app, today: date, runs: int = 7) -> None:
+    """Each role's task list at this size: the inbox query and the count in the navigation bar
+    that every page shows."""
+    clock.move_to(today)
+    print(
+        f"\n{'Tasks page of':<18}{'reminders':>10}{'median ms':>11}{'max ms':>9}{'statements':>11}"
+    )
+    users = ("bench.admin", "bench.officer", "bench.staff", "bench.worker", "bench.trainer")
+    for username in users:
+        client = app.test_client()
+        client.post("/login", data={"username": username, "password": PASSWORD})
+        with app.app_context():
+            statements = Statements(db.engine)
+        timings = []
+        for _ in range(runs):
+            with statements:
+                start = time.perf_counter()
+                response = client.get("/tasks/")
+                timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (username, response.status_code)
+        rows = response.get_data(as_text=True).count("data-rule=")
+        print(
+            f"{username:<18}{rows:>10}{statistics.median(timings):>11.1f}{max(timings):>9.1f}"
+            f"{statements.count:>11}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
@@ -620,7 +648,9 @@ def main() -> None:
         os.path.dirname(os.path.abspath(__file__)),
         f"reminders-{args.cases}x{args.services_per_case}.db",
     )
-    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "TESTING": True})
+    app = create_app(
+        {"SECRET_KEY": "bench", "DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False}
+    )
     with app.app_context():
         if not db.session.scalar(select(func.count(Case.id))):
             start = time.perf_counter()
@@ -661,6 +691,7 @@ def main() -> None:
         cells = "".join(f"{row['opened'][code]:>8} / {row['closed'][code]:<3}" for row in results)
         print(f"{code:<24}{cells}")
     measure_rules(app, today, args.explain)
+    measure_tasks(app, today)
 
 
 if __name__ == "__main__":
