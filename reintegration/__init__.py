@@ -1,5 +1,6 @@
 """The reintegration and livelihood support tracker."""
 
+import logging
 import os
 
 from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
@@ -21,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     config.load(app, overrides)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -31,6 +33,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         migrate_on_start(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """The app's own messages (counts and ids, never names) at INFO, on stderr unless the
+    server's logging is configured; tests leave them to pytest."""
+    logger = logging.getLogger("reintegration")
+    logger.setLevel(logging.INFO)
+    if app.testing or logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-5s [%(name)s] %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False  # the migrations' logging setup, later, would print it twice
 
 
 def register_extensions(app: Flask) -> None:
@@ -73,7 +88,9 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .cases.views import bp as cases
     from .employment.views import bp as employment
+    from .exports.views import bp as exports
     from .followups.views import bp as followups
+    from .imports.views import bp as imports
     from .main.views import bp as main
     from .plans.views import bp as plans
     from .reference.views import bp as reference
@@ -96,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
         employment,
         allowances,
         reminders,
+        imports,
+        exports,
     ):
         app.register_blueprint(blueprint)
 

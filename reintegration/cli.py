@@ -1,6 +1,5 @@
 """Flask commands, grouped by domain: ``flask --app wsgi users create``, ``... demo``."""
 
-import logging
 import signal
 import sys
 import time
@@ -13,7 +12,9 @@ from sqlalchemy import select
 from .audit.services import acting_as
 from .auth.models import Role
 from .errors import DomainError
+from .exports.cli import export as export_commands
 from .extensions import db
+from .imports.cli import imports as import_commands
 
 users = AppGroup("users", help="Manage user accounts.")
 
@@ -128,8 +129,6 @@ def scheduler():
     from .reminders import tasks
 
     app = current_app._get_current_object()
-    # What each run did goes to the terminal or the service's log (counts only, never names).
-    logging.getLogger("reintegration").setLevel(logging.INFO)
     runner = tasks.build(app)
     click.echo(
         f"Scheduler running (Asia/Ho_Chi_Minh): reminder pass every "
@@ -152,3 +151,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(reminders)
     app.cli.add_command(scheduler)
+    app.cli.add_command(import_commands)
+    app.cli.add_command(export_commands)

@@ -75,6 +75,13 @@ class Defaults:
     CASES_PER_PAGE = 50
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Importing old spreadsheets: the largest file accepted (checked before it is opened), the
+    # most rows in one file, and where a checked file waits for its confirmation (None: the
+    # "imports" folder of the instance folder).
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS = 1000
+    IMPORT_FOLDER: str | None = None
+
 
 def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes")
@@ -97,6 +104,7 @@ ENV_OVERRIDES = {
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
     "BASE_URL": str,
+    "IMPORT_MAX_BYTES": int,
 }
 
 

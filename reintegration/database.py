@@ -16,9 +16,9 @@ _writing: ContextVar[bool] = ContextVar("writing", default=False)
 
 
 @contextmanager
-def writing():
+def writing(on: bool = True):
     """Outside a request: the transactions begun inside take SQLite's write lock at once."""
-    token = _writing.set(True)
+    token = _writing.set(on)
     try:
         yield
     finally:

@@ -23,7 +23,14 @@ from .reference.models import (
     ServiceKind,
     SupportType,
 )
-from .reminders.models import DigestDelivery, Reminder, ReminderRule, RuleRole, scheduler_jobs
+from .reminders.models import (
+    DigestDelivery,
+    Reminder,
+    ReminderMark,
+    ReminderRule,
+    RuleRole,
+    scheduler_jobs,
+)
 from .shelter.models import Facility, Service, Stay, StayExtension
 from .training.models import Attendance, Course, Enrolment, TrainingSession
 
@@ -56,6 +63,7 @@ __all__ = [
     "Plan",
     "Province",
     "Reminder",
+    "ReminderMark",
     "ReminderRule",
     "RiskFlag",
     "RuleRole",

@@ -6,7 +6,7 @@ from datetime import date
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import extract, func, select
+from sqlalchemy import Select, and_, extract, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import clock
@@ -172,22 +172,33 @@ class Totals:
     total: int
 
 
-def totals(user: User, year: int) -> Totals:
-    """Money paid in ``year`` (corrections included) for the cases the user sees."""
-    base = (
+def paid(condition) -> Select:
+    """Money paid (corrections included) by the payments matching ``condition``, which may
+    name the payment, its allowance and its case."""
+    return (
         select(func.sum(Payment.amount))
         .select_from(Payment)
         .join(Payment.allowance)
         .join(Allowance.case)
-        .where(extract("year", Payment.paid_on) == year, case_scope(user))
+        .where(condition)
     )
-    by_type = db.session.execute(
+
+
+def paid_by_type(base: Select) -> list[tuple[SupportType, int]]:
+    """``base`` (made by ``paid``) per support type, in the law's order."""
+    rows = db.session.execute(
         base.add_columns(SupportType)
         .join(AllowanceKind, AllowanceKind.id == Allowance.kind_id)
         .join(SupportType, SupportType.id == AllowanceKind.support_type_id)
         .group_by(SupportType.id)
         .order_by(SupportType.sort_order)
     ).all()
+    return [(support_type, amount) for amount, support_type in rows]
+
+
+def totals(user: User, year: int) -> Totals:
+    """Money paid in ``year`` (corrections included) for the cases the user sees."""
+    base = paid(and_(extract("year", Payment.paid_on) == year, case_scope(user)))
     month = extract("month", Payment.paid_on)
     by_month = db.session.execute(base.add_columns(month).group_by(month).order_by(month)).all()
     by_facility = db.session.execute(
@@ -197,7 +208,7 @@ def totals(user: User, year: int) -> Totals:
         .order_by(Facility.name)
     ).all()
     return Totals(
-        by_type=[(support_type, amount) for amount, support_type in by_type],
+        by_type=paid_by_type(base),
         by_month=[(int(number), amount) for amount, number in by_month],
         by_facility=[(facility, amount) for amount, facility in by_facility],
         total=db.session.scalar(base) or 0,

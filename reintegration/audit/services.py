@@ -209,7 +209,7 @@ def _write_changes(session: Session) -> None:
     session.info.setdefault(CHANGED_CASES, set()).update(
         case_id
         for entry in rows
-        if entry["obj"].__tablename__ != "reminders"
+        if entry["obj"].__tablename__ not in ("reminders", "reminder_marks")
         and (case_id := _case_id(entry["obj"])) is not None
     )
     if not rows:

@@ -40,7 +40,7 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(200))
     # A daily email of the user's reminders, when an email address is set.
-    wants_digest: Mapped[bool] = mapped_column(default=True)
+    wants_digest: Mapped[bool] = mapped_column(default=False)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_type(Role))
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)

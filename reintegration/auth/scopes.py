@@ -37,6 +37,14 @@ class Permission(enum.Enum):
     DECIDE_ALLOWANCES = "decide_allowances"
     PAY_ALLOWANCES = "pay_allowances"
     OVERSEE_ALLOWANCES = "oversee_allowances"
+    # The support workbook of a facility or province, pseudonymous (case codes only).
+    EXPORT_SUPPORT = "export_support"
+    # Names and contacts in the workbook, after giving a reason that goes into the audit log.
+    EXPORT_NAMES = "export_names"
+    # The anonymised case-level dataset for sharing outside the province.
+    EXPORT_DATASET = "export_dataset"
+    # Bringing the old spreadsheets in.
+    IMPORT_CASES = "import_cases"
 
 
 _CASE_WORK = {
@@ -59,7 +67,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # keeps the system running.
     Role.ADMIN: frozenset(Permission) - {Permission.DECIDE_ALLOWANCES},
     Role.SHELTER_STAFF: frozenset(
-        _CASE_WORK | {Permission.PLACE_IN_JOBS, Permission.PAY_ALLOWANCES}
+        _CASE_WORK
+        | {
+            Permission.PLACE_IN_JOBS,
+            Permission.PAY_ALLOWANCES,
+            Permission.EXPORT_SUPPORT,
+            Permission.IMPORT_CASES,
+        }
     ),
     Role.PROVINCIAL_OFFICER: frozenset(
         _CASE_WORK
@@ -70,6 +84,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECIDE_ALLOWANCES,
             Permission.PAY_ALLOWANCES,
             Permission.OVERSEE_ALLOWANCES,
+            Permission.EXPORT_SUPPORT,
+            Permission.EXPORT_NAMES,
+            Permission.EXPORT_DATASET,
+            Permission.IMPORT_CASES,
         }
     ),
     Role.CASE_WORKER: frozenset(

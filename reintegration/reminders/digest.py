@@ -5,16 +5,16 @@ import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from .. import clock
 from ..auth.models import User
-from ..database import insert
+from ..database import insert, writing
 from ..extensions import db
 from .models import DigestDelivery, Reminder
 from .queries import inbox
@@ -47,24 +47,35 @@ def send_digests(today: date | None = None) -> DigestResult:
         log.warning("MAIL_SERVER is not set: no digest is sent")
         return result
     _release_stale_claims()
-    for user in _recipients():
-        if not _claim(user, today):
-            continue
-        reminders = inbox(user, today)
-        if not reminders:
-            _finish(user, today, 0)
-            result.empty += 1
-            continue
-        try:
-            _deliver(compose(user, reminders, today))
-        except Exception:  # any failure of one send must not stop the others
-            log.exception("digest for user %s not sent; it is tried again at the next run", user.id)
-            _give_up(user, today)
-            result.failed += 1
-            continue
-        _finish(user, today, len(reminders))
-        result.sent += 1
+    for user_id in [user.id for user in _recipients()]:
+        outcome = _send_one(user_id, today)
+        if outcome:
+            setattr(result, outcome, getattr(result, outcome) + 1)
     return result
+
+
+def _send_one(user_id: int, today: date) -> str | None:
+    """One user's digest: "sent", "failed", "empty", or None when it was sent already.
+
+    No transaction stays open while the mail server is talked to: on SQLite that would hold
+    the database's write lock, and every save in the web pages would wait for it.
+    """
+    if not _claim(user_id, today):
+        return None
+    try:
+        user = db.session.get(User, user_id)
+        reminders = inbox(user, today)
+        message = compose(user, reminders, today) if reminders else None
+        count = len(reminders)
+        db.session.rollback()  # the read is over: let go of it before the mail server
+        if message is not None:
+            _deliver(message)
+    except Exception:  # any failure of one digest must not stop the others
+        log.exception("digest for user %s not sent; it is tried again at the next run", user_id)
+        _give_up(user_id, today)
+        return "failed"
+    _finish(user_id, today, count)
+    return "sent" if count else "empty"
 
 
 def _recipients() -> list[User]:
@@ -80,53 +91,59 @@ def _recipients() -> list[User]:
     ).all()
 
 
+def _write(statement) -> object:
+    """One short write transaction of its own (on SQLite it waits for the write lock)."""
+    db.session.rollback()
+    with writing():
+        result = db.session.execute(statement)
+        db.session.commit()
+    return result
+
+
 def _release_stale_claims() -> None:
-    db.session.execute(
+    _write(
         delete(DigestDelivery).where(
             DigestDelivery.sent_at.is_(None),
             DigestDelivery.claimed_at < clock.utcnow() - STALE_CLAIM,
         )
     )
-    db.session.commit()
 
 
-def _claim(user: User, today: date) -> bool:
+def _claim(user_id: int, today: date) -> bool:
     now = clock.utcnow()
     statement = (
         insert(DigestDelivery)
-        .values(user_id=user.id, day=today, claimed_at=now, created_at=now, reminders=0)
+        .values(user_id=user_id, day=today, claimed_at=now, created_at=now, reminders=0)
         .on_conflict_do_nothing(index_elements=["user_id", "day"])
         .returning(DigestDelivery.id)
     )
-    claimed = db.session.execute(statement).scalar() is not None
-    db.session.commit()
+    db.session.rollback()
+    with writing():
+        claimed = db.session.execute(statement).scalar() is not None
+        db.session.commit()
     return claimed
 
 
-def _finish(user: User, today: date, count: int) -> None:
-    delivery = db.session.scalar(
-        select(DigestDelivery).where(DigestDelivery.user_id == user.id, DigestDelivery.day == today)
+def _finish(user_id: int, today: date, count: int) -> None:
+    _write(
+        update(DigestDelivery)
+        .where(DigestDelivery.user_id == user_id, DigestDelivery.day == today)
+        .values(sent_at=clock.utcnow(), reminders=count)
     )
-    delivery.sent_at = clock.utcnow()
-    delivery.reminders = count
-    db.session.commit()
 
 
-def _give_up(user: User, today: date) -> None:
-    db.session.rollback()
-    db.session.execute(
+def _give_up(user_id: int, today: date) -> None:
+    _write(
         delete(DigestDelivery).where(
-            DigestDelivery.user_id == user.id,
+            DigestDelivery.user_id == user_id,
             DigestDelivery.day == today,
             DigestDelivery.sent_at.is_(None),
         )
     )
-    db.session.commit()
 
 
 def lines(reminders: list[Reminder], today: date) -> list[str]:
     """One line per reminder, as in the inbox: when due, what, the case code, the link."""
-    base = current_app.config["BASE_URL"]
     result = []
     for reminder in reminders:
         rule = RULES[reminder.rule.code]
@@ -135,8 +152,14 @@ def lines(reminders: list[Reminder], today: date) -> list[str]:
         if late > 0:
             when += " · " + ngettext("%(num)s day overdue", "%(num)s days overdue", late)
         code = reminder.case.code if reminder.case else _("course")
-        result.append(f"- {when} · {rule.title} · {code}\n  {urljoin(base, rule.link(reminder))}")
+        result.append(f"- {when} · {rule.title} · {code}\n  {_absolute(rule.link(reminder))}")
     return result
+
+
+def _absolute(path: str) -> str:
+    """A path made in a request context whose base is BASE_URL, with BASE_URL's host."""
+    parts = urlsplit(current_app.config["BASE_URL"])
+    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 def compose(user: User, reminders: list[Reminder], today: date) -> EmailMessage:
@@ -158,7 +181,7 @@ def compose(user: User, reminders: list[Reminder], today: date) -> EmailMessage:
                 "",
                 *lines(reminders, today),
                 "",
-                _("All your tasks: %(link)s", link=urljoin(config["BASE_URL"], "/tasks/")),
+                _("All your tasks: %(link)s", link=_absolute(url_for("reminders.inbox"))),
                 _("You receive this email because the daily email is on in your task list."),
             ]
         )

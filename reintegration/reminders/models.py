@@ -67,13 +67,12 @@ class RuleRole(db.Model):
 class Reminder(db.Model):
     """Something due, found by a rule about one record (its subject) on one due date.
 
-    Open while ``closed_at`` is empty. The pass closes it when the rule no longer sees the
-    condition; a user marks it done or snoozes it. Rows are kept as the history of what was due.
+    Open while ``closed_at`` is empty: the pass closes it when the rule no longer sees the
+    condition. Each role marks it done or snoozes it for itself (``ReminderMark``). Rows are kept
+    as the history of what was due.
     """
 
     __tablename__ = "reminders"
-    __audited__ = True
-    __audit_hidden__ = frozenset({"done_note", "snooze_reason"})
     __table_args__ = (
         UniqueConstraint("rule_id", "subject_id", "due_on", name="uq_reminders_key"),
         # The pass reads the live reminders; the inbox reads them by rule.
@@ -90,8 +89,6 @@ class Reminder(db.Model):
     rule_id: Mapped[int] = mapped_column(ForeignKey("reminder_rules.id"))
     # The id of the stay, case, allowance, course, enrolment, follow-up or flag the rule is about.
     subject_id: Mapped[int]
-    # The date the record itself makes due; ``due_on`` is later when a reminder came back.
-    base_on: Mapped[date]
     due_on: Mapped[date]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
@@ -99,27 +96,41 @@ class Reminder(db.Model):
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    done_note: Mapped[str] = mapped_column(Text, default="")
-    snoozed_until: Mapped[date | None]
-    snooze_reason: Mapped[str] = mapped_column(Text, default="")
-    snoozed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     rule: Mapped[ReminderRule] = relationship()
     case: Mapped["Case | None"] = relationship()  # noqa: F821
     course: Mapped["Course | None"] = relationship()  # noqa: F821
-    done_by: Mapped["User | None"] = relationship(foreign_keys=[done_by_id])  # noqa: F821
-
-    @property
-    def is_done(self) -> bool:
-        return self.done_at is not None
-
-    def is_snoozed(self, today: date) -> bool:
-        return self.snoozed_until is not None and self.snoozed_until > today
 
     def days_late(self, today: date) -> int:
         return (today - self.due_on).days
+
+
+class ReminderMark(db.Model):
+    """What one role did with a reminder: done (it comes back after the rule's repeat days if
+    still due) or snoozed until a day. Kept per role, so that one team's "done" does not hide a
+    reminder from another team that must act, and a note is read only by the role that wrote it.
+    """
+
+    __tablename__ = "reminder_marks"
+    __audited__ = True
+    __audit_hidden__ = frozenset({"note"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    # Done on this day, or snoozed until this day: either way hidden from the role until then.
+    hidden_until: Mapped[date]
+    done: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = created_at_column()
+
+    reminder: Mapped[Reminder] = relationship()
+    marked_by: Mapped["User"] = relationship()  # noqa: F821
+
+    @property
+    def audit_case_id(self) -> int | None:
+        return self.reminder.case_id if self.reminder else None
 
 
 class DigestDelivery(db.Model):

@@ -3,79 +3,96 @@
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from ..auth.models import User
+from ..auth.models import Role, User
 from ..auth.scopes import case_scope, course_scope, facility_scope
 from ..cases.models import Case
 from ..extensions import db
 from ..shelter.models import Facility
 from ..training.models import Course
-from .models import Reminder, ReminderRule, RuleRole
+from .models import Reminder, ReminderMark, ReminderRule, RuleRole
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
     """Reminders of an enabled rule that tells the user's role, about a record in their scope.
 
-    A reminder about a course (or a trainee on it) follows the course's scope; the others follow
-    the case's, and also the facility's when a facility must act (a stay, a payment).
+    A trainer sees those of their courses (a trainee absent included). Everyone else sees a
+    reminder about a person through the case's scope, and also the facility's when a facility
+    must act (a stay, a payment); a reminder about a course alone through the course's scope.
     """
     told = select(RuleRole.rule_id).where(RuleRole.role == user.role)
-    on_course = and_(
-        Reminder.course_id.is_not(None),
-        Reminder.course_id.in_(select(Course.id).where(course_scope(user))),
-    )
-    on_case = and_(
-        Reminder.course_id.is_(None),
-        Reminder.case_id.in_(select(Case.id).where(case_scope(user))),
-        or_(
-            Reminder.facility_id.is_(None),
-            Reminder.facility_id.in_(select(Facility.id).where(facility_scope(user))),
-        ),
-    )
+    courses = select(Course.id).where(course_scope(user))
+    if user.role == Role.TRAINER:
+        about = Reminder.course_id.in_(courses)
+    else:
+        about = or_(
+            and_(
+                Reminder.case_id.in_(select(Case.id).where(case_scope(user))),
+                or_(
+                    Reminder.facility_id.is_(None),
+                    Reminder.facility_id.in_(select(Facility.id).where(facility_scope(user))),
+                ),
+            ),
+            and_(Reminder.case_id.is_(None), Reminder.course_id.in_(courses)),
+        )
     return and_(
         Reminder.rule_id.in_(told),
         Reminder.rule_id.in_(select(ReminderRule.id).where(ReminderRule.enabled)),
-        or_(on_course, on_case),
+        about,
     )
 
 
-def _waiting(today: date) -> ColumnElement[bool]:
-    """Open, not done, and not snoozed past today."""
-    return and_(
-        Reminder.closed_at.is_(None),
-        Reminder.done_at.is_(None),
-        or_(Reminder.snoozed_until.is_(None), Reminder.snoozed_until <= today),
+def _hidden(user: User, today: date, done: bool | None = None) -> ColumnElement[bool]:
+    """The user's role marked it done or snoozed it, and the day it shows again is to come."""
+    mark = aliased(ReminderMark)  # the snoozed list reads marks too: keep this one apart
+    marks = select(mark.id).where(
+        mark.reminder_id == Reminder.id, mark.role == user.role, mark.hidden_until > today
     )
+    if done is not None:
+        marks = marks.where(mark.done.is_(done))
+    return marks.exists()
+
+
+def _waiting(user: User, today: date) -> ColumnElement[bool]:
+    return and_(Reminder.closed_at.is_(None), ~_hidden(user, today))
 
 
 def inbox(user: User, today: date) -> list[Reminder]:
     """The user's reminders, overdue first, then by due date."""
     return db.session.scalars(
         select(Reminder)
-        .where(_waiting(today), visible_to(user))
+        .where(_waiting(user, today), visible_to(user))
         .options(joinedload(Reminder.rule), joinedload(Reminder.case), joinedload(Reminder.course))
         .order_by(Reminder.due_on, Reminder.id)
     ).all()
 
 
-def snoozed(user: User, today: date) -> list[Reminder]:
+def snoozed(user: User, today: date) -> list[ReminderMark]:
+    """The reminders the user's role snoozed, with the reason it gave."""
     return db.session.scalars(
-        select(Reminder)
+        select(ReminderMark)
+        .join(ReminderMark.reminder)
         .where(
             Reminder.closed_at.is_(None),
-            Reminder.done_at.is_(None),
-            Reminder.snoozed_until > today,
+            ReminderMark.role == user.role,
+            ReminderMark.done.is_(False),
+            ReminderMark.hidden_until > today,
+            ~_hidden(user, today, done=True),
             visible_to(user),
         )
-        .options(joinedload(Reminder.rule), joinedload(Reminder.case), joinedload(Reminder.course))
-        .order_by(Reminder.snoozed_until, Reminder.id)
+        .options(
+            joinedload(ReminderMark.reminder).options(
+                joinedload(Reminder.rule), joinedload(Reminder.case), joinedload(Reminder.course)
+            )
+        )
+        .order_by(ReminderMark.hidden_until, ReminderMark.id)
     ).all()
 
 
 def count(user: User, today: date) -> int:
     return db.session.scalar(
-        select(func.count(Reminder.id)).where(_waiting(today), visible_to(user))
+        select(func.count(Reminder.id)).where(_waiting(user, today), visible_to(user))
     )
 
 

@@ -55,6 +55,11 @@ def _after(anchor: date, value: int) -> date:
     return anchor + timedelta(days=value)
 
 
+def _more_than(anchor: date, value: int) -> date:
+    """ "Open more than 7 days": the day after the seventh."""
+    return anchor + timedelta(days=value + 1)
+
+
 def _columns(subject, anchor, case_id, course_id=None, facility_id=None):
     def id_or_null(column):
         return column if column is not None else cast(null(), Integer)
@@ -75,20 +80,24 @@ def _open_case():
 # --- the shelter stay ---------------------------------------------------------------------------
 
 
+def _open_stays(anchor):
+    """Columns of a rule about a stay still open, of a case not closed."""
+    return (
+        select(*_columns(Stay.id, anchor, Stay.case_id, facility_id=Stay.facility_id))
+        .join(Case, Case.id == Stay.case_id)
+        .where(_open_case(), Stay.discharged_on.is_(None))
+    )
+
+
 def _stay_ending(today: date, value: int) -> Select:
-    return select(
-        *_columns(Stay.id, Stay.planned_end, Stay.case_id, facility_id=Stay.facility_id)
-    ).where(
-        Stay.discharged_on.is_(None),
+    return _open_stays(Stay.planned_end).where(
         Stay.discharge_planned_on.is_(None),
         Stay.planned_end.between(today, today + timedelta(days=value)),
     )
 
 
 def _stay_overdue(today: date, value: int) -> Select:
-    return select(
-        *_columns(Stay.id, Stay.planned_end, Stay.case_id, facility_id=Stay.facility_id)
-    ).where(Stay.discharged_on.is_(None), Stay.planned_end <= today - timedelta(days=value))
+    return _open_stays(Stay.planned_end).where(Stay.planned_end <= today - timedelta(days=value))
 
 
 def _no_needs_assessment(today: date, value: int) -> Select:
@@ -102,12 +111,8 @@ def _no_needs_assessment(today: date, value: int) -> Select:
         )
         .exists()
     )
-    return select(
-        *_columns(Stay.id, Stay.admitted_on, Stay.case_id, facility_id=Stay.facility_id)
-    ).where(
-        Stay.discharged_on.is_(None),
-        Stay.admitted_on <= today - timedelta(days=value),
-        ~assessed,
+    return _open_stays(Stay.admitted_on).where(
+        Stay.admitted_on <= today - timedelta(days=value), ~assessed
     )
 
 
@@ -129,7 +134,7 @@ def _consent_old(today: date, value: int) -> Select:
     return select(*_columns(Case.id, Case.consent_date, Case.id)).where(
         _open_case(),
         Case.consent_given.is_(True),
-        Case.consent_date <= today - timedelta(days=value),
+        Case.consent_date < today - timedelta(days=value),
     )
 
 
@@ -218,7 +223,11 @@ def _absent(today: date, value: int) -> Select:
             *_columns(Enrolment.id, missed.c.last_missed, Enrolment.case_id, Enrolment.course_id)
         )
         .join(missed, missed.c.enrolment_id == Enrolment.id)
-        .where(Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING)))
+        .join(Case, Case.id == Enrolment.case_id)
+        .where(
+            _open_case(),
+            Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING)),
+        )
     )
 
 
@@ -242,8 +251,14 @@ def _followup_due(today: date, value: int) -> Select:
 
 
 def _flag_open(today: date, value: int) -> Select:
-    return select(*_columns(RiskFlag.id, RiskFlag.raised_on, RiskFlag.case_id)).where(
-        RiskFlag.resolved_on.is_(None), RiskFlag.raised_on <= today - timedelta(days=value)
+    return (
+        select(*_columns(RiskFlag.id, RiskFlag.raised_on, RiskFlag.case_id))
+        .join(Case, Case.id == RiskFlag.case_id)
+        .where(
+            _open_case(),
+            RiskFlag.resolved_on.is_(None),
+            RiskFlag.raised_on < today - timedelta(days=value),
+        )
     )
 
 
@@ -375,7 +390,7 @@ RULES: dict[str, Rule] = {
             7,
             (WORKER, OFFICER),
             _flag_open,
-            _after,
+            _more_than,
             _flag_link,
         ),
         Rule(
@@ -385,7 +400,7 @@ RULES: dict[str, Rule] = {
             365,
             (STAFF, WORKER),
             _consent_old,
-            _after,
+            _more_than,
             _case_link,
         ),
     )

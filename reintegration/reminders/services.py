@@ -10,15 +10,16 @@ from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session, scoped_session
 
 from .. import clock
-from ..audit.services import CHANGED_CASES
+from ..audit.services import CHANGED_CASES, record_update
 from ..auth.models import Role, User
 from ..database import insert
 from ..errors import DomainError
 from ..extensions import db
-from .models import Reminder, ReminderRule, RuleRole
+from .models import Reminder, ReminderMark, ReminderRule, RuleRole
 from .rules import RULES
 
-# Two passes at once wait for each other on PostgreSQL (SQLite: the transaction's write lock).
+# The hourly pass holds this lock alone; passes over the cases a request changed share it, so
+# neither reads what the other is about to change (PostgreSQL; SQLite has one writer anyway).
 PASS_LOCK = 748_203
 # Rows per UPDATE of closed reminders: well under either database's limit of parameters.
 CHUNK = 5000
@@ -36,39 +37,7 @@ class PassResult:
 class _Live:
     id: int
     rule_id: int
-    base_on: date
     due_on: date
-    done_at: datetime | None
-
-
-@dataclass
-class _Changes:
-    inserts: list[dict] = field(default_factory=list)
-    cleared: list[_Live] = field(default_factory=list)  # the condition is gone: news
-    quiet: list[int] = field(default_factory=list)  # done ones, or replaced: no news
-
-    def close(self, rows: list[_Live]) -> None:
-        for row in rows:
-            if row.done_at is None:
-                self.cleared.append(row)
-            else:
-                self.quiet.append(row.id)
-
-    def next_due(self, current: list[_Live], due: date, repeat_days: int, today: date):
-        """The due date of a reminder to open now, or None when the open one is enough."""
-        if not current:
-            return due
-        current.sort(key=lambda row: row.due_on)
-        latest = current[-1]
-        self.quiet.extend(row.id for row in current[:-1])
-        if latest.done_at is None:
-            return None
-        # Done by hand while the rule still sees it: it comes back at its next due date.
-        again = max(latest.due_on, clock.local(latest.done_at).date()) + timedelta(days=repeat_days)
-        if again > today:
-            return None
-        self.quiet.append(latest.id)
-        return again
 
 
 def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> PassResult:
@@ -80,11 +49,11 @@ def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> Pas
     """
     today = today or clock.today()
     now = clock.utcnow()
-    if case_ids is None:
-        _lock()
+    _lock(shared=case_ids is not None)
     settings = db.session.scalars(select(ReminderRule).order_by(ReminderRule.id)).all()
     live = _live_reminders(case_ids)
-    changes = _Changes()
+    opening: list[dict] = []
+    closing: list[_Live] = []
     seen: set[tuple[int, int]] = set()
     for setting in settings:
         rule = RULES.get(setting.code)
@@ -97,26 +66,26 @@ def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> Pas
             key = (setting.id, row.subject_id)
             seen.add(key)
             rows = live.get(key, [])
-            changes.close([r for r in rows if r.base_on != due])
-            current = [r for r in rows if r.base_on == due]
-            wanted = changes.next_due(current, due, setting.repeat_days, today)
-            if wanted is not None:
-                changes.inserts.append(_row(setting.id, row, due, wanted, now))
+            # The record moved its date (a follow-up rescheduled): the old reminder closes.
+            closing.extend(r for r in rows if r.due_on != due)
+            if not any(r.due_on == due for r in rows):
+                opening.append(_row(setting.id, row, due, now))
     for key, rows in live.items():
         if key not in seen:
-            changes.close(rows)
-    _insert(changes.inserts)
-    _mark_closed([row.id for row in changes.cleared] + changes.quiet, now)
+            closing.extend(rows)
+    _close([row.id for row in closing], now)
+    _open(opening)
     codes = {setting.id: setting.code for setting in settings}
     return PassResult(
-        opened=Counter(codes[row["rule_id"]] for row in changes.inserts),
-        closed=Counter(codes[row.rule_id] for row in changes.cleared),
+        opened=Counter(codes[row["rule_id"]] for row in opening),
+        closed=Counter(codes[row.rule_id] for row in closing),
     )
 
 
-def _lock() -> None:
+def _lock(shared: bool) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PASS_LOCK})
+        kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        db.session.execute(text(f"SELECT {kind}(:key)"), {"key": PASS_LOCK})
 
 
 def _about(candidates, case_ids: set[int] | None):
@@ -127,26 +96,21 @@ def _about(candidates, case_ids: set[int] | None):
 
 
 def _live_reminders(case_ids: set[int] | None) -> dict[tuple[int, int], list[_Live]]:
-    query = select(
-        Reminder.id, Reminder.rule_id, Reminder.subject_id, Reminder.base_on,
-        Reminder.due_on, Reminder.done_at,
-    ).where(Reminder.closed_at.is_(None))  # fmt: skip
+    query = select(Reminder.id, Reminder.rule_id, Reminder.subject_id, Reminder.due_on).where(
+        Reminder.closed_at.is_(None)
+    )
     if case_ids is not None:
         query = query.where(Reminder.case_id.in_(case_ids))
-    rows = db.session.execute(query)
     live: dict[tuple[int, int], list[_Live]] = defaultdict(list)
-    for row in rows:
-        live[(row.rule_id, row.subject_id)].append(
-            _Live(row.id, row.rule_id, row.base_on, row.due_on, row.done_at)
-        )
+    for row in db.session.execute(query):
+        live[(row.rule_id, row.subject_id)].append(_Live(row.id, row.rule_id, row.due_on))
     return live
 
 
-def _row(rule_id: int, row, base_on: date, due_on: date, now: datetime) -> dict:
+def _row(rule_id: int, row, due_on: date, now: datetime) -> dict:
     return {
         "rule_id": rule_id,
         "subject_id": row.subject_id,
-        "base_on": base_on,
         "due_on": due_on,
         "case_id": row.case_id,
         "course_id": row.course_id,
@@ -155,31 +119,24 @@ def _row(rule_id: int, row, base_on: date, due_on: date, now: datetime) -> dict:
     }
 
 
-def _insert(rows: list[dict]) -> None:
-    """Insert each reminder once; one closed earlier under the same key opens again."""
+def _open(rows: list[dict]) -> None:
+    """Insert each reminder once. One closed earlier under the same key opens again, with the
+    marks it had (done less than the repeat days ago, it stays hidden from that role)."""
     if not rows:
         return
+    rows.sort(key=lambda row: (row["rule_id"], row["subject_id"], row["due_on"]))
     statement = insert(Reminder)
     statement = statement.on_conflict_do_update(
         index_elements=[Reminder.rule_id, Reminder.subject_id, Reminder.due_on],
-        set_={
-            "closed_at": None,
-            "done_at": None,
-            "done_by_id": None,
-            "done_note": "",
-            "snoozed_until": None,
-            "snooze_reason": "",
-            "snoozed_by_id": None,
-            "base_on": statement.excluded.base_on,
-            "opened_at": statement.excluded.opened_at,
-        },
+        set_={"closed_at": None, "opened_at": statement.excluded.opened_at},
         where=Reminder.closed_at.is_not(None),
     )
     # One statement, not one per pattern of empty columns.
     db.session.execute(statement, rows, execution_options={"render_nulls": True})
 
 
-def _mark_closed(ids: list[int], now: datetime) -> None:
+def _close(ids: list[int], now: datetime) -> None:
+    ids.sort()
     for start in range(0, len(ids), CHUNK):
         db.session.execute(
             update(Reminder)
@@ -206,23 +163,37 @@ def _current_session() -> Session:
     return db.session() if isinstance(db.session, scoped_session) else db.session
 
 
-def mark_done(reminder: Reminder, note: str, user: User) -> None:
-    """Done by hand. If the rule still sees the condition, the reminder comes back later."""
-    if reminder.closed_at is not None or reminder.done_at is not None:
+def _check_open(reminder: Reminder) -> None:
+    if reminder.closed_at is not None:
         raise DomainError(_l("This reminder is already closed."))
-    reminder.done_at = clock.utcnow()
-    reminder.done_by_id = user.id
-    reminder.done_note = note.strip()
 
 
-def snooze(reminder: Reminder, until: date, reason: str, user: User) -> None:
-    if reminder.closed_at is not None or reminder.done_at is not None:
-        raise DomainError(_l("This reminder is already closed."))
+def mark_done(reminder: Reminder, note: str, user: User) -> ReminderMark:
+    """Done for the user's role. If the rule still sees it, it comes back after its repeat
+    days (the rule's setting) for that role."""
+    _check_open(reminder)
+    again = clock.today() + timedelta(days=reminder.rule.repeat_days)
+    return _mark(reminder, user, again, True, note)
+
+
+def snooze(reminder: Reminder, until: date, reason: str, user: User) -> ReminderMark:
+    _check_open(reminder)
     if until <= clock.today():
         raise DomainError(_l("Choose a day after today."), "until")
-    reminder.snoozed_until = until
-    reminder.snooze_reason = reason.strip()
-    reminder.snoozed_by_id = user.id
+    return _mark(reminder, user, until, False, reason)
+
+
+def _mark(reminder: Reminder, user: User, until: date, done: bool, note: str) -> ReminderMark:
+    mark = ReminderMark(
+        reminder=reminder,
+        role=user.role,
+        hidden_until=until,
+        done=done,
+        note=note.strip(),
+        marked_by_id=user.id,
+    )
+    db.session.add(mark)
+    return mark
 
 
 def save_rule(setting: ReminderRule, enabled: bool, value: int, repeat_days: int, roles) -> None:
@@ -230,7 +201,11 @@ def save_rule(setting: ReminderRule, enabled: bool, value: int, repeat_days: int
     setting.enabled = enabled
     setting.value = value
     setting.repeat_days = repeat_days
+    before = ", ".join(sorted(role.value for role in setting.audience))
     wanted = set(roles)
     setting.roles = [row for row in setting.roles if row.role in wanted] + [
         RuleRole(role=role) for role in sorted(wanted - setting.audience, key=list(Role).index)
     ]
+    after = ", ".join(sorted(role.value for role in wanted))
+    if before != after:  # role rows are not audited on their own: say it on the rule
+        record_update(setting, {"roles": before}, {"roles": after})

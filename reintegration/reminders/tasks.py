@@ -30,9 +30,9 @@ DIGEST_JOB = "daily-digest"
 _app: Flask | None = None
 
 
-def _job(name: str, work):
+def _job(name: str, work, write_lock: bool = True):
     """Run ``work`` in the app. A failure is logged and rolled back; the next run tries again."""
-    with _app.app_context(), writing(), acting_as("scheduler"):
+    with _app.app_context(), writing(write_lock), acting_as("scheduler"):
         try:
             return work()
         except Exception:
@@ -62,7 +62,8 @@ def send_daily_digest() -> None:
     """A job: today's digests not sent yet."""
     from . import digest
 
-    result = _job("digest run", lambda: digest.send_digests())
+    # Each digest takes short transactions of its own: none is held while mail is sent.
+    result = _job("digest run", lambda: digest.send_digests(), write_lock=False)
     if result is not None:
         log.info("digests: %s sent, %s failed, %s empty", result.sent, result.failed, result.empty)
 
@@ -84,7 +85,25 @@ def jobs(app: Flask) -> list[tuple[str, str, object]]:
     ]
 
 
-def build(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler, jobstore=None):
+class SteadyLoop:
+    """The scheduler's loop outlives an error of its own job store (the database restarting,
+    locked for a while): it logs it and looks again in a minute, instead of its thread ending
+    in silence while the process seems to run. A run whose next time could not be stored is
+    made again then, once: every job is safe to run twice."""
+
+    def _process_jobs(self):
+        try:
+            return super()._process_jobs()
+        except Exception:
+            log.exception("the scheduler could not read or store its jobs; it tries in a minute")
+            return 60
+
+
+class SteadyScheduler(SteadyLoop, BackgroundScheduler):
+    pass
+
+
+def build(app: Flask, scheduler_class: type[BaseScheduler] = SteadyScheduler, jobstore=None):
     """A scheduler for ``app``, its jobs stored in the app's database unless told otherwise."""
     global _app
     _app = app
@@ -110,13 +129,16 @@ def start(scheduler: BaseScheduler, app: Flask) -> None:
     and the caller keeps the process alive.
     """
     scheduler.start(paused=True)
+    first_start = scheduler.get_job(REMINDER_JOB) is None
+    options = {"misfire_grace_time": app.config["SCHEDULER_MISFIRE_GRACE_SECONDS"]}
     for job_id, function, trigger in jobs(app):
         stored = scheduler.get_job(job_id)
-        if stored is None and job_id == REMINDER_JOB:
-            # A first start makes a pass at once rather than in an hour.
-            scheduler.add_job(function, "date", id=f"{job_id}-first", replace_existing=True)
         if stored is None or str(stored.trigger) != str(trigger):
-            scheduler.add_job(function, trigger, id=job_id, replace_existing=True)
+            scheduler.add_job(function, trigger, id=job_id, replace_existing=True, **options)
+        elif stored.misfire_grace_time != options["misfire_grace_time"]:
+            scheduler.modify_job(job_id, **options)  # keeps the run it was waiting for
+    if first_start:
+        run_reminder_pass()  # a first start makes a pass at once rather than in an hour
     scheduler.resume()
 
 
@@ -133,6 +155,7 @@ def start_in_web_process(app: Flask) -> None:
     global _web_scheduler
     with _web_lock:
         if _web_scheduler is None:
-            _web_scheduler = build(app)
-            start(_web_scheduler, app)
+            scheduler = build(app)
+            start(scheduler, app)
+            _web_scheduler = scheduler  # only once started: a failed start is tried again
             log.info("scheduler started inside the web process")

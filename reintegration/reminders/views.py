@@ -70,7 +70,7 @@ def digest():
 
 
 def _still_open(reminder: Reminder):
-    if reminder.closed_at is not None or reminder.done_at is not None:
+    if reminder.closed_at is not None:
         flash(_("This reminder is already closed."), "info")
         return redirect(url_for("reminders.inbox"))
     return None

@@ -24,7 +24,7 @@ def setting(code: str) -> ReminderRule:
 
 
 def live(code: str | None = None, subject_id: int | None = None) -> list[Reminder]:
-    """Reminders not closed (open, snoozed or done and still seen), oldest due first."""
+    """Reminders open (whatever a role marked on them), oldest due first."""
     query = select(Reminder).join(Reminder.rule).where(Reminder.closed_at.is_(None))
     if code:
         query = query.where(ReminderRule.code == code)
@@ -34,8 +34,8 @@ def live(code: str | None = None, subject_id: int | None = None) -> list[Reminde
 
 
 def waiting(code: str | None = None, subject_id: int | None = None) -> list[Reminder]:
-    """Open reminders nobody has marked done."""
-    return [r for r in live(code, subject_id) if r.done_at is None]
+    """Open reminders."""
+    return live(code, subject_id)
 
 
 def codes_for_case(case_id: int) -> set[str]:

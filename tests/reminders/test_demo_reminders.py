@@ -62,6 +62,7 @@ def test_the_digest_lists_the_same_reminders_as_each_inbox(runner, frozen_clock,
     users = db.session.scalars(select(User)).all()
     for user in users:
         user.email = f"{user.username}@example.org"
+        user.wants_digest = True
     db.session.commit()
     digest.send_digests(LATER)
     mails = {message["To"].split("@")[0]: message.get_content() for message in smtp.sent}

@@ -26,6 +26,7 @@ def _staff(make, world, email="nhanvien@example.org", language="en"):
     user = world.user(make, Role.SHELTER_STAFF)
     user.email = email
     user.language = language
+    user.wants_digest = True
     db.session.commit()
     return user
 
@@ -51,6 +52,7 @@ def test_the_digest_lists_the_same_reminders_as_the_inbox(auth, make, world, smt
 def test_the_digest_names_nobody(make, world, smtp):
     user = world.user(make, Role.ADMIN)
     user.email = "quantri@example.org"
+    user.wants_digest = True
     db.session.commit()
     from tests.reminders.test_inbox import _tell_everyone
 
@@ -82,6 +84,7 @@ def test_a_failed_send_does_not_stop_the_others_and_is_tried_again(make, world, 
     _staff(make, world, email="hong@example.org")
     other = world.user(make, Role.SHELTER_STAFF)
     other.email = "tot@example.org"
+    other.wants_digest = True
     db.session.commit()
     smtp.failing = {"hong@example.org"}
     with caplog.at_level(logging.ERROR, logger="reintegration.reminders.digest"):
@@ -97,10 +100,10 @@ def test_a_failed_send_does_not_stop_the_others_and_is_tried_again(make, world, 
     assert [m["To"] for m in smtp.sent] == ["tot@example.org", "hong@example.org"]
 
 
-def test_users_without_an_address_or_who_said_no_get_nothing(make, world, smtp):
+def test_users_without_an_address_or_who_did_not_ask_get_nothing(make, world, smtp):
     _staff(make, world, email="")
-    no_thanks = _staff(make, world, email="khong@example.org")
-    no_thanks.wants_digest = False
+    not_asked = world.user(make, Role.SHELTER_STAFF)
+    not_asked.email = "khong@example.org"  # the daily email is off until the user turns it on
     db.session.commit()
     assert digest.send_digests(TODAY).sent == 0 and smtp.sent == []
 
@@ -108,6 +111,7 @@ def test_users_without_an_address_or_who_said_no_get_nothing(make, world, smtp):
 def test_nothing_due_sends_no_email(make, smtp):
     user = make.user(Role.CASE_WORKER, province="HT")
     user.email = "xa@example.org"
+    user.wants_digest = True
     db.session.commit()
     assert digest.send_digests(TODAY).empty == 1 and smtp.sent == []
 
@@ -129,3 +133,17 @@ def test_without_smtp_production_sends_nothing_and_says_why(make, world, caplog)
         assert digest.send_digests(TODAY).sent == 0
     assert "MAIL_SERVER is not set" in caplog.text
     assert db.session.scalars(select(DigestDelivery)).all() == []
+
+
+def test_no_transaction_is_open_while_the_mail_server_is_talked_to(make, world, smtp, monkeypatch):
+    _staff(make, world)
+    open_while_sending = []
+    send = smtp.send_message
+
+    def watching(self, message):
+        open_while_sending.append(db.session().in_transaction())
+        send(self, message)
+
+    monkeypatch.setattr(smtp, "send_message", watching)
+    assert digest.send_digests(TODAY).sent == 1
+    assert open_while_sending == [False]  # on SQLite an open one would hold the write lock

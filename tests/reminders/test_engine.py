@@ -8,6 +8,7 @@ from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason, RiskFlag
 from reintegration.followups.services import resolve_flag
 from reintegration.reminders import services
+from reintegration.reminders.queries import inbox
 from reintegration.reminders.services import run_pass
 from reintegration.shelter import services as shelter
 from reintegration.training import services as training
@@ -23,6 +24,10 @@ def _overdue_stay(make, days_over: int = 2):
     received = TODAY - timedelta(days=30 + days_over)
     case = make.case(facility, received_on=received, consent_date=received)
     return make.stay(case, admitted_on=received)
+
+
+def _overdue_for(user, day: date) -> list:
+    return [r for r in inbox(user, day) if r.rule.code == "stay_overdue"]
 
 
 def _planned_followup(make, planned_on: date) -> FollowUp:
@@ -65,42 +70,62 @@ def test_an_extension_closes_the_overdue_reminder(make, frozen_clock):
     assert live("stay_overdue") == []
 
 
-def test_done_by_hand_while_still_due_comes_back_at_its_next_due_date(make, frozen_clock):
+def test_done_by_hand_while_still_due_comes_back_for_that_role_after_the_repeat_days(
+    make, frozen_clock
+):
     stay = _overdue_stay(make)
+    staff = make.user(Role.SHELTER_STAFF, facility=stay.facility)
+    officer = make.user(Role.PROVINCIAL_OFFICER, province="NA")
     on(frozen_clock, TODAY)
     (reminder,) = waiting("stay_overdue")
-    services.mark_done(reminder, "Đã gọi gia đình", make.user())
+    mark = services.mark_done(reminder, "Đã gọi gia đình", staff)
+    db.session.flush()
 
+    assert _overdue_for(staff, TODAY) == []
+    assert _overdue_for(officer, TODAY) == [reminder]  # another team that must act still sees it
     on(frozen_clock, TODAY + timedelta(days=6))
-    assert waiting("stay_overdue") == []
-    result = on(frozen_clock, TODAY + timedelta(days=7))
-    assert result.opened == {"stay_overdue": 1}
-    (back,) = waiting("stay_overdue")
-    assert back.subject_id == stay.id
-    assert back.due_on == TODAY + timedelta(days=7)
-    assert back.base_on == reminder.base_on
-    # The one done is kept, closed, with its note.
-    assert reminder.done_note == "Đã gọi gia đình" and reminder.closed_at is not None
+    assert _overdue_for(staff, TODAY + timedelta(days=6)) == []
+    on(frozen_clock, TODAY + timedelta(days=7))
+    assert _overdue_for(staff, TODAY + timedelta(days=7)) == [reminder]  # still overdue: back
+    assert len(every("stay_overdue")) == 1  # the same reminder, not a copy
+    assert (mark.done, mark.note, mark.role) == (True, "Đã gọi gia đình", Role.SHELTER_STAFF)
 
 
-def test_done_by_hand_and_then_settled_does_not_come_back(make, frozen_clock):
+def test_done_by_hand_and_then_settled_closes_and_does_not_come_back(make, frozen_clock):
     stay = _overdue_stay(make)
+    staff = make.user(Role.SHELTER_STAFF, facility=stay.facility)
     on(frozen_clock, TODAY)
-    services.mark_done(waiting("stay_overdue")[0], "", make.user())
+    services.mark_done(waiting("stay_overdue")[0], "", staff)
     frozen_clock.set(TODAY + timedelta(days=1))
     shelter.extend(stay, TODAY + timedelta(days=30), "Chờ gia đình", "Giám đốc", make.user())
-    result = on(frozen_clock, TODAY + timedelta(days=1))
-    assert result.closed == {}  # done already: nothing new to say
-    assert live("stay_overdue") == []
+    assert on(frozen_clock, TODAY + timedelta(days=1)).closed == {"stay_overdue": 1}
     assert on(frozen_clock, TODAY + timedelta(days=10)).opened == {}
+    assert _overdue_for(staff, TODAY + timedelta(days=10)) == []
 
 
 def test_the_repeat_delay_is_a_setting(make, frozen_clock):
-    _overdue_stay(make)
+    stay = _overdue_stay(make)
+    staff = make.user(Role.SHELTER_STAFF, facility=stay.facility)
     setting("stay_overdue").repeat_days = 2
     on(frozen_clock, TODAY)
-    services.mark_done(waiting("stay_overdue")[0], "", make.user())
-    assert on(frozen_clock, TODAY + timedelta(days=2)).opened == {"stay_overdue": 1}
+    services.mark_done(waiting("stay_overdue")[0], "", staff)
+    db.session.flush()
+    assert _overdue_for(staff, TODAY + timedelta(days=1)) == []
+    assert len(_overdue_for(staff, TODAY + timedelta(days=2))) == 1
+
+
+def test_a_rule_switched_off_and_on_keeps_what_each_role_marked(make, frozen_clock):
+    stay = _overdue_stay(make)
+    staff = make.user(Role.SHELTER_STAFF, facility=stay.facility)
+    on(frozen_clock, TODAY)
+    (reminder,) = waiting("stay_overdue")
+    services.mark_done(reminder, "Đã gọi gia đình", staff)
+    setting("stay_overdue").enabled = False
+    on(frozen_clock, TODAY)
+    setting("stay_overdue").enabled = True
+    on(frozen_clock, TODAY + timedelta(days=1))
+    assert waiting("stay_overdue") == [reminder]  # opened again under its key...
+    assert _overdue_for(staff, TODAY + timedelta(days=1)) == []  # ...and still done for the staff
 
 
 def test_a_snoozed_reminder_stays_open_and_is_not_reopened(make, frozen_clock):
@@ -150,10 +175,11 @@ def test_a_risk_flag_open_a_week_is_reminded_until_resolved(make, frozen_clock):
     flag = RiskFlag(case_id=case.id, raised_on=TODAY)
     db.session.add(flag)
     db.session.flush()
-    assert on(frozen_clock, TODAY + timedelta(days=6)).opened.get("risk_flag_open", 0) == 0
-    assert on(frozen_clock, TODAY + timedelta(days=7)).opened["risk_flag_open"] == 1
+    # Open more than seven days: from the eighth.
+    assert on(frozen_clock, TODAY + timedelta(days=7)).opened.get("risk_flag_open", 0) == 0
+    assert on(frozen_clock, TODAY + timedelta(days=8)).opened["risk_flag_open"] == 1
     resolve_flag(flag, clock.today(), "Đã gặp gia đình", make.user())
-    assert on(frozen_clock, TODAY + timedelta(days=7)).closed["risk_flag_open"] == 1
+    assert on(frozen_clock, TODAY + timedelta(days=8)).closed["risk_flag_open"] == 1
 
 
 def test_a_course_start_and_end_are_announced_a_week_ahead_and_then_lapse(make, frozen_clock):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason
-from reintegration.reminders.models import Reminder, RuleRole
+from reintegration.reminders.models import Reminder, ReminderMark, RuleRole
 from tests.cases.helpers import build_world, field_errors, in_english, sign_in, text_of
 from tests.conftest import TODAY
 from tests.reminders.helpers import on, setting, waiting
@@ -30,6 +30,13 @@ def world(make, frozen_clock):
     on(frozen_clock, TODAY)
     db.session.commit()
     return world
+
+
+def _marks(reminder) -> list[ReminderMark]:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(ReminderMark).where(ReminderMark.reminder_id == reminder.id)
+    ).all()
 
 
 def _codes_on_inbox(client) -> set[str]:
@@ -108,8 +115,8 @@ def test_marking_done_with_a_note_takes_it_off_the_inbox(auth, make, world):
     (reminder,) = [r for r in waiting() if r.case_id == world.cases["here"].id]
     response = auth.client.post(f"/tasks/{reminder.id}/done", data={"note": "Đã đánh giá"})
     assert response.status_code == 302
-    db.session.refresh(reminder)
-    assert reminder.done_by_id == user.id and reminder.done_note == "Đã đánh giá"
+    (mark,) = _marks(reminder)
+    assert (mark.done, mark.marked_by_id, mark.note) == (True, user.id, "Đã đánh giá")
     assert _case_codes(world, auth.client.get("/tasks/")) == set()
 
 
@@ -120,8 +127,7 @@ def test_a_note_too_long_is_refused_beside_the_field(auth, make, world):
     response = auth.client.post(f"/tasks/{reminder.id}/done", data={"note": "x" * 2001})
     assert response.status_code == 200
     assert field_errors(response, "note")
-    db.session.refresh(reminder)
-    assert reminder.done_at is None
+    assert _marks(reminder) == []
 
 
 def test_snoozing_hides_it_until_the_day_chosen(auth, make, world, frozen_clock):
@@ -164,8 +170,7 @@ def test_a_bad_snooze_is_refused_beside_the_field(auth, make, world, data, field
     assert response.status_code == 200
     errors = field_errors(response, field)
     assert errors and (message is None or message in errors)
-    db.session.refresh(reminder)
-    assert reminder.snoozed_until is None and reminder.snooze_reason == ""
+    assert _marks(reminder) == []
 
 
 @pytest.mark.parametrize("action", ["done", "snooze"])
@@ -178,8 +183,7 @@ def test_a_reminder_out_of_scope_answers_404(auth, make, world, action, role):
         f"/tasks/{far.id}/{action}", data={"note": "x", "until": "20/03/2026", "reason": "x"}
     )
     assert response.status_code == 404
-    db.session.refresh(far)
-    assert far.done_at is None and far.snoozed_until is None
+    assert _marks(far) == []
 
 
 def test_a_reminder_closed_meanwhile_is_not_changed(auth, make, world, frozen_clock):
@@ -191,8 +195,7 @@ def test_a_reminder_closed_meanwhile_is_not_changed(auth, make, world, frozen_cl
     db.session.commit()
     response = auth.client.post(f"/tasks/{reminder.id}/done", data={"note": "x"})
     assert response.status_code in (302, 404)
-    db.session.refresh(reminder)
-    assert reminder.done_at is None
+    assert _marks(reminder) == []
 
 
 def test_the_daily_email_can_be_switched_off_and_on(auth, make, world):
@@ -255,6 +258,46 @@ def test_recording_the_follow_up_on_its_page_closes_the_reminder_at_once(auth, m
     )
     assert response.status_code == 302
     db.session.refresh(reminder)
-    assert reminder.closed_at is not None and reminder.done_at is None
+    assert reminder.closed_at is not None and _marks(reminder) == []
     page = auth.client.get("/tasks/").get_data(as_text=True)
     assert 'id="tasks-count"' not in page
+
+
+def test_an_absent_trainee_is_told_to_the_case_worker_who_follows_the_person(
+    auth, make, frozen_clock
+):
+    from reintegration.training import services as training
+    from reintegration.training.models import EnrolmentStatus
+
+    course = courses.course(make, make.user(Role.TRAINER), province="NA")
+    trainee = make.case(make.facility("HT"), province="HT", home_province="HT")
+    enrolment = courses.enrolment(trainee, course, EnrolmentStatus.ENROLLED)
+    other = courses.enrolment(make.case(make.facility("NA")), course, EnrolmentStatus.ENROLLED)
+    for day in (TODAY - timedelta(days=2), TODAY - timedelta(days=1), TODAY):
+        training.record_attendance(course, day, {other.id})
+    on(frozen_clock, TODAY)
+    db.session.commit()
+    assert [r.subject_id for r in waiting("trainee_absent")] == [enrolment.id]
+
+    sign_in(auth, make.user(Role.CASE_WORKER, province="NA"))  # the course's province
+    assert trainee.code not in text_of(auth.client.get("/tasks/"))
+    auth.logout()
+    sign_in(auth, make.user(Role.CASE_WORKER, province="HT"))  # the person's own province
+    assert trainee.code in text_of(auth.client.get("/tasks/"))
+
+
+def test_a_snooze_reason_is_read_only_by_the_role_that_wrote_it(auth, make, world):
+    _tell_everyone("no_needs_assessment")
+    db.session.commit()
+    sign_in(auth, world.user(make, Role.CASE_WORKER))
+    (reminder,) = [r for r in waiting() if r.case_id == world.cases["here"].id]
+    auth.client.post(
+        f"/tasks/{reminder.id}/snooze",
+        data={"until": "20/03/2026", "reason": "Đang điều trị tâm lý"},
+    )
+    assert "Đang điều trị tâm lý" in text_of(auth.client.get("/tasks/"))
+    auth.logout()
+    sign_in(auth, world.user(make, Role.SHELTER_STAFF))
+    page = text_of(auth.client.get("/tasks/"))
+    assert "Đang điều trị tâm lý" not in page
+    assert world.cases["here"].code in page  # snoozed by the case workers, not for the shelter

@@ -152,13 +152,13 @@ def test_an_approved_allowance_unpaid_for_ten_days_is_reminded_until_paid(make, 
 
 def test_consent_older_than_a_year_is_reminded_until_it_is_renewed(make, frozen_clock):
     case, _stay = _received(make, date(2025, 3, 1))
-    on(frozen_clock, date(2026, 2, 28))
+    on(frozen_clock, date(2026, 3, 1))  # a year to the day: not older yet
     assert "consent_old" not in codes_for_case(case.id)
-    on(frozen_clock, date(2026, 3, 1))
+    on(frozen_clock, date(2026, 3, 2))
     assert "consent_old" in codes_for_case(case.id)
 
-    case.consent_date = date(2026, 3, 2)
-    assert on(frozen_clock, date(2026, 3, 2)).closed["consent_old"] == 1
+    case.consent_date = date(2026, 3, 3)
+    assert on(frozen_clock, date(2026, 3, 3)).closed["consent_old"] == 1
 
 
 def test_a_closed_case_has_no_case_reminders(make, frozen_clock):

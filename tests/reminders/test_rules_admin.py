@@ -78,3 +78,17 @@ def test_only_an_administrator_sees_or_changes_the_rules(auth, make, role):
     assert _post(auth.client, rule, value="99").status_code == 403
     db.session.refresh(rule)
     assert rule.value == 10
+
+
+def test_changing_who_is_told_is_logged(auth, make):
+    sign_in(auth, make.user(Role.ADMIN))
+    rule = setting("stay_ending")
+    assert (
+        _post(auth.client, rule, roles=["shelter_staff", "provincial_officer"]).status_code == 302
+    )
+    entry = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.entity == "reminder_rules", AuditEntry.entity_id == rule.id
+        )
+    )
+    assert entry.changes["roles"] == ["shelter_staff", "provincial_officer, shelter_staff"]

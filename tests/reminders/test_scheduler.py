@@ -27,8 +27,8 @@ from tests.conftest import TODAY
 from tests.reminders.helpers import every
 
 
-class ManualScheduler(BaseScheduler):
-    """Runs the jobs due when told to, in the calling thread."""
+class ManualScheduler(tasks.SteadyLoop, BaseScheduler):
+    """Runs the jobs due when told to, in the calling thread, with the production loop's guard."""
 
     def wakeup(self):
         pass
@@ -37,7 +37,7 @@ class ManualScheduler(BaseScheduler):
         super().shutdown(wait)
 
     def run_due(self):
-        self._process_jobs()
+        return self._process_jobs()
 
 
 class _Now(datetime):
@@ -67,6 +67,7 @@ def test_a_simulated_day_opens_each_reminder_once_and_sends_one_digest_at_seven(
     world = build_world(make)  # four people received three days ago: no plan in 27 days
     staff = world.user(make, Role.SHELTER_STAFF)
     staff.email = "nhanvien@example.org"
+    staff.wants_digest = True
     db.session.commit()
     day = TODAY + timedelta(days=27)
     scheduler_clock.set(day, time(0, 5))
@@ -220,3 +221,43 @@ def test_the_scheduler_command_starts_the_jobs_and_stops_on_ctrl_c(
     (scheduler,) = made
     assert running_jobs >= {tasks.REMINDER_JOB, tasks.DIGEST_JOB}
     assert not scheduler.running
+
+
+def test_an_error_of_the_job_store_is_logged_and_the_loop_goes_on(
+    app, scheduler_clock, monkeypatch, caplog
+):
+    runs = []
+    monkeypatch.setattr(tasks, "run_reminder_pass", lambda: runs.append(clock.utcnow()))
+    monkeypatch.setattr(tasks, "send_daily_digest", lambda: None)
+
+    class FlakyStore(MemoryJobStore):
+        failures = 1
+
+        def update_job(self, job):
+            if FlakyStore.failures:
+                FlakyStore.failures -= 1
+                raise OSError("database restarting")
+            super().update_job(job)
+
+    scheduler_clock.set(TODAY, time(10, 0))
+    scheduler = _scheduler(app, FlakyStore())
+    scheduler_clock.advance(hours=1)
+    with caplog.at_level(logging.ERROR, logger="reintegration.reminders.tasks"):
+        assert scheduler.run_due() == 60  # looks again in a minute
+    scheduler_clock.advance(minutes=1)
+    scheduler.run_due()
+    scheduler_clock.advance(hours=1)
+    scheduler.run_due()
+    assert "could not read or store its jobs" in caplog.text
+    assert len(runs) >= 3  # at start, the hour that failed to be stored, the next hour
+
+
+def test_a_changed_grace_time_reaches_the_stored_job(app, scheduler_clock, tmp_path, monkeypatch):
+    jobs_db = f"sqlite:///{tmp_path / 'jobs.db'}"
+    monkeypatch.setattr(tasks, "run_reminder_pass", lambda: None)
+    _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs")).shutdown(
+        wait=False
+    )
+    monkeypatch.setitem(app.config, "SCHEDULER_MISFIRE_GRACE_SECONDS", 7200)
+    again = _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs"))
+    assert again.get_job(tasks.REMINDER_JOB).misfire_grace_time == 7200

@@ -140,34 +140,21 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("rule_id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
-        sa.Column("base_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("course_id", sa.Integer(), nullable=True),
         sa.Column("facility_id", sa.Integer(), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("done_by_id", sa.Integer(), nullable=True),
-        sa.Column("done_note", sa.Text(), nullable=False),
-        sa.Column("snoozed_until", sa.Date(), nullable=True),
-        sa.Column("snooze_reason", sa.Text(), nullable=False),
-        sa.Column("snoozed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_reminders_case_id_cases")),
         sa.ForeignKeyConstraint(
             ["course_id"], ["courses.id"], name=op.f("fk_reminders_course_id_courses")
-        ),
-        sa.ForeignKeyConstraint(
-            ["done_by_id"], ["users.id"], name=op.f("fk_reminders_done_by_id_users")
         ),
         sa.ForeignKeyConstraint(
             ["facility_id"], ["facilities.id"], name=op.f("fk_reminders_facility_id_facilities")
         ),
         sa.ForeignKeyConstraint(
             ["rule_id"], ["reminder_rules.id"], name=op.f("fk_reminders_rule_id_reminder_rules")
-        ),
-        sa.ForeignKeyConstraint(
-            ["snoozed_by_id"], ["users.id"], name=op.f("fk_reminders_snoozed_by_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminders")),
         sa.UniqueConstraint("rule_id", "subject_id", "due_on", name="uq_reminders_key"),
@@ -181,6 +168,42 @@ def upgrade():
             unique=False,
             sqlite_where=sa.text("closed_at IS NULL"),
             postgresql_where=sa.text("closed_at IS NULL"),
+        )
+
+    op.create_table(
+        "reminder_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reminder_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "admin",
+                "shelter_staff",
+                "trainer",
+                "provincial_officer",
+                "case_worker",
+                name="role",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=False,
+        ),
+        sa.Column("hidden_until", sa.Date(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("marked_by_id", sa.Integer(), nullable=False),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["marked_by_id"], ["users.id"], name=op.f("fk_reminder_marks_marked_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reminder_id"], ["reminders.id"], name=op.f("fk_reminder_marks_reminder_id_reminders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_marks")),
+    )
+    with op.batch_alter_table("reminder_marks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reminder_marks_reminder_id"), ["reminder_id"], unique=False
         )
 
     with op.batch_alter_table("services", schema=None) as batch_op:
@@ -200,7 +223,7 @@ def upgrade():
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("wants_digest", sa.Boolean(), nullable=False, server_default=sa.true())
+            sa.Column("wants_digest", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
     _seed_rules()
@@ -229,6 +252,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_reminders_course_id"))
         batch_op.drop_index(batch_op.f("ix_reminders_case_id"))
 
+    with op.batch_alter_table("reminder_marks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminder_marks_reminder_id"))
+    op.drop_table("reminder_marks")
     op.drop_table("reminders")
     op.drop_table("digest_deliveries")
     op.drop_table("reminder_rule_roles")

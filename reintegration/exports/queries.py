@@ -1,0 +1,374 @@
+"""Reading the support workbook's rows: one streamed query per sheet, limited to the scope.
+
+Each query selects plain columns, never ORM objects, so nothing piles up in the session, and is
+read in batches of ``BATCH_ROWS`` (a server-side cursor on PostgreSQL): memory stays flat
+whatever the number of rows. Names of places and list items come from ``Reference``, read once.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, String, and_, cast, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.sql.functions import aggregate_strings
+
+from .. import clock
+from ..allowances import queries as allowances
+from ..allowances.models import Allowance, AllowanceKind, Payment
+from ..auth.models import Role, User
+from ..auth.scopes import facilities_in_scope
+from ..cases.models import Case, case_exploitation_forms
+from ..employment.models import Employer, Placement
+from ..extensions import db
+from ..followups.models import FollowUp, SustainabilityCheck, followup_risk_signs
+from ..reference import queries as reference_lists
+from ..reference.models import Commune, ListItem, Province, ServiceKind, SupportType
+from ..shelter.models import Facility, Service, Stay
+from ..text import fold
+from ..training.models import Course, Enrolment
+
+BATCH_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to export: the cases of a province or of a facility, over a period (both days in)."""
+
+    start: date
+    end: date
+    province: Province | None = None
+    facility: Facility | None = None
+    names: bool = False
+
+    @property
+    def code(self) -> str:
+        return self.facility.code if self.facility is not None else self.province.code
+
+    @property
+    def place(self) -> str:
+        named = self.facility if self.facility is not None else self.province
+        return f"{named.name} ({named.code})"
+
+    def cases(self) -> ColumnElement[bool]:
+        """A facility's cases are those it manages; a province's, like its officers' scope,
+        those managed in the province and those whose home is there."""
+        if self.facility is not None:
+            return Case.facility_id == self.facility.id
+        return or_(Case.province_id == self.province.id, Case.home_province_id == self.province.id)
+
+    def during(self, column) -> ColumnElement[bool]:
+        return column.between(self.start, self.end)
+
+    def moment_during(self, column) -> ColumnElement[bool]:
+        """A stored time that falls on a day of the period in Vietnam."""
+        start = datetime.combine(self.start, time.min, tzinfo=clock.VIETNAM)
+        after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=clock.VIETNAM)
+        return and_(column >= start, column < after)
+
+    @property
+    def filename(self) -> str:
+        """Codes and dates only: the name of a file travels in mail and download lists."""
+        safe_code = "".join(char for char in fold(self.code) if char.isalnum() or char == "-")
+        return f"support-{safe_code.upper()}-{self.start.isoformat()}-{self.end.isoformat()}.xlsx"
+
+    def audit(self) -> dict:
+        place = "facility" if self.facility is not None else "province"
+        return {
+            place: self.code,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "names": self.names,
+        }
+
+
+def places(user: User) -> tuple[list[Province], list[Facility]]:
+    """The provinces and facilities whose workbook ``user`` may make: a province only for
+    those whose scope is the whole province."""
+    facilities = list(facilities_in_scope(user, active_only=False))
+    if user.role == Role.ADMIN:
+        return list(reference_lists.provinces()), facilities
+    if user.role == Role.PROVINCIAL_OFFICER and user.scope_province_id is not None:
+        return [db.session.get(Province, user.scope_province_id)], facilities
+    return [], facilities
+
+
+@dataclass
+class Reference:
+    """The small tables the rows point to, read once; each names itself in the reader's
+    language when written."""
+
+    provinces: dict[int, Province]
+    items: dict[int, ListItem]
+    facilities: dict[int, Facility]
+    support_types: dict[int, SupportType]
+    service_kinds: dict[int, ServiceKind]
+    allowance_kinds: dict[int, AllowanceKind]
+    communes: dict[int, Commune]
+
+    def name(self, table: str, key: int | None) -> str:
+        found = getattr(self, table).get(key) if key is not None else None
+        return found.name if found is not None else ""
+
+    def names(self, ids: str | None) -> list[ListItem]:
+        """The list items of a comma-separated list of ids, in the list's order."""
+        found = [self.items[int(key)] for key in (ids or "").split(",") if key]
+        return sorted(found, key=lambda item: (item.sort_order, item.id))
+
+
+def _by_id(model, where=None) -> dict:
+    query = select(model) if where is None else select(model).where(where)
+    return {row.id: row for row in db.session.scalars(query)}
+
+
+def reference(names: bool) -> Reference:
+    return Reference(
+        provinces=_by_id(Province),
+        items=_by_id(ListItem),
+        facilities=_by_id(Facility),
+        support_types=_by_id(SupportType),
+        service_kinds=_by_id(ServiceKind),
+        allowance_kinds=_by_id(AllowanceKind),
+        # Thousands of rows, and only needed beside a name.
+        communes=_by_id(Commune) if names else {},
+    )
+
+
+def _stream(query) -> Iterator[Row]:
+    yield from db.session.execute(query.execution_options(yield_per=BATCH_ROWS))
+
+
+def _name(filters: Filters) -> tuple:
+    return (Case.full_name,) if filters.names else ()
+
+
+def _ids(column, key, owner) -> ColumnElement:
+    """The ids of a many-to-many list of one row, as "3,7,12"."""
+    return (
+        select(aggregate_strings(cast(column, String), ",")).where(key == owner).scalar_subquery()
+    )
+
+
+def cases(filters: Filters, scope) -> Iterator[Row]:
+    """People received in the period."""
+    identity = (
+        (
+            Case.full_name,
+            Case.phone,
+            Case.home_address,
+            Case.home_commune_id,
+            Case.family_contacts,
+        )
+        if filters.names
+        else ()
+    )
+    forms = _ids(case_exploitation_forms.c.item_id, case_exploitation_forms.c.case_id, Case.id)
+    return _stream(
+        select(
+            Case.code,
+            *identity,
+            Case.sex,
+            Case.date_of_birth,
+            Case.estimated_birth_year,
+            Case.received_on,
+            Case.ethnicity_id,
+            Case.home_province_id,
+            Case.return_route_id,
+            Case.receiving_agency,
+            Case.exploitation_country_id,
+            forms.label("form_ids"),
+            Case.identification_status,
+            Case.facility_id,
+            Case.stage,
+        )
+        .where(filters.during(Case.received_on), filters.cases(), scope)
+        .order_by(Case.received_on, Case.id)
+    )
+
+
+def stays(filters: Filters, scope) -> Iterator[Row]:
+    """Stays admitted in the period, or admitted before it and still running when it began."""
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            Stay.facility_id,
+            Stay.admitted_on,
+            Stay.planned_end,
+            Stay.discharged_on,
+            Stay.destination_id,
+        )
+        .join(Case, Case.id == Stay.case_id)
+        .where(
+            Stay.admitted_on <= filters.end,
+            or_(Stay.discharged_on.is_(None), Stay.discharged_on >= filters.start),
+            filters.cases(),
+            scope,
+        )
+        .order_by(Stay.admitted_on, Stay.id)
+    )
+
+
+def services(filters: Filters, scope) -> Iterator[Row]:
+    """Services provided in the period."""
+    notes = (Service.notes,) if filters.names else ()
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            Service.provided_on,
+            Service.support_type_id,
+            Service.kind_id,
+            Service.provider,
+            *notes,
+            Service.cost,
+        )
+        .join(Case, Case.id == Service.case_id)
+        .where(filters.during(Service.provided_on), filters.cases(), scope)
+        .order_by(Service.provided_on, Service.id)
+    )
+
+
+def allowance_requests(filters: Filters, scope) -> Iterator[Row]:
+    """Allowances applied for, or decided, in the period."""
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            Allowance.kind_id,
+            Allowance.facility_id,
+            Allowance.applied_on,
+            Allowance.period_from,
+            Allowance.period_to,
+            Allowance.days,
+            Allowance.amount,
+            Allowance.status,
+            Allowance.decided_at,
+        )
+        .join(Case, Case.id == Allowance.case_id)
+        .where(
+            or_(filters.during(Allowance.applied_on), filters.moment_during(Allowance.decided_at)),
+            filters.cases(),
+            scope,
+        )
+        .order_by(Allowance.applied_on, Allowance.id)
+    )
+
+
+def payments(filters: Filters, scope) -> Iterator[Row]:
+    """Payments made in the period; a correction is a payment of its own."""
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            Payment.paid_on,
+            Allowance.kind_id,
+            Payment.facility_id,
+            Payment.method,
+            Payment.receipt_number,
+            Payment.corrects_id,
+            Payment.amount,
+        )
+        .select_from(Payment)
+        .join(Payment.allowance)
+        .join(Allowance.case)
+        .where(filters.during(Payment.paid_on), filters.cases(), scope)
+        .order_by(Payment.paid_on, Payment.id)
+    )
+
+
+def paid_by_type(filters: Filters, scope) -> list[tuple[SupportType, int]]:
+    """What the Allowances page counts, for the period: the same query."""
+    return allowances.paid_by_type(
+        allowances.paid(and_(filters.during(Payment.paid_on), filters.cases(), scope))
+    )
+
+
+def enrolments(filters: Filters, scope) -> Iterator[Row]:
+    """Enrolments referred, completed or dropped out in the period."""
+    reason = (Enrolment.dropout_reason,) if filters.names else ()
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            Course.title,
+            Course.kind,
+            Course.topic_id,
+            Course.provider,
+            Enrolment.referred_on,
+            Enrolment.enrolled_on,
+            Enrolment.status,
+            Enrolment.completed_on,
+            Enrolment.dropped_out_on,
+            *reason,
+            Course.cost_per_trainee,
+        )
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(Case, Case.id == Enrolment.case_id)
+        .where(
+            or_(
+                filters.during(Enrolment.referred_on),
+                filters.during(Enrolment.completed_on),
+                filters.during(Enrolment.dropped_out_on),
+            ),
+            filters.cases(),
+            scope,
+        )
+        .order_by(Enrolment.referred_on, Enrolment.id)
+    )
+
+
+def placements(filters: Filters, scope) -> Iterator[Row]:
+    """Jobs started in the period."""
+    note = (Placement.end_note,) if filters.names else ()
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            Employer.name.label("employer"),
+            Employer.kind.label("employer_kind"),
+            Placement.position,
+            Placement.start_on,
+            Placement.contract_type,
+            Placement.monthly_wage,
+            Placement.in_home_province,
+            Placement.housing_support,
+            Placement.end_on,
+            Placement.end_reason,
+            *note,
+        )
+        .join(Employer, Employer.id == Placement.employer_id)
+        .join(Case, Case.id == Placement.case_id)
+        .where(filters.during(Placement.start_on), filters.cases(), scope)
+        .order_by(Placement.start_on, Placement.id)
+    )
+
+
+def followups(filters: Filters, scope) -> Iterator[Row]:
+    """Follow-ups planned for, or done in, the period."""
+    wellbeing = (FollowUp.wellbeing,) if filters.names else ()
+    signs = _ids(followup_risk_signs.c.item_id, followup_risk_signs.c.followup_id, FollowUp.id)
+    return _stream(
+        select(
+            Case.code,
+            *_name(filters),
+            FollowUp.reason,
+            FollowUp.mark_months,
+            FollowUp.planned_on,
+            FollowUp.done_on,
+            FollowUp.method,
+            FollowUp.contact_made,
+            FollowUp.still_in_job,
+            signs.label("sign_ids"),
+            SustainabilityCheck.composite,
+            *wellbeing,
+        )
+        .join(Case, Case.id == FollowUp.case_id)
+        .outerjoin(SustainabilityCheck, SustainabilityCheck.followup_id == FollowUp.id)
+        .where(
+            or_(filters.during(FollowUp.planned_on), filters.during(FollowUp.done_on)),
+            filters.cases(),
+            scope,
+        )
+        .order_by(FollowUp.planned_on, FollowUp.id)
+    )

@@ -1,0 +1,275 @@
+"""Writing sheets with openpyxl's write-only mode: each row goes to disk as it comes.
+
+Cells are typed for Excel (dates as dates, money as whole numbers shown in dong) and text is
+made safe: it never becomes a formula and carries no control characters.
+"""
+
+import enum
+import math
+import os
+import re
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+DAY_FORMAT = "dd/mm/yyyy"
+DONG_FORMAT = '#,##0" ₫"'
+COUNT_FORMAT = "#,##0"
+SHARE_FORMAT = "0%"
+# Excel's calendar starts in 1900, and counts a 29 February 1900 that never was.
+FIRST_DAY = date(1901, 1, 1)
+
+# Tabs and line breaks are kept: notes are written on several lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What Excel and LibreOffice read as the start of a formula once a cell is edited (OWASP, CSV
+# injection); a tab before it hides it from a quick look.
+_FORMULA_START = ("=", "+", "-", "@", "\t")
+# Characters a sheet's name may not hold, and its length in Excel.
+_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_TITLE_LENGTH = 31
+_BOLD = Font(bold=True)
+_HEADING = Font(bold=True, size=14)
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
+# Headers are longer than most values: two lines of the column's width.
+_HEADER_HEIGHT = 30
+
+
+class Kind(enum.Enum):
+    TEXT = "text"
+    DAY = "day"
+    MONEY = "money"
+    COUNT = "count"
+    NUMBER = "number"
+
+
+_FORMATS = {Kind.DAY: DAY_FORMAT, Kind.MONEY: DONG_FORMAT, Kind.COUNT: COUNT_FORMAT}
+
+
+def new_workbook() -> Workbook:
+    return Workbook(write_only=True)
+
+
+def discard(book: Workbook) -> None:
+    """Remove the rows a failed export already wrote to disk: openpyxl keeps each sheet in a
+    temporary file until the workbook is saved, and would remove them only when the process
+    ends."""
+    for ws in book.worksheets:
+        if not ws.closed:
+            # Ends the sheet's stream, which would otherwise write to the file once collected.
+            with suppress(Exception):
+                ws.close()
+        writer = getattr(ws, "_writer", None)
+        if writer is not None and isinstance(writer.out, str) and os.path.exists(writer.out):
+            writer.cleanup()
+
+
+def clean(text: str) -> str:
+    """Text without control characters, its line breaks made plain."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def cell(sheet, value, kind: Kind = Kind.TEXT, font: Font | None = None) -> WriteOnlyCell:
+    """One typed cell. A text is always stored as text, never as a formula; one that starts
+    like a formula also carries Excel's text marker (quotePrefix), so that editing the cell
+    later does not turn it into one either."""
+    if isinstance(value, str):
+        value = clean(value)
+        made = WriteOnlyCell(sheet, value=value)
+        made.data_type = "s"  # openpyxl would read "=..." as a formula and "#N/A" as an error
+        if value.startswith(_FORMULA_START):
+            made.quotePrefix = True
+    else:
+        made = WriteOnlyCell(sheet, value=value)
+        if value is not None and kind in _FORMATS:
+            made.number_format = _FORMATS[kind]
+        elif isinstance(value, date):
+            made.number_format = DAY_FORMAT
+    if font is not None:
+        made.font = font
+    return made
+
+
+def formula(sheet, text: str, number_format: str = COUNT_FORMAT, bold: bool = True):
+    made = WriteOnlyCell(sheet, value=text)
+    made.number_format = number_format
+    if bold:
+        made.font = _BOLD
+    return made
+
+
+def _fit_to_page_width(ws, landscape: bool) -> None:
+    """Printed, a sheet keeps all its columns on the width of the page."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def sheet_title(text: str) -> str:
+    """A translated name made acceptable to Excel."""
+    return _TITLE_FORBIDDEN.sub(" ", str(text)).strip()[:_TITLE_LENGTH] or "-"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table sheet: its header, how to read its value from a row, its type."""
+
+    header: object
+    value: Callable
+    kind: Kind = Kind.TEXT
+    width: int = 16
+    # A SUM under the rows.
+    total: bool = False
+    # Shown only in a workbook with names and contacts.
+    identifying: bool = False
+
+
+class TableSheet:
+    """A sheet of one table: header row frozen, autofilter over the rows, SUMs below them."""
+
+    def __init__(self, book: Workbook, title, columns: list[Column]):
+        self.ws = book.create_sheet(sheet_title(title))
+        self.columns = columns
+        self.rows = 0
+        # Write-only sheets take their layout before the first row.
+        for number, column in enumerate(columns, 1):
+            self.ws.column_dimensions[get_column_letter(number)].width = column.width
+        self.ws.freeze_panes = "A2"
+        self.ws.print_title_rows = "1:1"
+        _fit_to_page_width(self.ws, landscape=True)
+        self.ws.row_dimensions[1].height = _HEADER_HEIGHT
+        self.ws.append([self._header(column) for column in columns])
+
+    def _header(self, column: Column) -> WriteOnlyCell:
+        made = cell(self.ws, str(column.header), font=_BOLD)
+        made.alignment = _WRAPPED
+        return made
+
+    def append(self, row) -> None:
+        self.ws.append([cell(self.ws, column.value(row), column.kind) for column in self.columns])
+        self.rows += 1
+
+    def fill(self, rows: Iterable, each: Callable | None = None) -> None:
+        for row in rows:
+            if each is not None:
+                each(row)
+            self.append(row)
+        self.finish()
+
+    def finish(self) -> None:
+        last_column = get_column_letter(len(self.columns))
+        self.ws.auto_filter.ref = f"A1:{last_column}{self.rows + 1}"
+        if not any(column.total for column in self.columns):
+            return
+        # One empty row, so that sorting or filtering the table leaves the totals alone.
+        self.ws.append([])
+        totals = [cell(self.ws, _("Total"), font=_BOLD)]
+        for number, column in enumerate(self.columns[1:], 2):
+            if not column.total:
+                totals.append(None)
+                continue
+            letter = get_column_letter(number)
+            totals.append(
+                formula(self.ws, f"=SUM({letter}2:{letter}{self.rows + 1})", _FORMATS[column.kind])
+                if self.rows
+                else cell(self.ws, 0, column.kind, _BOLD)
+            )
+        self.ws.append(totals)
+
+
+class SummarySheet:
+    """Lines and small tables one under the other, each table with its SUMs."""
+
+    WIDTHS = (56, 16, 16, 16)
+    # Characters of a note on one line across the four columns, with room to spare.
+    NOTE_LINE = 90
+
+    def __init__(self, book: Workbook, title):
+        self.ws = book.create_sheet(sheet_title(title))
+        for number, width in enumerate(self.WIDTHS, 1):
+            self.ws.column_dimensions[get_column_letter(number)].width = width
+        _fit_to_page_width(self.ws, landscape=False)
+        self.row = 0
+
+    def _append(self, values) -> int:
+        self.ws.append(values)
+        self.row += 1
+        return self.row
+
+    def heading(self, text) -> None:
+        self._append([cell(self.ws, str(text), font=_HEADING)])
+
+    def line(self, label, value, kind: Kind = Kind.TEXT) -> None:
+        shown = str(value) if kind == Kind.TEXT else value
+        self._append([cell(self.ws, str(label), font=_BOLD), cell(self.ws, shown, kind)])
+
+    def blank(self) -> None:
+        self._append([])
+
+    def note(self, text) -> None:
+        """A paragraph across the sheet's columns; wrapped text does not make its row taller
+        by itself in every program, so the row gets the height of its lines."""
+        text = str(text)
+        row = self.row + 1
+        self.ws.merged_cells.add(f"A{row}:{get_column_letter(len(self.WIDTHS))}{row}")
+        self.ws.row_dimensions[row].height = 15 * math.ceil(len(text) / self.NOTE_LINE)
+        made = cell(self.ws, text)
+        made.alignment = _WRAPPED
+        self._append([made])
+
+    def table(
+        self,
+        title,
+        headers: list,
+        rows: list[tuple],
+        kinds: list[Kind],
+        total: bool = True,
+        empty=None,
+    ) -> None:
+        """``rows`` are (label, value, ...); ``kinds`` the types of the values."""
+        self._append([cell(self.ws, str(text), font=_BOLD) for text in (title, *headers)])
+        if not rows:
+            self._append([cell(self.ws, str(empty or _("Nothing in the period.")))])
+            self.blank()
+            return
+        first = self.row + 1
+        for label, *values in rows:
+            self._append(
+                [cell(self.ws, str(label))]
+                + [cell(self.ws, value, kind) for value, kind in zip(values, kinds, strict=True)]
+            )
+        if total:
+            last = self.row
+            sums = [
+                formula(
+                    self.ws,
+                    f"=SUM({letter}{first}:{letter}{last})",
+                    _FORMATS.get(kind, COUNT_FORMAT),
+                )
+                for letter, kind in zip("BCDEFG", kinds, strict=False)
+            ]
+            self._append([cell(self.ws, _("Total"), font=_BOLD), *sums])
+        self.blank()
+
+    def shares(self, title, headers: list, rows: list[tuple]) -> None:
+        """Rows of (label, out of, counted) with the share as a formula Excel recomputes."""
+        self._append([cell(self.ws, str(text), font=_BOLD) for text in (title, *headers)])
+        for label, whole, part in rows:
+            row = self.row + 1
+            self._append(
+                [
+                    cell(self.ws, str(label)),
+                    cell(self.ws, whole, Kind.COUNT),
+                    cell(self.ws, part, Kind.COUNT),
+                    formula(self.ws, f'=IF(B{row}=0,"",C{row}/B{row})', SHARE_FORMAT, False),
+                ]
+            )
+        self.blank()
