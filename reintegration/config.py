@@ -72,6 +72,10 @@ class Defaults:
     # The address users open the app at, for the links in emails.
     BASE_URL = "http://localhost:5000"
 
+    # The anonymised dataset publishes only combinations of fields at least this many records
+    # share (the Counter Trafficking Data Collaborative's rule).
+    DATASET_K = 11
+
     CASES_PER_PAGE = 50
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

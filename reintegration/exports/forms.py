@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import DayField, Form
 from ..reference.models import Province
@@ -69,3 +76,24 @@ class SupportWorkbookForm(Form):
             facility=None if is_province else place,
             names=self.names_asked,
         )
+
+
+class DatasetForm(Form):
+    """The anonymised dataset: the user's whole scope, optionally some years of registration."""
+
+    year_from = IntegerField(
+        _l("Registered from the year"), validators=[Optional(), NumberRange(min=1990, max=2100)]
+    )
+    year_to = IntegerField(
+        _l("to the year"), validators=[Optional(), NumberRange(min=1990, max=2100)]
+    )
+    file_format = RadioField(
+        _l("Format"),
+        choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")],
+        default="xlsx",
+        validators=[DataRequired()],
+    )
+
+    def validate_year_to(self, field):
+        if field.data and self.year_from.data and field.data < self.year_from.data:
+            raise ValidationError(_l("The last year comes before the first."))

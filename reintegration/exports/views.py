@@ -7,8 +7,9 @@ from .. import clock
 from ..auth.scopes import Permission, can, case_scope, require
 from ..extensions import db
 from ..web import applied
+from . import dataset as anonymised
 from . import queries, services
-from .forms import SupportWorkbookForm
+from .forms import DatasetForm, SupportWorkbookForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -44,3 +45,24 @@ def support():
     db.session.commit()
     workbook.seek(0)
     return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filters.filename)
+
+
+@bp.route("/dataset", methods=["GET", "POST"])
+@require(Permission.EXPORT_DATASET)
+def dataset():
+    """Case-level records without identifiers, every combination shared by at least k records."""
+    form = DatasetForm()
+    if not form.validate_on_submit():
+        return render_template("exports/dataset.html", form=form, k=anonymised.dataset_k())
+    language = current_user.language
+    stream, report = services.export_dataset(
+        current_user, form.year_from.data, form.year_to.data, form.file_format.data, language
+    )
+    db.session.commit()
+    kind = form.file_format.data
+    return send_file(
+        stream,
+        mimetype=XLSX if kind == "xlsx" else "text/csv",
+        as_attachment=True,
+        download_name=f"anonymised-dataset-k{report.k}-{clock.today().isoformat()}.{kind}",
+    )
