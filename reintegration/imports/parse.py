@@ -128,9 +128,8 @@ def _too_much_data() -> FileRefused:
 
 
 def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
-    unpacked = sum(
-        info.file_size for info in archive.infolist() if info.filename.endswith((".xml", ".rels"))
-    )
+    # Every part, whatever its name: openpyxl finds a sheet through the relationships.
+    unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:
         raise _too_much_data()
 
@@ -176,9 +175,7 @@ def _blank(value) -> bool:
 def _table(worksheet) -> Sheet:
     header_row, headers = _header(worksheet)
     columns, letters, ignored = _match_headers(headers)
-    last_row = header_row + current_app.config["IMPORT_MAX_ROWS"]
-    if worksheet.max_row > last_row:
-        raise _too_much_data()
+    most = current_app.config["IMPORT_MAX_ROWS"]
     width = max(columns.values())
     rows = []
     for number, values in enumerate(
@@ -189,6 +186,9 @@ def _table(worksheet) -> Sheet:
         # A row filled only in columns outside the template (a total, a note) is not a person.
         if all(_blank(value) for value in cells.values()):
             continue
+        # Filled rows, not the sheet's extent: borders drawn down a column make no people.
+        if len(rows) == most:
+            raise _too_much_data()
         rows.append((number, cells))
     if not rows:
         raise FileRefused(_l("The first sheet has column headers but no rows to import."))

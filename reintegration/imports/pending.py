@@ -49,6 +49,7 @@ def save(preview: dict, user_id: int) -> str:
 
 def load(token: str, user_id: int, suffix: str = SUFFIX) -> dict | None:
     """The preview behind ``token``, if it is ``user_id``'s and not expired."""
+    sweep()  # previews hold names: none outlives its hour, uploads or not
     if not TOKEN.fullmatch(token):
         return None
     try:

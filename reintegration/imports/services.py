@@ -8,12 +8,15 @@ and its audit entries exactly as a typed one does.
 from dataclasses import asdict, dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from .. import clock
 from ..auth.models import Role, User
 from ..cases.models import Case, Sex
 from ..cases.services import create_case, find_duplicates
 from ..errors import DomainError
 from ..extensions import db
+from ..followups.models import FollowUp
 from ..reference.models import Commune, IdentificationStatus, ListItem, Province
 from ..shelter.models import Facility
 from ..shelter.services import admit, discharge
@@ -155,7 +158,9 @@ def possible_duplicates(rows: list[CaseRow], user) -> list[PossibleDuplicate]:
                 PossibleDuplicate(
                     row.number,
                     [(case.id, case.code) for case in matches.visible],
-                    matches.hidden_count,
+                    # Matches outside the user's scope are not counted here: a file of a
+                    # thousand names would ask, name by name, who is a victim elsewhere.
+                    0,
                     same_as,
                 )
             )
@@ -250,6 +255,22 @@ def _import_stay(case: Case, row: CaseRow, facility: Facility, user) -> None:
         stay.planned_end = row.planned_end
     if row.discharged_on is not None:
         discharge(stay, row.discharged_on, _item(row.destination_id), "", "", user)
+        _forget_past_followups(stay)
+
+
+def _forget_past_followups(stay) -> None:
+    """An old discharge plans its follow-ups at 1, 3, 6 and 12 months, most of them long past:
+    the old file does not say whether they were made, so only those still ahead are kept, and
+    the task lists are not flooded with years-old follow-ups."""
+    past = db.session.scalars(
+        select(FollowUp).where(
+            FollowUp.stay_id == stay.id,
+            FollowUp.done_on.is_(None),
+            FollowUp.planned_on < clock.today(),
+        )
+    )
+    for followup in past:
+        db.session.delete(followup)
 
 
 def _item(item_id: int | None) -> ListItem | None:

@@ -143,12 +143,17 @@ def confirm(token: str):
         abort(404)  # imported already, by a first click
     try:
         cases = services.import_rows(preview.rows, facility, current_user)
+        db.session.commit()
     except services.RowRefused as refusal:
         db.session.rollback()
         pending.release(token)
         form.form_errors.append(services.refused_message(refusal))
         return _preview_page(token, preview, form, 400)
-    db.session.commit()
+    except BaseException:
+        # Whatever went wrong, nothing is imported and the preview is there to try again.
+        db.session.rollback()
+        pending.release(token)
+        raise
     pending.discard(token)
     flash(
         ngettext("%(num)s case is imported.", "%(num)s cases are imported.", len(cases)),

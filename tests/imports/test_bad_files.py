@@ -87,7 +87,7 @@ def test_a_file_that_unpacks_to_too_much_is_refused(client, facility, monkeypatc
 
     message = _refused(client, facility, workbook(people(50)))
 
-    assert message.startswith("The file holds too much to import at once: at most 1000 rows.")
+    assert message.startswith("The file holds too much to import at once: at most 500 rows.")
 
 
 def test_more_rows_than_allowed_are_refused(app, client, facility, monkeypatch):
@@ -167,3 +167,15 @@ def test_a_huge_upload_is_refused_before_the_csrf_check_reads_it(app, client, mo
 
     assert response.status_code == 400
     assert file_error(response) == "The file is larger than 1 MB: split it into several files."
+
+
+def test_borders_drawn_far_down_an_empty_column_do_not_count_as_rows(client, staff, facility):
+    from openpyxl.styles import Border, Side
+
+    def borders(sheet):
+        line = Side(style="thin")
+        for row in range(1, 1201):
+            sheet.cell(row=row, column=1).border = Border(bottom=line)
+
+    response = upload(client, workbook(people(5), setup=borders), facility)
+    assert response.status_code == 302  # five people to preview, not "too many rows"

@@ -14,7 +14,7 @@ from reintegration.followups.models import FollowUp
 from reintegration.imports import services
 from reintegration.shelter.models import Stay
 from tests.cases.helpers import count, in_english, sign_in, text_of
-from tests.imports.helpers import people, token_of, upload, workbook
+from tests.imports.helpers import people, person, token_of, upload, workbook
 
 # The three wrong rows of test_preview, corrected.
 FIXED = {
@@ -68,7 +68,27 @@ def test_imported_rows_are_stored_as_the_intake_and_the_shelter_store_them(
         date(2025, 2, 12),
         "HOME",
     )
-    assert db.session.scalar(select(func.count(FollowUp.id)).where(FollowUp.case_id == case.id))
+    # Discharged over a year ago: its follow-up marks are all past, and none is planned.
+    assert not db.session.scalar(select(func.count(FollowUp.id)).where(FollowUp.case_id == case.id))
+
+
+def test_a_recent_discharge_plans_only_the_follow_ups_still_ahead(client, staff, facility):
+    row = person(
+        1,
+        **{
+            "Date received": date(2025, 12, 1),
+            "Date of consent": "01/12/2025",
+            "Date of admission": date(2025, 12, 2),
+            "Date of discharge": date(2026, 1, 10),
+        },
+    )
+    client.post(f"/imports/{token_of(upload(client, workbook([row]), facility))}")
+    case = db.session.scalar(select(Case).where(Case.full_name == row["Full name"]))
+    planned = db.session.scalars(
+        select(FollowUp.planned_on).where(FollowUp.case_id == case.id).order_by(FollowUp.planned_on)
+    ).all()
+    # 1 month after 10/01/2026 is past on 15/03/2026; 3, 6 and 12 months are ahead.
+    assert planned == [date(2026, 4, 10), date(2026, 7, 10), date(2027, 1, 10)]
 
 
 def test_every_imported_record_is_in_the_audit_log_under_the_importer(client, staff, facility):
@@ -215,3 +235,18 @@ def test_an_officer_cannot_import_into_another_province(client, make, auth):
     assert response.status_code == 200
     assert "Not a valid choice." in text_of(response)
     assert count(Case) == 0
+
+
+def test_an_import_that_fails_unexpectedly_keeps_the_preview_to_try_again(
+    client, staff, facility, monkeypatch
+):
+    token = token_of(upload(client, workbook(people(3)), facility))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "import_rows", broken)
+    with pytest.raises(RuntimeError):
+        client.post(f"/imports/{token}")
+    assert count(Case) == 0
+    assert client.get(f"/imports/{token}").status_code == 200
