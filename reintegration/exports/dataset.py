@@ -310,8 +310,11 @@ def _csv_text(text: str) -> str:
 def _xlsx_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
-        # openpyxl stores text starting with "=" as a formula unless told it is text.
+        # openpyxl stores text starting with "=" as a formula unless told it is text; Excel's
+        # text marker keeps it text when the cell is edited later.
         cell.data_type = "s"
+        if value.startswith(_FORMULA_START):
+            cell.quotePrefix = True
     if font is not None:
         cell.font = font
     return cell

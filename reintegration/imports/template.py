@@ -109,7 +109,7 @@ def _write_allowed_values(sheet, vocabulary: Vocabulary, language: str) -> dict[
             for offset, value in enumerate(
                 (getattr(entry, language), getattr(entry, other), _third(entry, language))
             ):
-                sheet.cell(row=row, column=first + offset, value=value)
+                _text(sheet.cell(row=row, column=first + offset), value)
         if entries:
             last = FIRST_VALUE_ROW + len(entries) - 1
             ranges[key] = f"${letter}${FIRST_VALUE_ROW}:${letter}${last}"
@@ -138,3 +138,12 @@ def _add_drop_downs(sheet, values_title: str, ranges: dict[str, str], max_rows: 
         letter = get_column_letter(index)
         validation.add(f"{letter}2:{letter}{max_rows + 1}")
         sheet.add_data_validation(validation)
+
+
+def _text(cell, value) -> None:
+    """A list name is written as text, never as a formula, whatever it starts with."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(("=", "+", "-", "@")):
+            cell.quotePrefix = True

@@ -71,3 +71,16 @@ def test_a_filled_template_is_read_back(client, staff, facility):
     response = client.get(f"/imports/{token_of(upload(client, buffer.getvalue(), facility))}")
 
     assert "Every row is right: 2 cases to import." in text_of(response)
+
+
+def test_a_list_value_that_looks_like_a_formula_is_written_as_text(client, staff, make):
+    from reintegration.extensions import db
+    from reintegration.reference.models import ListItem, ListKind
+
+    db.session.add(
+        ListItem(kind=ListKind.COUNTRY, code="ZZ", name_vi="=HYPERLINK(1)", name_en="=HYPERLINK(1)")
+    )
+    db.session.commit()
+    sheet = _template(client).worksheets[1]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
+    assert cells and all(cell.data_type == "s" for cell in cells)
