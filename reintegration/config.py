@@ -83,8 +83,19 @@ class Defaults:
     # most rows in one file, and where a checked file waits for its confirmation (None: the
     # "imports" folder of the instance folder).
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
-    IMPORT_MAX_ROWS = 1000
+    # Checking a row runs the intake's rules (about 8 ms): 500 rows take some 4 s, during which
+    # SQLite's write lock is held, well within the 10 s other saves wait for it.
+    IMPORT_MAX_ROWS = 500
     IMPORT_FOLDER: str | None = None
+
+    # The support workbook: one of more rows than this is made in a background thread and
+    # followed on a page of its own, instead of during the request, which a web server would
+    # cut off. Its file waits EXPORT_FILE_HOURS for its requester, then is deleted; it is kept
+    # in EXPORT_FOLDER (None: the "exports" folder of the instance folder), which every web
+    # worker must share.
+    EXPORT_INLINE_MAX_ROWS = 50_000
+    EXPORT_FILE_HOURS = 24
+    EXPORT_FOLDER: str | None = None
 
 
 def _flag(value: str) -> bool:
@@ -109,6 +120,8 @@ ENV_OVERRIDES = {
     "MAIL_SENDER": str,
     "BASE_URL": str,
     "IMPORT_MAX_BYTES": int,
+    "EXPORT_INLINE_MAX_ROWS": int,
+    "EXPORT_FILE_HOURS": int,
 }
 
 

@@ -11,13 +11,15 @@ from sqlalchemy.engine import Engine
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
-# Set while a command or a scheduled job writes, so its SQLite transactions begin IMMEDIATE too.
-_writing: ContextVar[bool] = ContextVar("writing", default=False)
+# Whether SQLite transactions begin IMMEDIATE, when the code says so rather than the request:
+# a command or a scheduled job that writes (True), a long export that only reads (False).
+_writing: ContextVar[bool | None] = ContextVar("writing", default=None)
 
 
 @contextmanager
 def writing(on: bool = True):
-    """Outside a request: the transactions begun inside take SQLite's write lock at once."""
+    """The transactions begun inside take SQLite's write lock at once (``on``), or only when
+    they first write (not ``on``: a long read in a POST need not hold up other saves)."""
     token = _writing.set(on)
     try:
         yield
@@ -48,9 +50,9 @@ def _sqlite_on_begin(connection):
     older snapshot. Readers are not held up (WAL).
     """
     if connection.dialect.name == "sqlite":
-        immediate = _writing.get() or (
-            has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        )
+        immediate = _writing.get()
+        if immediate is None:
+            immediate = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

@@ -42,4 +42,42 @@
       }
     });
   });
+
+  // A workbook made in the background (data-progress-url): its bar follows the job, and the
+  // page is loaded again once the job has ended, with the link to the file or the failure.
+  // The width is set here: the Content-Security-Policy forbids style attributes.
+  document.querySelectorAll("[data-progress-url]").forEach(function (progress) {
+    var bar = progress.querySelector(".progress-bar");
+    var label = document.querySelector("[data-progress-percent]");
+    function show(percent) {
+      bar.style.width = percent + "%";
+      progress.setAttribute("aria-valuenow", percent);
+      if (label) {
+        label.textContent = percent + "%";
+      }
+    }
+    function poll() {
+      fetch(progress.dataset.progressUrl, { headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(response.status);
+          }
+          return response.json();
+        })
+        .then(function (job) {
+          show(job.percent);
+          if (job.state === "running") {
+            window.setTimeout(poll, 2000);
+          } else {
+            window.location.reload();
+          }
+        })
+        .catch(function () {
+          // Expired, logged out, or the server is away: the page itself says which.
+          window.location.reload();
+        });
+    }
+    show(Number(progress.getAttribute("aria-valuenow")));
+    window.setTimeout(poll, 2000);
+  });
 })();

@@ -3,13 +3,15 @@
 Each query selects plain columns, never ORM objects, so nothing piles up in the session, and is
 read in batches of ``BATCH_ROWS`` (a server-side cursor on PostgreSQL): memory stays flat
 whatever the number of rows. Names of places and list items come from ``Reference``, read once.
+The rows of every sheet are counted beforehand in one statement (``rows_expected``): a workbook
+too large to make during a request is made in the background.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, String, and_, cast, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, String, and_, cast, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.functions import aggregate_strings
 
@@ -44,6 +46,11 @@ class Filters:
     @property
     def code(self) -> str:
         return self.facility.code if self.facility is not None else self.province.code
+
+    @property
+    def subject(self) -> Province | Facility:
+        """The province or the facility whose workbook it is."""
+        return self.facility if self.facility is not None else self.province
 
     @property
     def place(self) -> str:
@@ -138,6 +145,22 @@ def _stream(query) -> Iterator[Row]:
     yield from db.session.execute(query.execution_options(yield_per=BATCH_ROWS))
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """The query of one sheet: called, its rows streamed; counted with the very same
+    conditions, so that the size of a workbook is known before it is written."""
+
+    query: Callable[[Filters, ColumnElement[bool]], Select]
+
+    def __call__(self, filters: Filters, scope) -> Iterator[Row]:
+        return _stream(self.query(filters, scope))
+
+    def count(self, filters: Filters, scope) -> ScalarSelect:
+        # The databases drop the subquery's unused columns: only its joins and conditions run.
+        rows = self.query(filters, scope).order_by(None).subquery()
+        return select(func.count()).select_from(rows).scalar_subquery()
+
+
 def _name(filters: Filters) -> tuple:
     return (Case.full_name,) if filters.names else ()
 
@@ -149,7 +172,8 @@ def _ids(column, key, owner) -> ColumnElement:
     )
 
 
-def cases(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def cases(filters: Filters, scope) -> Select:
     """People received in the period."""
     identity = (
         (
@@ -163,7 +187,7 @@ def cases(filters: Filters, scope) -> Iterator[Row]:
         else ()
     )
     forms = _ids(case_exploitation_forms.c.item_id, case_exploitation_forms.c.case_id, Case.id)
-    return _stream(
+    return (
         select(
             Case.code,
             *identity,
@@ -186,9 +210,10 @@ def cases(filters: Filters, scope) -> Iterator[Row]:
     )
 
 
-def stays(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def stays(filters: Filters, scope) -> Select:
     """Stays admitted in the period, or admitted before it and still running when it began."""
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -209,10 +234,11 @@ def stays(filters: Filters, scope) -> Iterator[Row]:
     )
 
 
-def services(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def services(filters: Filters, scope) -> Select:
     """Services provided in the period."""
     notes = (Service.notes,) if filters.names else ()
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -229,9 +255,10 @@ def services(filters: Filters, scope) -> Iterator[Row]:
     )
 
 
-def allowance_requests(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def allowance_requests(filters: Filters, scope) -> Select:
     """Allowances applied for, or decided, in the period."""
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -255,9 +282,10 @@ def allowance_requests(filters: Filters, scope) -> Iterator[Row]:
     )
 
 
-def payments(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def payments(filters: Filters, scope) -> Select:
     """Payments made in the period; a correction is a payment of its own."""
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -284,10 +312,11 @@ def paid_by_type(filters: Filters, scope) -> list[tuple[SupportType, int]]:
     )
 
 
-def enrolments(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def enrolments(filters: Filters, scope) -> Select:
     """Enrolments referred, completed or dropped out in the period."""
     reason = (Enrolment.dropout_reason,) if filters.names else ()
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -318,10 +347,11 @@ def enrolments(filters: Filters, scope) -> Iterator[Row]:
     )
 
 
-def placements(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def placements(filters: Filters, scope) -> Select:
     """Jobs started in the period."""
     note = (Placement.end_note,) if filters.names else ()
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -344,11 +374,12 @@ def placements(filters: Filters, scope) -> Iterator[Row]:
     )
 
 
-def followups(filters: Filters, scope) -> Iterator[Row]:
+@Sheet
+def followups(filters: Filters, scope) -> Select:
     """Follow-ups planned for, or done in, the period."""
     wellbeing = (FollowUp.wellbeing,) if filters.names else ()
     signs = _ids(followup_risk_signs.c.item_id, followup_risk_signs.c.followup_id, FollowUp.id)
-    return _stream(
+    return (
         select(
             Case.code,
             *_name(filters),
@@ -372,3 +403,12 @@ def followups(filters: Filters, scope) -> Iterator[Row]:
         )
         .order_by(FollowUp.planned_on, FollowUp.id)
     )
+
+
+SHEETS = (cases, stays, services, allowance_requests, payments, enrolments, placements, followups)
+
+
+def rows_expected(filters: Filters, scope) -> int:
+    """The rows the workbook's sheets will hold, counted in one statement."""
+    counts = db.session.execute(select(*(sheet.count(filters, scope) for sheet in SHEETS))).one()
+    return sum(counts)

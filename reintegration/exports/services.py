@@ -13,6 +13,7 @@ from ..audit.models import Action
 from ..audit.services import record
 from ..errors import DomainError
 from . import dataset, support
+from .jobs import Job
 from .queries import Filters
 
 REASON_NEEDED = _l("Say why the names are needed: the reason goes into the audit log.")
@@ -24,21 +25,41 @@ def export_support(filters: Filters, scope, target: IO[bytes], reason: str = "")
 
     Returns the rows written per sheet. The caller commits, once the file is ready to leave.
     """
+    reason = _reason(filters, reason)
+    rows = support.write(filters, scope, target)
+    _record_support(filters, reason, {"rows": sum(rows.values())})
+    return rows
+
+
+def start_support_export(filters: Filters, reason: str, expected: int) -> None:
+    """Record the export of a workbook made in the background as it starts, with the rows
+    counted for it; the caller commits, then starts the job."""
+    _record_support(filters, _reason(filters, reason), {"rows": expected, "background": True})
+
+
+def record_support_download(job: Job) -> None:
+    """A workbook made in the background leaves the server: audited again, with its filters."""
+    changes = {"workbook": "support", "download": True, **job.audit, "rows": job.written}
+    record(Action.EXPORT, job.entity, job.entity_id, changes=changes)
+
+
+def _reason(filters: Filters, reason: str) -> str:
     reason = reason.strip()
     if filters.names and not reason:
         raise DomainError(REASON_NEEDED, "reason")
-    rows = support.write(filters, scope, target)
+    return reason
+
+
+def _record_support(filters: Filters, reason: str, extra: dict) -> None:
     changes = {
         "workbook": "support",
         **filters.audit(),
         "language": str(get_locale() or "vi"),
-        "rows": sum(rows.values()),
+        **extra,
     }
     if filters.names:
         changes["reason"] = reason
-    place = filters.facility if filters.facility is not None else filters.province
-    record(Action.EXPORT, place.__tablename__, place.id, changes=changes)
-    return rows
+    record(Action.EXPORT, filters.subject.__tablename__, filters.subject.id, changes=changes)
 
 
 def export_dataset(user, year_from, year_to, file_format: str, language: str):

@@ -6,6 +6,7 @@ the Allowances page.
 """
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO
@@ -335,14 +336,21 @@ def _sheet(book, title, columns: list[Column], filters: Filters) -> TableSheet:
     return TableSheet(book, title, shown)
 
 
-def write(filters: Filters, scope, target: IO[bytes]) -> Counter:
-    """Write the workbook to ``target``; return the rows written per sheet."""
+# How often a workbook made in the background tells how far it has come, in rows.
+PROGRESS_ROWS = 1000
+
+
+def write(
+    filters: Filters, scope, target: IO[bytes], progress: Callable[[int], None] | None = None
+) -> Counter:
+    """Write the workbook to ``target``; return the rows written per sheet. ``progress``, if
+    given, hears the number of rows written so far every ``PROGRESS_ROWS`` rows."""
     today = clock.today()
     ref = queries.reference(filters.names)
     tally = Tally(filters, as_of=min(filters.end, today))
     book = new_workbook()
     try:
-        _write_sheets(book, filters, scope, ref, tally, today)
+        _write_sheets(book, filters, scope, ref, tally, today, progress)
         book.save(target)
     except BaseException:
         discard(book)
@@ -350,7 +358,9 @@ def write(filters: Filters, scope, target: IO[bytes]) -> Counter:
     return tally.rows
 
 
-def _write_sheets(book, filters: Filters, scope, ref: Reference, tally: Tally, today: date):
+def _write_sheets(
+    book, filters: Filters, scope, ref: Reference, tally: Tally, today: date, progress=None
+):
     # Made first so that it is the first sheet; written last, from the tally.
     summary = SummarySheet(book, _("Summary"))
     sheets = (
@@ -371,9 +381,21 @@ def _write_sheets(book, filters: Filters, scope, ref: Reference, tally: Tally, t
     )
     for key, title, columns, rows, count in sheets:
         sheet = _sheet(book, title, columns, filters)
-        sheet.fill(rows(filters, scope), count)
+        found = rows(filters, scope)
+        if progress is not None:
+            found = _reporting(found, progress, sum(tally.rows.values()))
+        sheet.fill(found, count)
         tally.rows[key] = sheet.rows
     write_summary(summary, filters, ref, tally, queries.paid_by_type(filters, scope), today)
+
+
+def _reporting(rows: Iterable, progress: Callable[[int], None], before: int) -> Iterator:
+    """``rows`` unchanged; every ``PROGRESS_ROWS`` rows of the workbook, ``progress`` hears how
+    many are written (those of the earlier sheets, ``before``, included)."""
+    for number, row in enumerate(rows, before + 1):
+        yield row
+        if number % PROGRESS_ROWS == 0:
+            progress(number)
 
 
 def _listed(counts: Counter, table: dict) -> list[tuple[str, int]]:

@@ -1,6 +1,7 @@
 import tempfile
 
-from flask import Blueprint, render_template, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import clock
@@ -8,7 +9,7 @@ from ..auth.scopes import Permission, can, case_scope, require
 from ..extensions import db
 from ..web import applied
 from . import dataset as anonymised
-from . import queries, services
+from . import jobs, queries, services, tasks
 from .forms import DatasetForm, SupportWorkbookForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -31,20 +32,70 @@ def support():
         form.start.data, form.end.data = today.replace(month=1, day=1), today
     if not form.validate_on_submit():
         return _page(form)
-    filters = form.filters()
+    filters, scope = form.filters(), case_scope(current_user)
+    expected = queries.rows_expected(filters, scope)
+    if expected > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
+        return _in_background(form, filters, expected)
+    return _at_once(form, filters, scope)
+
+
+def _at_once(form: SupportWorkbookForm, filters, scope):
     # On disk, not in memory, whatever the size; deleted when the response is closed.
     workbook = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
     if not applied(
-        form,
-        lambda: services.export_support(
-            filters, case_scope(current_user), workbook, form.reason_given
-        ),
+        form, lambda: services.export_support(filters, scope, workbook, form.reason_given)
     ):
         workbook.close()
         return _page(form)
     db.session.commit()
     workbook.seek(0)
     return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filters.filename)
+
+
+def _in_background(form: SupportWorkbookForm, filters, expected: int):
+    """Too large to make before a web server gives up on the request: audited now, made in a
+    thread, followed on a page of its own."""
+    if not applied(
+        form, lambda: services.start_support_export(filters, form.reason_given, expected)
+    ):
+        return _page(form)
+    db.session.commit()
+    job = tasks.start(filters, current_user, str(get_locale() or "vi"), expected)
+    return redirect(url_for("exports.job", token=job.token))
+
+
+def _job_or_404(token: str) -> jobs.Job:
+    """The requester's own job; to anyone else, or once expired, there is no such page. A job
+    with names needs the right to them still."""
+    job = jobs.load(token, current_user.id)
+    if job is None or (job.names and not can(current_user, Permission.EXPORT_NAMES)):
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<token>")
+@require(Permission.EXPORT_SUPPORT, refusal=404)
+def job(token: str):
+    return render_template("exports/job.html", job=_job_or_404(token))
+
+
+@bp.get("/jobs/<token>/progress")
+@require(Permission.EXPORT_SUPPORT, refusal=404)
+def progress(token: str):
+    job = _job_or_404(token)
+    return {"state": job.state.value, "percent": job.percent}
+
+
+@bp.get("/jobs/<token>/download")
+@require(Permission.EXPORT_SUPPORT, refusal=404)
+def download(token: str):
+    job = _job_or_404(token)
+    workbook = jobs.open_workbook(job) if job.state == jobs.State.DONE else None
+    if workbook is None:
+        abort(404)
+    services.record_support_download(job)
+    db.session.commit()
+    return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=job.filename)
 
 
 @bp.route("/dataset", methods=["GET", "POST"])

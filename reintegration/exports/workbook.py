@@ -32,6 +32,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What Excel and LibreOffice read as the start of a formula once a cell is edited (OWASP, CSV
 # injection); a tab before it hides it from a quick look.
 _FORMULA_START = ("=", "+", "-", "@", "\t")
+# Text that openpyxl, given it as a plain value, would not store as text ("#N/A" is an error).
+_NOT_PLAIN = (*_FORMULA_START, "#")
 # Characters a sheet's name may not hold, and its length in Excel.
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _TITLE_LENGTH = 31
@@ -88,13 +90,20 @@ def cell(sheet, value, kind: Kind = Kind.TEXT, font: Font | None = None) -> Writ
             made.quotePrefix = True
     else:
         made = WriteOnlyCell(sheet, value=value)
-        if value is not None and kind in _FORMATS:
-            made.number_format = _FORMATS[kind]
-        elif isinstance(value, date):
-            made.number_format = DAY_FORMAT
+        number_format = _number_format(value, kind)
+        if number_format is not None:
+            made.number_format = number_format
     if font is not None:
         made.font = font
     return made
+
+
+def _number_format(value, kind: Kind) -> str | None:
+    if value is not None and kind in _FORMATS:
+        return _FORMATS[kind]
+    if isinstance(value, date):
+        return DAY_FORMAT
+    return None
 
 
 def formula(sheet, text: str, number_format: str = COUNT_FORMAT, bold: bool = True):
@@ -139,6 +148,8 @@ class TableSheet:
         self.ws = book.create_sheet(sheet_title(title))
         self.columns = columns
         self.rows = 0
+        # Per column, the cell given each formatted value in turn: see _value.
+        self._formatted: dict[int, WriteOnlyCell] = {}
         # Write-only sheets take their layout before the first row.
         for number, column in enumerate(columns, 1):
             self.ws.column_dimensions[get_column_letter(number)].width = column.width
@@ -154,8 +165,41 @@ class TableSheet:
         return made
 
     def append(self, row) -> None:
-        self.ws.append([cell(self.ws, column.value(row), column.kind) for column in self.columns])
+        self.ws.append(
+            [
+                self._value(index, column.value(row), column.kind)
+                for index, column in enumerate(self.columns)
+            ]
+        )
         self.rows += 1
+
+    def _value(self, index: int, value, kind: Kind):
+        """What ``cell`` makes, in the form openpyxl writes fastest, to the same XML.
+
+        A cell object costs several times its value to make and then to write, and most values
+        need none: plain text that cannot be read as a formula or an error, and numbers without
+        a format, are given as they are. A formatted value is given in a cell of its column's,
+        made once: openpyxl writes each row as it is appended, so the cell is free again for
+        the next row.
+        """
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = clean(value)
+            return value if not value.startswith(_NOT_PLAIN) else cell(self.ws, value, kind)
+        number_format = _number_format(value, kind)
+        if number_format is None:
+            return value
+        if isinstance(value, date) and number_format != DAY_FORMAT:
+            # A cell that has a number format other than a date's takes openpyxl's own date
+            # format with a date: the cell made for it alone keeps this one.
+            return cell(self.ws, value, kind)
+        made = self._formatted.get(index)
+        if made is None:
+            made = self._formatted[index] = cell(self.ws, value, kind)
+        else:
+            made.value = value
+        return made
 
     def fill(self, rows: Iterable, each: Callable | None = None) -> None:
         for row in rows:

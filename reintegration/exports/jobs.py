@@ -1,0 +1,229 @@
+"""Support workbooks made in the background, and the state of each, kept between requests.
+
+A workbook may hold names, so it stays on the server as the import's previews do: in a file of
+the instance folder, readable by the app alone, named by a random token. Beside it a small JSON
+file says whose it is and how far it has come, so that whichever web worker answers can tell.
+A job belongs to the user who asked for it; it and its workbook are deleted EXPORT_FILE_HOURS
+after it started. The state and the finished workbook carry the job's start as their time, by
+the app's clock, so that a sweep finds the old jobs by the files' times alone.
+"""
+
+import contextlib
+import enum
+import json
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO
+
+from flask import current_app
+
+from .. import clock
+from .queries import Filters
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+STATE = ".json"
+WORKBOOK = ".xlsx"
+PARTIAL = ".part"
+# A running job silent for this long died with its process (web workers restarted): its page
+# says it failed. Progress comes every thousand rows; only saving a huge workbook is slower.
+STALLED = timedelta(minutes=30)
+
+
+class State(enum.StrEnum):
+    # A job only ever moves from running to done or to failed.
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass
+class Job:
+    token: str
+    user_id: int
+    started_at: datetime
+    expected: int
+    filename: str
+    # The audit log's record of the export: the place (as table and id), and the filters as
+    # codes and dates, names or not.
+    entity: str
+    entity_id: int
+    audit: dict = field(default_factory=dict)
+    state: State = State.RUNNING
+    written: int = 0
+    moved_at: datetime | None = None
+
+    @property
+    def names(self) -> bool:
+        return bool(self.audit.get("names"))
+
+    @property
+    def percent(self) -> int:
+        """100 once made; until then at most 99, the rows having been counted beforehand."""
+        if self.state == State.DONE:
+            return 100
+        return min(99, self.written * 100 // self.expected) if self.expected else 0
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.started_at + lifetime()
+
+    def stalled(self, now: datetime) -> bool:
+        return self.state == State.RUNNING and now - (self.moved_at or self.started_at) > STALLED
+
+    def to_json(self) -> dict:
+        return {
+            "user_id": self.user_id,
+            "started_at": self.started_at.isoformat(),
+            "expected": self.expected,
+            "filename": self.filename,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "audit": self.audit,
+            "state": self.state.value,
+            "written": self.written,
+            "moved_at": self.moved_at.isoformat() if self.moved_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, token: str, data: dict) -> "Job":
+        moved = data["moved_at"]
+        return cls(
+            token=token,
+            user_id=data["user_id"],
+            started_at=datetime.fromisoformat(data["started_at"]),
+            expected=data["expected"],
+            filename=data["filename"],
+            entity=data["entity"],
+            entity_id=data["entity_id"],
+            audit=data["audit"],
+            state=State(data["state"]),
+            written=data["written"],
+            moved_at=datetime.fromisoformat(moved) if moved else None,
+        )
+
+
+def folder() -> str:
+    return current_app.config.get("EXPORT_FOLDER") or os.path.join(
+        current_app.instance_path, "exports"
+    )
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["EXPORT_FILE_HOURS"])
+
+
+def _path(token: str, suffix: str) -> str:
+    return os.path.join(folder(), token + suffix)
+
+
+def start(user_id: int, expected: int, filters: Filters) -> Job:
+    sweep()
+    os.makedirs(folder(), mode=0o700, exist_ok=True)
+    job = Job(
+        token=secrets.token_urlsafe(32),
+        user_id=user_id,
+        started_at=clock.utcnow(),
+        expected=expected,
+        filename=filters.filename,
+        entity=filters.subject.__tablename__,
+        entity_id=filters.subject.id,
+        audit=filters.audit(),
+    )
+    save(job)
+    return job
+
+
+def save(job: Job) -> None:
+    """Replace the job's state at once: a reader sees the old state or the new, never half."""
+    job.moved_at = clock.utcnow()
+    descriptor, written = tempfile.mkstemp(dir=folder(), prefix=job.token + ".", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(job.to_json(), handle)
+        _date(written, job)
+        os.replace(written, _path(job.token, STATE))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(written)
+        raise
+
+
+def open_partial(job: Job) -> IO[bytes]:
+    """The file the workbook is written to, readable by the app alone."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    return os.fdopen(os.open(_path(job.token, PARTIAL), flags, 0o600), "wb")
+
+
+def finish(job: Job, written: int) -> None:
+    made = _path(job.token, WORKBOOK)
+    os.replace(_path(job.token, PARTIAL), made)
+    _date(made, job)
+    job.state, job.written = State.DONE, written
+    save(job)
+
+
+def fail(job: Job) -> None:
+    if job.state != State.RUNNING:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(_path(job.token, PARTIAL))
+    job.state = State.FAILED
+    save(job)
+
+
+def load(token: str, user_id: int) -> Job | None:
+    """The job behind ``token``, if it is ``user_id``'s and not expired."""
+    sweep()
+    if not TOKEN.fullmatch(token):
+        return None
+    try:
+        with open(_path(token, STATE), encoding="utf-8") as handle:
+            job = Job.from_json(token, json.load(handle))
+    except FileNotFoundError:
+        return None
+    now = clock.utcnow()
+    if job.user_id != user_id or now >= job.expires_at:
+        return None
+    if job.stalled(now):
+        job.state = State.FAILED
+    return job
+
+
+def open_workbook(job: Job) -> IO[bytes] | None:
+    """The finished workbook, open: a sweep may delete the file, the open handle keeps it."""
+    try:
+        return open(_path(job.token, WORKBOOK), "rb")
+    except FileNotFoundError:
+        return None
+
+
+def sweep() -> None:
+    """Delete the jobs older than their lifetime, with their workbooks. A job's age is that of
+    its state file, as the workbook being written takes the time of each write; a file with no
+    state beside it (left by a crash, or a first state being written) goes by its own time."""
+    try:
+        names = set(os.listdir(folder()))
+    except FileNotFoundError:
+        return
+    oldest = (clock.utcnow() - lifetime()).timestamp()
+    for name in names:
+        state = name.split(".", 1)[0] + STATE
+        if _older(state if state in names else name, oldest):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder(), name))
+
+
+def _older(name: str, oldest: float) -> bool:
+    try:
+        return os.path.getmtime(os.path.join(folder(), name)) <= oldest
+    except FileNotFoundError:
+        return True  # swept a moment ago by another worker
+
+
+def _date(file: str, job: Job) -> None:
+    moment = job.started_at.timestamp()
+    os.utime(file, (moment, moment))
