@@ -25,10 +25,20 @@ def export_support(filters: Filters, scope, target: IO[bytes], reason: str = "")
 
     Returns the rows written per sheet. The caller commits, once the file is ready to leave.
     """
-    reason = _reason(filters, reason)
-    rows = support.write(filters, scope, target)
-    _record_support(filters, reason, {"rows": sum(rows.values())})
+    rows = write_support(filters, scope, target, reason)
+    record_support(filters, reason, rows)
     return rows
+
+
+def write_support(filters: Filters, scope, target: IO[bytes], reason: str = "") -> Counter:
+    """Only the writing: a page request reads for it without holding SQLite's write lock,
+    then records the export (``record_support``) in a short transaction of its own."""
+    _reason(filters, reason)
+    return support.write(filters, scope, target)
+
+
+def record_support(filters: Filters, reason: str, rows: Counter) -> None:
+    _record_support(filters, _reason(filters, reason), {"rows": sum(rows.values())})
 
 
 def start_support_export(filters: Filters, reason: str, expected: int) -> None:
@@ -62,10 +72,8 @@ def _record_support(filters: Filters, reason: str, extra: dict) -> None:
     record(Action.EXPORT, filters.subject.__tablename__, filters.subject.id, changes=changes)
 
 
-def export_dataset(user, year_from, year_to, file_format: str, language: str):
-    """The anonymised dataset as a temporary file, and how much was suppressed.
-
-    Audited with the settings and the counts, never the rows."""
+def make_dataset(user, year_from, year_to, file_format: str, language: str):
+    """The anonymised dataset as a temporary file, and how much was suppressed."""
     rows, report = dataset.suppress(dataset.records(user, year_from, year_to))
     stream = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
     if file_format == "csv":
@@ -76,6 +84,11 @@ def export_dataset(user, year_from, year_to, file_format: str, language: str):
     else:
         dataset.write_xlsx(rows, stream, language)
     stream.seek(0)
+    return stream, report
+
+
+def record_dataset(year_from, year_to, file_format: str, report) -> None:
+    """Audited with the settings and the counts, never the rows."""
     record(
         Action.EXPORT,
         "anonymised_dataset",
@@ -88,4 +101,3 @@ def export_dataset(user, year_from, year_to, file_format: str, language: str):
             "dropped": report.dropped,
         },
     )
-    return stream, report

@@ -253,7 +253,9 @@ def _allowance_columns(ref: Reference) -> list[Column]:
         Column(_("Covers from"), lambda r: r.period_from, Kind.DAY, 12),
         Column(_("Covers to"), lambda r: r.period_to, Kind.DAY, 12),
         Column(_("Days"), lambda r: r.days, Kind.COUNT, 8),
-        Column(_("Amount"), lambda r: r.amount, Kind.MONEY, 14, total=True),
+        # No total: requests of every status are listed, and refused or cancelled ones are no
+        # money granted; the Payments sheet totals what was paid.
+        Column(_("Amount"), lambda r: r.amount, Kind.MONEY, 14),
         Column(_("Status"), lambda r: label(r.status), width=14),
         Column(_("Decided on"), _decided_on, Kind.DAY, 12),
     ]

@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from .. import clock
 from ..auth.scopes import Permission, can, case_scope, require
+from ..database import writing
 from ..extensions import db
-from ..web import applied
+from ..web import applied, made
 from . import dataset as anonymised
 from . import jobs, queries, services, tasks
 from .forms import DatasetForm, SupportWorkbookForm
@@ -42,11 +43,16 @@ def support():
 def _at_once(form: SupportWorkbookForm, filters, scope):
     # On disk, not in memory, whatever the size; deleted when the response is closed.
     workbook = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
-    if not applied(
-        form, lambda: services.export_support(filters, scope, workbook, form.reason_given)
-    ):
+    db.session.commit()  # what the request read so far; the workbook's reads start afresh
+    with writing(False):  # on SQLite, other users' saves need not wait for these reads
+        rows = made(
+            form, lambda: services.write_support(filters, scope, workbook, form.reason_given)
+        )
+        db.session.rollback()
+    if rows is None:
         workbook.close()
         return _page(form)
+    services.record_support(filters, form.reason_given, rows)
     db.session.commit()
     workbook.seek(0)
     return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filters.filename)
@@ -105,12 +111,14 @@ def dataset():
     form = DatasetForm()
     if not form.validate_on_submit():
         return render_template("exports/dataset.html", form=form, k=anonymised.dataset_k())
+    years, kind = (form.year_from.data, form.year_to.data), form.file_format.data
     language = current_user.language
-    stream, report = services.export_dataset(
-        current_user, form.year_from.data, form.year_to.data, form.file_format.data, language
-    )
     db.session.commit()
-    kind = form.file_format.data
+    with writing(False):  # a long read: on SQLite, other users' saves need not wait for it
+        stream, report = services.make_dataset(current_user, *years, kind, language)
+        db.session.rollback()
+    services.record_dataset(*years, kind, report)
+    db.session.commit()
     return send_file(
         stream,
         mimetype=XLSX if kind == "xlsx" else "text/csv",

@@ -133,6 +133,17 @@ def test_a_sum_row_under_the_costs_covers_every_row_and_adds_up_to_the_costs_in_
     assert computed(sheet, total) == 1_750_000  # Ha Tinh's and December's are left out
 
 
+def test_requested_amounts_have_no_total_since_refused_ones_are_no_money_granted(book):
+    sheet = book["Allowances"]
+    amount = headers(sheet).index("Amount")
+    formulas = [
+        row[amount].value
+        for row in sheet.iter_rows(min_row=2)
+        if isinstance(row[amount].value, str) and row[amount].value.startswith("=")
+    ]
+    assert formulas == []
+
+
 def test_days_in_the_shelter_count_the_days_within_the_period_and_add_up(book):
     sheet = book["Stays"]
     days = {row["Case code"]: row["Days in the period"] for row in values(sheet)}
