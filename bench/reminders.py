@@ -488,8 +488,9 @@ class Filler:
                 )
 
 
-def fill(cases: int, services_per_case: int) -> None:
-    filler = Filler(cases, services_per_case, date.today())
+def fill(cases: int, services_per_case: int, kind: type[Filler] = Filler) -> None:
+    """``kind``: another benchmark may place the same people differently."""
+    filler = kind(cases, services_per_case, date.today())
     filler.run()
     if db.session.get_bind().dialect.name == "postgresql":
         # Ids were given by the fill: the sequences must follow, or the app's next insert fails.
