@@ -95,7 +95,7 @@ def table_sheets(filters: Filters, ref: queries.Reference, today: date) -> list:
         (_("Allowances"), support._allowance_columns(ref), queries.allowance_requests),
         (_("Payments"), support._payment_columns(ref), queries.payments),
         (_("Training"), support._enrolment_columns(ref), queries.enrolments),
-        (_("Placements"), support._placement_columns(), queries.placements),
+        (_("Placements"), support._placement_columns(ref), queries.placements),
         (_("Follow-ups"), support._followup_columns(ref), queries.followups),
     ]
     return [

@@ -8,9 +8,10 @@ too large to make during a request is made in the background.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ScalarSelect, Select, String, and_, cast, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.functions import aggregate_strings
@@ -29,6 +30,7 @@ from ..reference.models import Commune, ListItem, Province, ServiceKind, Support
 from ..shelter.models import Facility, Service, Stay
 from ..text import fold
 from ..training.models import Course, Enrolment
+from ..types import LabelledEnum
 
 BATCH_ROWS = 1000
 
@@ -113,14 +115,54 @@ class Reference:
     allowance_kinds: dict[int, AllowanceKind]
     communes: dict[int, Commune]
 
+    # What each id, list or value is shown as, found once: a workbook is written in one
+    # language, and translating a label costs more than writing its cell.
+    _shown: dict = field(default_factory=dict, init=False, repr=False)
+
     def name(self, table: str, key: int | None) -> str:
-        found = getattr(self, table).get(key) if key is not None else None
-        return found.name if found is not None else ""
+        if key is None:
+            return ""
+        try:
+            return self._shown[table, key]
+        except KeyError:
+            found = getattr(self, table).get(key)
+            shown = self._shown[table, key] = found.name if found is not None else ""
+            return shown
 
     def names(self, ids: str | None) -> list[ListItem]:
         """The list items of a comma-separated list of ids, in the list's order."""
         found = [self.items[int(key)] for key in (ids or "").split(",") if key]
         return sorted(found, key=lambda item: (item.sort_order, item.id))
+
+    def joined(self, ids: str | None) -> str:
+        """The names of the list items of ``names``, one after the other."""
+        try:
+            return self._shown["joined", ids]
+        except KeyError:
+            shown = ", ".join(item.name for item in self.names(ids))
+            self._shown["joined", ids] = shown
+            return shown
+
+    def support_type(self, type_id: int | None) -> str:
+        try:
+            return self._shown["support_type", type_id]
+        except KeyError:
+            found = self.support_types.get(type_id)
+            shown = found.title if found is not None else ""
+            self._shown["support_type", type_id] = shown
+            return shown
+
+    def label(self, value: LabelledEnum | bool | None) -> str:
+        """The translated label of a status or kind, or Yes or No."""
+        if value is None:
+            return ""
+        key = (type(value), value)
+        try:
+            return self._shown[key]
+        except KeyError:
+            shown = (_("Yes") if value else _("No")) if isinstance(value, bool) else value.label
+            self._shown[key] = shown
+            return shown
 
 
 def _by_id(model, where=None) -> dict:

@@ -57,16 +57,6 @@ def age_at_reception(row) -> int | None:
     return Case.age(row, on=row.received_on)
 
 
-def yes_no(value: bool | None) -> str:
-    if value is None:
-        return ""
-    return _("Yes") if value else _("No")
-
-
-def label(value) -> str:
-    return value.label if value is not None else ""
-
-
 @dataclass
 class Tally:
     """What the summary counts, gathered while the rows are written."""
@@ -152,7 +142,7 @@ def _case_columns(ref: Reference) -> list[Column]:
             identifying=True,
         ),
         Column(_("Family contacts"), lambda r: r.family_contacts, width=30, identifying=True),
-        Column(_("Sex"), lambda r: label(r.sex), width=10),
+        Column(_("Sex"), lambda r: ref.label(r.sex), width=10),
         Column(_("Age at reception"), age_at_reception, Kind.NUMBER, 10),
         Column(
             _("Age group"),
@@ -180,12 +170,12 @@ def _case_columns(ref: Reference) -> list[Column]:
         ),
         Column(
             _("Forms of exploitation"),
-            lambda r: ", ".join(item.name for item in ref.names(r.form_ids)),
+            lambda r: ref.joined(r.form_ids),
             width=30,
         ),
-        Column(_("Identification status"), lambda r: label(r.identification_status), width=24),
+        Column(_("Identification status"), lambda r: ref.label(r.identification_status), width=24),
         Column(_("Managing facility"), lambda r: ref.name("facilities", r.facility_id), width=28),
-        Column(_("Stage"), lambda r: label(r.stage), width=16),
+        Column(_("Stage"), lambda r: ref.label(r.stage), width=16),
     ]
 
 
@@ -215,17 +205,12 @@ def _stay_columns(ref: Reference, filters: Filters, today: date) -> list[Column]
     ]
 
 
-def _support_type(ref: Reference, type_id: int) -> str:
-    support_type = ref.support_types.get(type_id)
-    return support_type.title if support_type is not None else ""
-
-
 def _service_columns(ref: Reference) -> list[Column]:
     return [
         _code(),
         _full_name(),
         Column(_("Date"), lambda r: r.provided_on, Kind.DAY, 12),
-        Column(_("Support type"), lambda r: _support_type(ref, r.support_type_id), width=30),
+        Column(_("Support type"), lambda r: ref.support_type(r.support_type_id), width=30),
         Column(_("Service"), lambda r: ref.name("service_kinds", r.kind_id), width=28),
         Column(_("Provided by"), lambda r: r.provider, width=26),
         Column(_("Notes"), lambda r: r.notes, width=40, identifying=True),
@@ -235,7 +220,7 @@ def _service_columns(ref: Reference) -> list[Column]:
 
 def _kind_type(ref: Reference, kind_id: int) -> str:
     kind = ref.allowance_kinds.get(kind_id)
-    return _support_type(ref, kind.support_type_id) if kind is not None else ""
+    return ref.support_type(kind.support_type_id) if kind is not None else ""
 
 
 def _decided_on(row) -> date | None:
@@ -256,7 +241,7 @@ def _allowance_columns(ref: Reference) -> list[Column]:
         # No total: requests of every status are listed, and refused or cancelled ones are no
         # money granted; the Payments sheet totals what was paid.
         Column(_("Amount"), lambda r: r.amount, Kind.MONEY, 14),
-        Column(_("Status"), lambda r: label(r.status), width=14),
+        Column(_("Status"), lambda r: ref.label(r.status), width=14),
         Column(_("Decided on"), _decided_on, Kind.DAY, 12),
     ]
 
@@ -269,9 +254,9 @@ def _payment_columns(ref: Reference) -> list[Column]:
         Column(_("Allowance"), lambda r: ref.name("allowance_kinds", r.kind_id), width=28),
         Column(_("Support type"), lambda r: _kind_type(ref, r.kind_id), width=30),
         Column(_("Paying facility"), lambda r: ref.name("facilities", r.facility_id), width=28),
-        Column(_("Method"), lambda r: label(r.method), width=16),
+        Column(_("Method"), lambda r: ref.label(r.method), width=16),
         Column(_("Receipt number"), lambda r: r.receipt_number, width=16),
-        Column(_("Correction"), lambda r: yes_no(True) if r.corrects_id else "", width=12),
+        Column(_("Correction"), lambda r: ref.label(True) if r.corrects_id else "", width=12),
         Column(_("Amount"), lambda r: r.amount, Kind.MONEY, 14, total=True),
     ]
 
@@ -281,12 +266,12 @@ def _enrolment_columns(ref: Reference) -> list[Column]:
         _code(),
         _full_name(),
         Column(_("Course"), lambda r: r.title, width=28),
-        Column(_("Kind"), lambda r: label(r.kind), width=16),
+        Column(_("Kind"), lambda r: ref.label(r.kind), width=16),
         Column(_("Trade or soft-skills module"), lambda r: ref.name("items", r.topic_id), width=24),
         Column(_("Training provider"), lambda r: r.provider, width=24),
         Column(_("Referred on"), lambda r: r.referred_on, Kind.DAY, 12),
         Column(_("Date of enrolment"), lambda r: r.enrolled_on, Kind.DAY, 12),
-        Column(_("Status"), lambda r: label(r.status), width=14),
+        Column(_("Status"), lambda r: ref.label(r.status), width=14),
         Column(_("Date of completion"), lambda r: r.completed_on, Kind.DAY, 12),
         Column(_("Date the person left"), lambda r: r.dropped_out_on, Kind.DAY, 12),
         Column(_("Reason"), lambda r: r.dropout_reason, width=30, identifying=True),
@@ -294,20 +279,22 @@ def _enrolment_columns(ref: Reference) -> list[Column]:
     ]
 
 
-def _placement_columns() -> list[Column]:
+def _placement_columns(ref: Reference) -> list[Column]:
     return [
         _code(),
         _full_name(),
         Column(_("Employer"), lambda r: r.employer, width=28),
-        Column(_("Kind"), lambda r: label(r.employer_kind), width=18),
+        Column(_("Kind"), lambda r: ref.label(r.employer_kind), width=18),
         Column(_("Position"), lambda r: r.position, width=22),
         Column(_("Start date"), lambda r: r.start_on, Kind.DAY, 12),
-        Column(_("Contract"), lambda r: label(r.contract_type), width=20),
+        Column(_("Contract"), lambda r: ref.label(r.contract_type), width=20),
         Column(_("Monthly wage"), lambda r: r.monthly_wage, Kind.MONEY, 14),
-        Column(_("In the person's home province"), lambda r: yes_no(r.in_home_province), width=12),
-        Column(_("Housing support"), lambda r: yes_no(r.housing_support), width=12),
+        Column(
+            _("In the person's home province"), lambda r: ref.label(r.in_home_province), width=12
+        ),
+        Column(_("Housing support"), lambda r: ref.label(r.housing_support), width=12),
         Column(_("Last day"), lambda r: r.end_on, Kind.DAY, 12),
-        Column(_("Reason"), lambda r: label(r.end_reason), width=18),
+        Column(_("Reason"), lambda r: ref.label(r.end_reason), width=18),
         Column(_("Note"), lambda r: r.end_note, width=30, identifying=True),
     ]
 
@@ -316,16 +303,16 @@ def _followup_columns(ref: Reference) -> list[Column]:
     return [
         _code(),
         _full_name(),
-        Column(_("Follow-up"), lambda r: label(r.reason), width=22),
+        Column(_("Follow-up"), lambda r: ref.label(r.reason), width=22),
         Column(_("Months after"), lambda r: r.mark_months, Kind.NUMBER, 10),
         Column(_("Planned"), lambda r: r.planned_on, Kind.DAY, 12),
         Column(_("Date of the follow-up"), lambda r: r.done_on, Kind.DAY, 12),
-        Column(_("How"), lambda r: label(r.method), width=14),
-        Column(_("Contact made"), lambda r: yes_no(r.contact_made), width=12),
-        Column(_("Still in the job"), lambda r: yes_no(r.still_in_job), width=12),
+        Column(_("How"), lambda r: ref.label(r.method), width=14),
+        Column(_("Contact made"), lambda r: ref.label(r.contact_made), width=12),
+        Column(_("Still in the job"), lambda r: ref.label(r.still_in_job), width=12),
         Column(
             _("Risk signs"),
-            lambda r: ", ".join(item.name for item in ref.names(r.sign_ids)),
+            lambda r: ref.joined(r.sign_ids),
             width=30,
         ),
         Column(_("Sustainability score (0–100)"), lambda r: r.composite, Kind.NUMBER, 12),
@@ -378,7 +365,13 @@ def _write_sheets(
         ),
         ("payments", _("Payments"), _payment_columns(ref), queries.payments, None),
         ("training", _("Training"), _enrolment_columns(ref), queries.enrolments, tally.enrolment),
-        ("placements", _("Placements"), _placement_columns(), queries.placements, tally.placement),
+        (
+            "placements",
+            _("Placements"),
+            _placement_columns(ref),
+            queries.placements,
+            tally.placement,
+        ),
         ("followups", _("Follow-ups"), _followup_columns(ref), queries.followups, tally.followup),
     )
     for key, title, columns, rows, count in sheets:
