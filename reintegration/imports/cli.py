@@ -64,7 +64,8 @@ def _check(data: bytes, facility: Facility) -> services.Preview:
     for problem in preview.problems:
         column = BY_KEY[problem.column].header("en") if problem.column else "-"
         where = f"column {problem.letter} ({column})" if problem.letter else column
-        click.echo(f"Row {problem.row}, {where}: {problem.message['en']}", err=True)
+        message = (problem.terse or problem.message)["en"]
+        click.echo(f"Row {problem.row}, {where}: {message}", err=True)
     for duplicate in preview.duplicates:
         click.echo(f"Row {duplicate.row}: {_duplicate(duplicate)}", err=True)
     if preview.problems:

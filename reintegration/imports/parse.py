@@ -49,9 +49,10 @@ SHOWN_RANGES = 5
 class FileRefused(Exception):
     """The file as a whole cannot be imported; ``message`` says why, in the reader's words."""
 
-    def __init__(self, message):
+    def __init__(self, message, terse=None):
         super().__init__(str(message))
         self.message = message
+        self.terse = terse
 
 
 def max_megabytes() -> str:
@@ -311,6 +312,9 @@ class Problem:
     column: str | None
     letter: str
     message: dict[str, str]
+    # The message without the cell's content, for a terminal: a name typed in the wrong column
+    # stays out of its scrollback.
+    terse: dict[str, str] | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -325,9 +329,10 @@ class RowResult:
 class _Cell(Exception):
     """A cell's value was refused; caught per cell so that every cell of a row is checked."""
 
-    def __init__(self, message):
+    def __init__(self, message, terse=None):
         super().__init__(str(message))
         self.message = message
+        self.terse = terse
 
 
 class _RowReader:
@@ -340,9 +345,17 @@ class _RowReader:
         self.row = CaseRow(number)
         self.problems: list[Problem] = []
 
-    def problem(self, key: str | None, message) -> None:
+    def problem(self, key: str | None, message, terse=None) -> None:
         letter = self.sheet.letters.get(key, "") if key else ""
-        self.problems.append(Problem(self.row.number, key, letter, in_both_languages(message)))
+        self.problems.append(
+            Problem(
+                self.row.number,
+                key,
+                letter,
+                in_both_languages(message),
+                in_both_languages(terse) if terse is not None else None,
+            )
+        )
 
     def read(self, key: str, reader, required: bool = False):
         value = self.cells.get(key)
@@ -353,7 +366,7 @@ class _RowReader:
         try:
             return reader(key, value)
         except _Cell as refusal:
-            self.problem(key, refusal.message)
+            self.problem(key, refusal.message, refusal.terse)
             return None
 
     def text(self, key: str, value) -> str:
@@ -379,22 +392,28 @@ class _RowReader:
     def _find(choices, text: str):
         value = choices.find(text)
         shown = text if len(text) <= 60 else text[:59] + "…"
+        sheet = _l("Allowed values")
         if value is AMBIGUOUS:
             raise _Cell(
                 _l(
                     "“%(value)s” matches several allowed values: write its code, from the sheet "
                     "“%(sheet)s”.",
                     value=shown,
-                    sheet=_l("Allowed values"),
-                )
+                    sheet=sheet,
+                ),
+                _l(
+                    "Matches several allowed values: write its code, from the sheet “%(sheet)s”.",
+                    sheet=sheet,
+                ),
             )
         if value is None:
             raise _Cell(
                 _l(
                     "“%(value)s” is not an allowed value: see the sheet “%(sheet)s”.",
                     value=shown,
-                    sheet=_l("Allowed values"),
-                )
+                    sheet=sheet,
+                ),
+                _l("Not an allowed value: see the sheet “%(sheet)s”.", sheet=sheet),
             )
         return value
 

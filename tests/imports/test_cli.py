@@ -31,12 +31,19 @@ def _run(runner, path: str, *options: str):
 def test_a_dry_run_prints_each_problem_without_names_and_saves_nothing(
     runner, facility, spreadsheet
 ):
-    rows = people(5, row3={"Sex": "F"}, row5={"Date received": "2025-01-04"})
+    # A name typed in a list column: the page quotes it to its uploader, the terminal does not.
+    rows = people(
+        5,
+        row3={"Sex": "F", "How the person returned": "Trần Thị Mai"},
+        row5={"Date received": "2025-01-04"},
+    )
 
     result = _run(runner, spreadsheet(rows), "--dry-run")
 
     assert result.exit_code == 1
-    assert "Row 3, column B (Sex): “F” is not an allowed value" in result.output
+    assert "Row 3, column B (Sex): Not an allowed value" in result.output
+    assert "Row 3, column G (How the person returned): Not an allowed value" in result.output
+    assert "Trần" not in result.output
     assert "Row 5, column I (Date received): The date is written as text" in result.output
     assert "2 of 5 rows have problems; nothing was imported." in result.output
     assert "Nguy" not in result.output
