@@ -12,8 +12,6 @@ import contextlib
 import enum
 import json
 import os
-import re
-import secrets
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,9 +20,9 @@ from typing import IO
 from flask import current_app
 
 from .. import clock
+from ..kept import KeptFiles
 from .queries import Filters
 
-TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 STATE = ".json"
 WORKBOOK = ".xlsx"
 PARTIAL = ".part"
@@ -69,7 +67,7 @@ class Job:
 
     @property
     def expires_at(self) -> datetime:
-        return self.started_at + lifetime()
+        return self.started_at + FILES.lifetime()
 
     def stalled(self, now: datetime) -> bool:
         return self.state == State.RUNNING and now - (self.moved_at or self.started_at) > STALLED
@@ -106,25 +104,16 @@ class Job:
         )
 
 
-def folder() -> str:
-    return current_app.config.get("EXPORT_FOLDER") or os.path.join(
-        current_app.instance_path, "exports"
-    )
-
-
 def lifetime() -> timedelta:
     return timedelta(hours=current_app.config["EXPORT_FILE_HOURS"])
 
 
-def _path(token: str, suffix: str) -> str:
-    return os.path.join(folder(), token + suffix)
+FILES = KeptFiles("EXPORT_FOLDER", "exports", lifetime, state=STATE)
 
 
 def start(user_id: int, expected: int, filters: Filters) -> Job:
-    sweep()
-    os.makedirs(folder(), mode=0o700, exist_ok=True)
     job = Job(
-        token=secrets.token_urlsafe(32),
+        token=FILES.new_token(),
         user_id=user_id,
         started_at=clock.utcnow(),
         expected=expected,
@@ -140,12 +129,14 @@ def start(user_id: int, expected: int, filters: Filters) -> Job:
 def save(job: Job) -> None:
     """Replace the job's state at once: a reader sees the old state or the new, never half."""
     job.moved_at = clock.utcnow()
-    descriptor, written = tempfile.mkstemp(dir=folder(), prefix=job.token + ".", suffix=".tmp")
+    descriptor, written = tempfile.mkstemp(
+        dir=FILES.folder(), prefix=job.token + ".", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(job.to_json(), handle)
-        _date(written, job)
-        os.replace(written, _path(job.token, STATE))
+        FILES.date(written, job.started_at)
+        os.replace(written, FILES.path(job.token, STATE))
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(written)
@@ -154,14 +145,13 @@ def save(job: Job) -> None:
 
 def open_partial(job: Job) -> IO[bytes]:
     """The file the workbook is written to, readable by the app alone."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    return os.fdopen(os.open(_path(job.token, PARTIAL), flags, 0o600), "wb")
+    return FILES.create(job.token, PARTIAL, "wb")
 
 
 def finish(job: Job, written: int) -> None:
-    made = _path(job.token, WORKBOOK)
-    os.replace(_path(job.token, PARTIAL), made)
-    _date(made, job)
+    made = FILES.path(job.token, WORKBOOK)
+    os.replace(FILES.path(job.token, PARTIAL), made)
+    FILES.date(made, job.started_at)
     job.state, job.written = State.DONE, written
     save(job)
 
@@ -169,26 +159,23 @@ def finish(job: Job, written: int) -> None:
 def fail(job: Job) -> None:
     if job.state != State.RUNNING:
         return
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(_path(job.token, PARTIAL))
+    FILES.remove(job.token, PARTIAL)
     job.state = State.FAILED
     save(job)
 
 
 def load(token: str, user_id: int) -> Job | None:
     """The job behind ``token``, if it is ``user_id``'s and not expired."""
-    sweep()
-    if not TOKEN.fullmatch(token):
+    if not FILES.opening(token):
         return None
     try:
-        with open(_path(token, STATE), encoding="utf-8") as handle:
+        with open(FILES.path(token, STATE), encoding="utf-8") as handle:
             job = Job.from_json(token, json.load(handle))
     except FileNotFoundError:
         return None
-    now = clock.utcnow()
-    if job.user_id != user_id or now >= job.expires_at:
+    if job.user_id != user_id or FILES.expired(job.started_at):
         return None
-    if job.stalled(now):
+    if job.stalled(clock.utcnow()):
         job.state = State.FAILED
     return job
 
@@ -196,34 +183,6 @@ def load(token: str, user_id: int) -> Job | None:
 def open_workbook(job: Job) -> IO[bytes] | None:
     """The finished workbook, open: a sweep may delete the file, the open handle keeps it."""
     try:
-        return open(_path(job.token, WORKBOOK), "rb")
+        return open(FILES.path(job.token, WORKBOOK), "rb")
     except FileNotFoundError:
         return None
-
-
-def sweep() -> None:
-    """Delete the jobs older than their lifetime, with their workbooks. A job's age is that of
-    its state file, as the workbook being written takes the time of each write; a file with no
-    state beside it (left by a crash, or a first state being written) goes by its own time."""
-    try:
-        names = set(os.listdir(folder()))
-    except FileNotFoundError:
-        return
-    oldest = (clock.utcnow() - lifetime()).timestamp()
-    for name in names:
-        state = name.split(".", 1)[0] + STATE
-        if _older(state if state in names else name, oldest):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(os.path.join(folder(), name))
-
-
-def _older(name: str, oldest: float) -> bool:
-    try:
-        return os.path.getmtime(os.path.join(folder(), name)) <= oldest
-    except FileNotFoundError:
-        return True  # swept a moment ago by another worker
-
-
-def _date(file: str, job: Job) -> None:
-    moment = job.started_at.timestamp()
-    os.utime(file, (moment, moment))
