@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 
 DEVELOPMENT = "development"
+DATASET_K_MIN = 5
 
 
 class Defaults:
@@ -73,7 +74,9 @@ class Defaults:
     BASE_URL = "http://localhost:5000"
 
     # The anonymised dataset publishes only combinations of fields at least this many records
-    # share (the Counter Trafficking Data Collaborative's rule).
+    # share (the Counter Trafficking Data Collaborative's rule). The app refuses to start with
+    # less than DATASET_K_MIN: in a group of two or three a reader who knows one person's
+    # story recognises the others.
     DATASET_K = 11
 
     CASES_PER_PAGE = 50
@@ -119,9 +122,13 @@ ENV_OVERRIDES = {
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
     "BASE_URL": str,
+    "DATASET_K": int,
     "IMPORT_MAX_BYTES": int,
+    "IMPORT_MAX_ROWS": int,
+    "IMPORT_FOLDER": str,
     "EXPORT_INLINE_MAX_ROWS": int,
     "EXPORT_FILE_HOURS": int,
+    "EXPORT_FOLDER": str,
 }
 
 
@@ -156,6 +163,11 @@ def _derive(app) -> None:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = url
+    if config["DATASET_K"] < DATASET_K_MIN:
+        raise RuntimeError(
+            f"DATASET_K is {config['DATASET_K']}: the anonymised dataset needs groups of at "
+            f"least {DATASET_K_MIN} people (11 by default)."
+        )
     secure = not development and not config.get("TESTING")
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(name) is None:

@@ -116,3 +116,27 @@ def test_without_a_database_address_the_app_uses_sqlite_in_the_instance_folder(b
     assert production.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(
         tmp_path / "reintegration.db"
     )
+
+
+def test_the_dataset_threshold_and_the_spreadsheet_limits_are_read_from_the_environment(
+    build, environment
+):
+    environment.setenv("DATASET_K", "20")
+    environment.setenv("IMPORT_MAX_ROWS", "200")
+    environment.setenv("EXPORT_FILE_HOURS", "6")
+
+    config = build({"SECRET_KEY": "a long secret"}).config
+
+    assert (config["DATASET_K"], config["IMPORT_MAX_ROWS"], config["EXPORT_FILE_HOURS"]) == (
+        20,
+        200,
+        6,
+    )
+
+
+@pytest.mark.parametrize("k", ["4", "1", "0"])
+def test_the_app_refuses_to_start_with_a_dataset_threshold_below_five(build, environment, k):
+    environment.setenv("DATASET_K", k)
+
+    with pytest.raises(RuntimeError, match=f"DATASET_K is {k}: .* at least 5 people"):
+        build({"SECRET_KEY": "a long secret"})
