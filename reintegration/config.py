@@ -163,11 +163,7 @@ def _derive(app) -> None:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = url
-    if config["DATASET_K"] < DATASET_K_MIN:
-        raise RuntimeError(
-            f"DATASET_K is {config['DATASET_K']}: the anonymised dataset needs groups of at "
-            f"least {DATASET_K_MIN} people (11 by default)."
-        )
+    _check_spreadsheet_settings(config)
     secure = not development and not config.get("TESTING")
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(name) is None:
@@ -176,6 +172,23 @@ def _derive(app) -> None:
     if config.get("SCHEDULER_IN_WEB") is None:
         config["SCHEDULER_IN_WEB"] = development and not config.get("TESTING")
     _move_clock(development)
+
+
+def _check_spreadsheet_settings(config) -> None:
+    if config["DATASET_K"] < DATASET_K_MIN:
+        raise RuntimeError(
+            f"DATASET_K is {config['DATASET_K']}: the anonymised dataset needs groups of at "
+            f"least {DATASET_K_MIN} people (11 by default)."
+        )
+    if config["EXPORT_FILE_HOURS"] < 1:
+        raise RuntimeError(
+            "EXPORT_FILE_HOURS must be at least 1: a workbook needs time to be made."
+        )
+    folders = [config.get(name) for name in ("IMPORT_FOLDER", "EXPORT_FOLDER")]
+    if all(folders) and os.path.realpath(folders[0]) == os.path.realpath(folders[1]):
+        raise RuntimeError(
+            "IMPORT_FOLDER and EXPORT_FOLDER must differ: each folder is swept by its own rules."
+        )
 
 
 def _move_clock(development: bool) -> None:

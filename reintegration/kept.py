@@ -6,7 +6,8 @@ lives in a folder of the instance (or a configured one), readable by the app alo
 random token that its owner's pages carry. Each token has a state file, dated by the app's clock
 (so that a frozen or moved clock ages it as it ages everything else); the token's files are
 deleted once the state file is older than their lifetime, and a file without one (left by a
-crash, or claimed) goes by its own date. Any worker sweeps the folder when it opens a file.
+crash, or claimed) goes by its own date. Any worker sweeps the folder when it opens a file; the
+sweep deletes only files named by a token and ending as the kind's do.
 """
 
 import contextlib
@@ -31,6 +32,8 @@ class KeptFiles:
     setting: str
     default: str
     lifetime: Callable[[], timedelta]
+    # The endings of the files of a token: the sweep deletes nothing else.
+    suffixes: tuple[str, ...]
     # The suffix of the file that dates a token's files.
     state: str = ".json"
 
@@ -82,6 +85,8 @@ class KeptFiles:
             return
         oldest = (clock.utcnow() - self.lifetime()).timestamp()
         for name in names:
+            if not name.endswith(self.suffixes) or not TOKEN.fullmatch(name.split(".", 1)[0]):
+                continue
             state = name.split(".", 1)[0] + self.state
             if self._older(state if state in names else name, oldest):
                 with contextlib.suppress(FileNotFoundError):

@@ -140,3 +140,20 @@ def test_the_app_refuses_to_start_with_a_dataset_threshold_below_five(build, env
 
     with pytest.raises(RuntimeError, match=f"DATASET_K is {k}: .* at least 5 people"):
         build({"SECRET_KEY": "a long secret"})
+
+
+def test_the_app_refuses_to_start_with_one_folder_for_imports_and_exports(
+    build, environment, tmp_path
+):
+    environment.setenv("IMPORT_FOLDER", str(tmp_path / "files"))
+    environment.setenv("EXPORT_FOLDER", str(tmp_path / "files") + "/")
+
+    with pytest.raises(RuntimeError, match="IMPORT_FOLDER and EXPORT_FOLDER must differ"):
+        build({"SECRET_KEY": "a long secret"})
+
+
+def test_the_app_refuses_to_start_when_background_workbooks_would_last_no_hour(build, environment):
+    environment.setenv("EXPORT_FILE_HOURS", "0")
+
+    with pytest.raises(RuntimeError, match="EXPORT_FILE_HOURS must be at least 1"):
+        build({"SECRET_KEY": "a long secret"})

@@ -26,6 +26,8 @@ from .queries import Filters
 STATE = ".json"
 WORKBOOK = ".xlsx"
 PARTIAL = ".part"
+# A new state, until it replaces the old one.
+STATE_WRITTEN = ".tmp"
 # A running job silent for this long died with its process (web workers restarted): its page
 # says it failed. Progress comes every thousand rows; only saving a huge workbook is slower.
 STALLED = timedelta(minutes=30)
@@ -108,7 +110,9 @@ def lifetime() -> timedelta:
     return timedelta(hours=current_app.config["EXPORT_FILE_HOURS"])
 
 
-FILES = KeptFiles("EXPORT_FOLDER", "exports", lifetime, state=STATE)
+FILES = KeptFiles(
+    "EXPORT_FOLDER", "exports", lifetime, (STATE, WORKBOOK, PARTIAL, STATE_WRITTEN), state=STATE
+)
 
 
 def start(user_id: int, expected: int, filters: Filters) -> Job:
@@ -130,7 +134,7 @@ def save(job: Job) -> None:
     """Replace the job's state at once: a reader sees the old state or the new, never half."""
     job.moved_at = clock.utcnow()
     descriptor, written = tempfile.mkstemp(
-        dir=FILES.folder(), prefix=job.token + ".", suffix=".tmp"
+        dir=FILES.folder(), prefix=job.token + ".", suffix=STATE_WRITTEN
     )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

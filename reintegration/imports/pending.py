@@ -6,6 +6,7 @@ random token. A preview belongs to the user who uploaded it, and is forgotten af
 once imported.
 """
 
+import contextlib
 import json
 import os
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from ..kept import KeptFiles
 LIFETIME = timedelta(hours=1)
 SUFFIX = ".json"
 CLAIMED = ".importing"
-FILES = KeptFiles("IMPORT_FOLDER", "imports", lambda: LIFETIME, state=SUFFIX)
+FILES = KeptFiles("IMPORT_FOLDER", "imports", lambda: LIFETIME, (SUFFIX, CLAIMED), state=SUFFIX)
 
 
 def save(preview: dict, user_id: int) -> str:
@@ -56,8 +57,10 @@ def claim(token: str) -> bool:
 
 
 def release(token: str) -> None:
-    """Give a claimed preview back, after an import that a rule refused."""
-    os.rename(FILES.path(token, CLAIMED), FILES.path(token, SUFFIX))
+    """Give a claimed preview back, after an import that a rule refused. One that expired
+    meanwhile, swept by another worker, is gone: the user uploads the file again."""
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(FILES.path(token, CLAIMED), FILES.path(token, SUFFIX))
 
 
 def discard(token: str) -> None:

@@ -198,6 +198,22 @@ def test_a_preview_is_forgotten_after_an_hour(
     assert not (import_folder / f"{token}.json").exists()
 
 
+def test_the_sweep_deletes_old_previews_and_nothing_else_in_the_folder(
+    app, client, staff, facility, frozen_clock, import_folder, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SESSION_MINUTES", 120)
+    token = token_of(upload(client, workbook(people(3)), facility))
+    (import_folder / "lost+found").mkdir()
+    (import_folder / "read me.txt").write_text("an officer's note")
+    frozen_clock.advance(minutes=61)
+
+    upload(client, workbook(people(1)), facility)
+
+    assert not (import_folder / f"{token}.json").exists()
+    assert (import_folder / "lost+found").is_dir()
+    assert (import_folder / "read me.txt").exists()
+
+
 def test_the_preview_file_is_deleted_once_imported(client, staff, facility, import_folder):
     token = token_of(upload(client, workbook(people(3)), facility))
     assert (import_folder / f"{token}.json").exists()
