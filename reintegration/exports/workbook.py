@@ -15,7 +15,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -42,6 +42,23 @@ _HEADING = Font(bold=True, size=14)
 _WRAPPED = Alignment(wrap_text=True, vertical="top")
 # Headers are longer than most values: two lines of the column's width.
 _HEADER_HEIGHT = 30
+
+
+class WriteOnlyCell(Cell):
+    """openpyxl's write-only cell, with a short name.
+
+    openpyxl first tries a cell object given in a row as a value, which fails with a message
+    that names the cell: with openpyxl's own name, that message took longer to make than the
+    rest of the cell's writing.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, sheet, value=None):
+        super().__init__(sheet, row=1, column=1, value=value)
+
+    def __repr__(self) -> str:
+        return "<WriteOnlyCell>"
 
 
 class Kind(enum.Enum):
@@ -75,6 +92,8 @@ def discard(book: Workbook) -> None:
 
 def clean(text: str) -> str:
     """Text without control characters, its line breaks made plain."""
+    if text.isprintable():  # most text: no control character, no line break, in one pass
+        return text
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -184,9 +203,14 @@ class TableSheet:
         """
         if value is None:
             return None
-        if isinstance(value, str):
+        if value.__class__ is str or isinstance(value, str):
             value = clean(value)
             return value if not value.startswith(_NOT_PLAIN) else cell(self.ws, value, kind)
+        made = self._formatted.get(index)
+        if made is not None and value.__class__ is made.value.__class__:
+            # The same type as the value the cell was made for: the same format fits.
+            made.value = value
+            return made
         number_format = _number_format(value, kind)
         if number_format is None:
             return value
@@ -194,7 +218,6 @@ class TableSheet:
             # A cell that has a number format other than a date's takes openpyxl's own date
             # format with a date: the cell made for it alone keeps this one.
             return cell(self.ws, value, kind)
-        made = self._formatted.get(index)
         if made is None:
             made = self._formatted[index] = cell(self.ws, value, kind)
         else:
