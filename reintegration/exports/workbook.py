@@ -203,7 +203,7 @@ class TableSheet:
         """
         if value is None:
             return None
-        if value.__class__ is str or isinstance(value, str):
+        if isinstance(value, str):
             value = clean(value)
             return value if not value.startswith(_NOT_PLAIN) else cell(self.ws, value, kind)
         made = self._formatted.get(index)
