@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from . import clock
 
@@ -57,3 +57,18 @@ class UTCDateTime(sa.TypeDecorator):
 
 def created_at_column():
     return mapped_column(UTCDateTime(), default=clock.utcnow, nullable=False)
+
+
+class Versioned:
+    """A record several people may edit at once: its version counts the changes.
+
+    SQLAlchemy adds `AND version = <read>` to every UPDATE and raises StaleDataError when no row
+    matched, so a change made between reading and writing is never overwritten; the edit forms
+    carry the version they were read at (reintegration/versions.py).
+    """
+
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

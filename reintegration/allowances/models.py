@@ -25,10 +25,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..reference.models import Named, Province, SupportType
-from ..types import LabelledEnum, UTCDateTime, created_at_column, enum_type
+from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
 
 
-class AssistanceLevel(db.Model):
+class AssistanceLevel(Versioned, db.Model):
     """The standard social-assistance level (mức chuẩn trợ giúp xã hội), a month, from a date."""
 
     __tablename__ = "assistance_levels"
@@ -41,7 +41,7 @@ class AssistanceLevel(db.Model):
     legal_basis: Mapped[str] = mapped_column(String(300), default="")
 
 
-class Holiday(Named, db.Model):
+class Holiday(Named, Versioned, db.Model):
     """A public holiday or day off in lieu: not a working day when counting decision deadlines."""
 
     __tablename__ = "holidays"
@@ -69,7 +69,7 @@ class Method(LabelledEnum):
         }
 
 
-class AllowanceKind(Named, db.Model):
+class AllowanceKind(Named, Versioned, db.Model):
     """An allowance an administrator defines under a support type; its amounts are its rules."""
 
     __tablename__ = "allowance_kinds"
@@ -93,7 +93,7 @@ class AllowanceKind(Named, db.Model):
     )
 
 
-class AllowanceRule(db.Model):
+class AllowanceRule(Versioned, db.Model):
     """The amount and limits of a kind from one date to another, nationally or in one province.
 
     A province's own rule, when one is in force, wins over the national one.
@@ -162,7 +162,7 @@ ALLOWANCE_MOVES: dict[AllowanceStatus, frozenset[AllowanceStatus]] = {
 COUNTING = (AllowanceStatus.REQUESTED, AllowanceStatus.APPROVED, AllowanceStatus.PAID)
 
 
-class Allowance(db.Model):
+class Allowance(Versioned, db.Model):
     """One request for an allowance, its decision and its state of payment."""
 
     __tablename__ = "allowances"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..reference.models import Province
-from ..types import LabelledEnum, UTCDateTime, created_at_column, enum_type
+from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
 
 
 class Role(LabelledEnum):
@@ -28,7 +28,7 @@ class Role(LabelledEnum):
         }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Versioned, db.Model):
     __tablename__ = "users"
     __audited__ = True
     __audit_hidden__ = frozenset({"password_hash"})

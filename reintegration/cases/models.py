@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..extensions import db
 from ..reference.models import Commune, IdentificationStatus, ListItem, Province
-from ..types import LabelledEnum, UTCDateTime, created_at_column, enum_type
+from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
 
 
 class Sex(LabelledEnum):
@@ -87,7 +87,7 @@ class CaseCodeCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Case(db.Model):
+class Case(Versioned, db.Model):
     """One person followed from reception to a lasting livelihood."""
 
     __tablename__ = "cases"

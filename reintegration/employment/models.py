@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..reference.models import Commune, Province
-from ..types import LabelledEnum, created_at_column, enum_type
+from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
 
 class EmployerKind(LabelledEnum):
@@ -59,7 +59,7 @@ class EndReason(LabelledEnum):
         }
 
 
-class Employer(db.Model):
+class Employer(Versioned, db.Model):
     __tablename__ = "employers"
     __audited__ = True
 

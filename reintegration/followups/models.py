@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..plans.models import Dimension
 from ..reference.models import ListItem, Named
-from ..types import LabelledEnum, created_at_column, enum_type
+from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
 
 class FollowUpReason(LabelledEnum):
@@ -46,7 +46,7 @@ followup_risk_signs = Table(
 )
 
 
-class FollowUp(db.Model):
+class FollowUp(Versioned, db.Model):
     """A planned contact with the person; done when ``done_on`` is set."""
 
     __tablename__ = "followups"
@@ -103,7 +103,7 @@ class RiskFlag(db.Model):
         return self.resolved_on is None
 
 
-class Indicator(Named, db.Model):
+class Indicator(Named, Versioned, db.Model):
     """A question of the reintegration sustainability check, answered on a 1–5 scale."""
 
     __tablename__ = "indicators"

@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..types import LabelledEnum, created_at_column, enum_type
+from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
 
 class Dimension(LabelledEnum):
@@ -40,7 +40,7 @@ class GoalStatus(LabelledEnum):
         }
 
 
-class Plan(db.Model):
+class Plan(Versioned, db.Model):
     """The reintegration plan, agreed with the person within a month of return."""
 
     __tablename__ = "plans"
@@ -62,7 +62,7 @@ class Plan(db.Model):
         return sum(1 for goal in self.goals if goal.status == GoalStatus.MET)
 
 
-class Goal(db.Model):
+class Goal(Versioned, db.Model):
     __tablename__ = "plan_goals"
     __audited__ = True
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Role
 from ..extensions import db
-from ..types import UTCDateTime, created_at_column, enum_type
+from ..types import UTCDateTime, Versioned, created_at_column, enum_type
 
 # APScheduler's job store, declared here so that migrations own the table.
 scheduler_jobs = Table(
@@ -29,7 +29,7 @@ scheduler_jobs = Table(
 )
 
 
-class ReminderRule(db.Model):
+class ReminderRule(Versioned, db.Model):
     """A rule's settings; what it looks for is written in ``rules.py`` under its code."""
 
     __tablename__ = "reminder_rules"

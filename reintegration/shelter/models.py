@@ -6,10 +6,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..extensions import db
 from ..reference.models import ListItem, Province, ServiceKind, SupportType
-from ..types import created_at_column
+from ..types import Versioned, created_at_column
 
 
-class Facility(db.Model):
+class Facility(Versioned, db.Model):
     """A Social Work Center or shelter ("Peaceful House") that receives people."""
 
     __tablename__ = "facilities"
@@ -35,7 +35,7 @@ class Facility(db.Model):
         return self.name
 
 
-class Stay(db.Model):
+class Stay(Versioned, db.Model):
     """One admission of a person to a facility, until discharge."""
 
     __tablename__ = "stays"

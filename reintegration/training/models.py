@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..reference.models import ListItem, Province
-from ..types import LabelledEnum, created_at_column, enum_type
+from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
 
 class CourseKind(LabelledEnum):
@@ -64,7 +64,7 @@ course_employers = Table(
 )
 
 
-class Course(db.Model):
+class Course(Versioned, db.Model):
     __tablename__ = "courses"
     __audited__ = True
     __table_args__ = (
