@@ -128,6 +128,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from .auth.scopes import Permission, can
     from .formatting import register_filters
+    from .submissions import answer_resubmission
     from .web import page_url
 
     register_filters(app)
@@ -152,6 +153,8 @@ def register_request_hooks(app: Flask) -> None:
         session["seen"] = now
         session.permanent = True
         return None
+
+    app.before_request(answer_resubmission)  # after the session check: a form sent twice
 
     @app.after_request
     def security_headers(response):

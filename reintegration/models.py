@@ -32,6 +32,7 @@ from .reminders.models import (
     scheduler_jobs,
 )
 from .shelter.models import Facility, Service, Stay, StayExtension
+from .submissions import Submission
 from .training.models import Attendance, Course, Enrolment, TrainingSession
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "ServiceKind",
     "Stay",
     "StayExtension",
+    "Submission",
     "SupportType",
     "SustainabilityCheck",
     "TrainingSession",

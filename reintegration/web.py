@@ -7,6 +7,7 @@ from flask import redirect, request, url_for
 from .errors import DomainError
 from .extensions import db
 from .forms import attach_error
+from .submissions import claim, record_result
 
 
 def local_path(target: str | None) -> str | None:
@@ -20,9 +21,12 @@ def local_path(target: str | None) -> str | None:
 
 
 def commit_and_redirect(endpoint: str, **values):
-    """The one commit of a request that changed data, then Post/Redirect/Get."""
+    """The one commit of a request that changed data, then Post/Redirect/Get; a form's
+    one-time key remembers the page, for the form sent again (submissions.py)."""
+    target = url_for(endpoint, **values)
+    record_result(target)
     db.session.commit()
-    return redirect(url_for(endpoint, **values))
+    return redirect(target)
 
 
 def page_url(number: int) -> str:
@@ -39,8 +43,11 @@ def made(form, change):
 
 
 def applied(form, change) -> bool:
-    """Run ``change``; when a rule refuses it, undo everything and show why on ``form``."""
+    """Run ``change``; when a rule refuses it, undo everything and show why on ``form``.
+
+    The form's one-time key is spent first, in the same transaction (submissions.py)."""
     try:
+        claim(form)
         change()
     except DomainError as error:
         db.session.rollback()

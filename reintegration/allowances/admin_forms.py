@@ -27,6 +27,7 @@ from ..formatting import coefficient
 from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
+from ..submissions import SubmissionKey
 from .admin_services import RuleTerms
 from .models import AllowanceRule, Method
 
@@ -100,7 +101,7 @@ class EntitlementForm(Form):
         return {(IdentificationStatus(status), int(type_id)) for status, type_id in pairs}
 
 
-class LevelForm(Form):
+class LevelForm(SubmissionKey, Form):
     valid_from = DayField(_l("In force from"), validators=[DataRequired()])
     amount = MoneyField(
         _l("Amount a month (dong)"),
@@ -147,7 +148,7 @@ class KindEditForm(Form):
         }
 
 
-class KindForm(KindEditForm):
+class KindForm(SubmissionKey, KindEditForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -158,7 +159,7 @@ class KindForm(KindEditForm):
     )
 
 
-class RuleForm(Form):
+class RuleForm(SubmissionKey, Form):
     province = IdSelectField(_l("Province"), validators=[Optional()])
     method = SelectField(
         _l("How the amount is computed"), choices=Method.choices, validators=[DataRequired()]
@@ -211,7 +212,7 @@ class RuleEndForm(Form):
     valid_to = DayField(_l("In force until"), validators=[Optional()])
 
 
-class HolidayForm(Form):
+class HolidayForm(SubmissionKey, Form):
     day = DayField(_l("Date"), validators=[DataRequired()])
     name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])

@@ -3,10 +3,11 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
+from ..submissions import SubmissionKey
 from .models import PaymentMethod
 
 
-class RequestForm(Form):
+class RequestForm(SubmissionKey, Form):
     kind = IdSelectField(_l("Allowance"), validators=[DataRequired()])
     period_from = DayField(_l("For the day, or from"), validators=[DataRequired()])
     period_to = DayField(_l("To (for an amount per day)"), validators=[Optional()])
@@ -38,7 +39,7 @@ class CancelForm(Form):
     reason = TextAreaField(_l("Why it is cancelled"), validators=[DataRequired(), Length(max=2000)])
 
 
-class _PaymentFields(Form):
+class _PaymentFields(SubmissionKey, Form):
     paid_on = DayField(_l("Paid on"), validators=[DataRequired(), NotInFuture()])
     method = SelectField(_l("Method"), choices=PaymentMethod.choices, validators=[DataRequired()])
 

@@ -13,6 +13,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error, parse_day
 from ..shelter.models import Facility
+from ..submissions import claim
 from ..web import applied, commit_and_redirect, made
 from . import policy, queries, services
 from .forms import CancelForm, CorrectionForm, DecisionForm, PaymentForm, RegisterForm, RequestForm
@@ -257,6 +258,7 @@ def register(facility_id: int):
     if form.validate_on_submit():
         receipts = {row.id: request.form.get(f"receipt_{row.id}", "") for row in rows}
         try:
+            claim(form)
             paid = services.pay_many(
                 [row for row in rows if row.id in chosen],
                 receipts,

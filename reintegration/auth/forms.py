@@ -3,6 +3,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..forms import Form, IdSelectField
+from ..submissions import SubmissionKey
 from .models import Role
 
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This is not an email address."))
@@ -49,7 +50,7 @@ class UserForm(Form):
     province = IdSelectField(_l("Province"), validators=[Optional()])
 
 
-class NewUserForm(NewPasswordMixin, UserForm):
+class NewUserForm(SubmissionKey, NewPasswordMixin, UserForm):
     pass
 
 

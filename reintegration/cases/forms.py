@@ -14,12 +14,13 @@ from ..extensions import db
 from ..forms import CheckboxListField, DayField, Form, IdSelectField, NotInFuture
 from ..reference import queries as reference
 from ..reference.models import Commune, IdentificationStatus, ListItem, ListKind, Province
+from ..submissions import SubmissionKey
 from .models import Case, Outcome, Sex
 
 CONSENT_CHOICES = [("given", _l("Given")), ("refused", _l("Refused"))]
 
 
-class CaseForm(Form):
+class CaseForm(SubmissionKey, Form):
     facility = IdSelectField(_l("Managing facility"), validators=[Optional()])
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
@@ -173,14 +174,14 @@ class CaseFilterForm(Form):
     sort = SelectField(_l("Sort by"), validators=[Optional()])
 
 
-class CloseForm(Form):
+class CloseForm(SubmissionKey, Form):
     outcome = SelectField(_l("Outcome"), choices=Outcome.choices, validators=[DataRequired()])
     closed_on = DayField(_l("Date of closure"), validators=[DataRequired(), NotInFuture()])
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
     confirm = BooleanField(_l("Close even though a job or follow-ups are still open"))
 
 
-class ReopenForm(Form):
+class ReopenForm(SubmissionKey, Form):
     reopened_on = DayField(_l("Date of reopening"), validators=[DataRequired(), NotInFuture()])
     reason = TextAreaField(
         _l("Why the case is reopened"), validators=[DataRequired(), Length(max=5000)]

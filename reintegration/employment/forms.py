@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
 from ..reference import queries as reference
+from ..submissions import SubmissionKey
 from .models import ContractType, EmployerKind, EndReason
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
@@ -16,7 +17,7 @@ def answer(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-class EmployerForm(Form):
+class EmployerForm(SubmissionKey, Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=EmployerKind.choices, validators=[DataRequired()])
     sector = StringField(_l("Sector"), validators=[Optional(), Length(max=200)])
@@ -35,7 +36,7 @@ class EmployerForm(Form):
         ]
 
 
-class CheckForm(Form):
+class CheckForm(SubmissionKey, Form):
     checked_on = DayField(_l("Date of the check"), validators=[DataRequired(), NotInFuture()])
     checked_by = StringField(_l("Checked by"), validators=[DataRequired(), Length(max=200)])
     written_contract = RadioField(
@@ -58,7 +59,7 @@ class CheckForm(Form):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class PlacementForm(Form):
+class PlacementForm(SubmissionKey, Form):
     employer = IdSelectField(_l("Employer"), validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
     start_on = DayField(_l("Start date"), validators=[DataRequired(), NotInFuture()])
@@ -77,7 +78,7 @@ class PlacementForm(Form):
     course = IdSelectField(_l("Course that led to the job"), validators=[Optional()])
 
 
-class EndPlacementForm(Form):
+class EndPlacementForm(SubmissionKey, Form):
     end_on = DayField(_l("Last day"), validators=[DataRequired(), NotInFuture()])
     reason = SelectField(_l("Reason"), choices=EndReason.choices, validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -4,13 +4,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import CheckboxListField, DayField, Form, NotInFuture
 from ..plans.models import Dimension
+from ..submissions import SubmissionKey
 from .models import ContactMethod, Indicator
 
 YES, NO, NOT_APPLICABLE = "yes", "no", "na"
 ANSWERS = {YES: True, NO: False, NOT_APPLICABLE: None}
 
 
-class FollowUpForm(Form):
+class FollowUpForm(SubmissionKey, Form):
     done_on = DayField(_l("Date of the follow-up"), validators=[DataRequired(), NotInFuture()])
     method = RadioField(_l("How"), validators=[InputRequired()])
     contact_made = RadioField(
@@ -43,7 +44,7 @@ class FollowUpForm(Form):
         }
 
 
-class ResolveFlagForm(Form):
+class ResolveFlagForm(SubmissionKey, Form):
     resolved_on = DayField(_l("Date resolved"), validators=[DataRequired(), NotInFuture()])
     note = TextAreaField(
         _l("How the risk was dealt with"), validators=[DataRequired(), Length(max=5000)]
@@ -53,7 +54,7 @@ class ResolveFlagForm(Form):
 def check_form(indicators: list[Indicator]) -> Form:
     """One question on the 1–5 scale per indicator in use."""
 
-    class CheckForm(Form):
+    class CheckForm(SubmissionKey, Form):
         pass
 
     for indicator in indicators:
@@ -78,7 +79,7 @@ class _IndicatorFields(Form):
     )
 
 
-class IndicatorForm(_IndicatorFields):
+class IndicatorForm(SubmissionKey, _IndicatorFields):
     code = StringField(
         _l("Code"),
         validators=[

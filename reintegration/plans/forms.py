@@ -3,17 +3,18 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import DayField, Form, NotInFuture
+from ..submissions import SubmissionKey
 from .models import Dimension, GoalStatus
 
 
-class PlanForm(Form):
+class PlanForm(SubmissionKey, Form):
     agreed_on = DayField(
         _l("Date agreed with the person"), validators=[DataRequired(), NotInFuture()]
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
-class GoalForm(Form):
+class GoalForm(SubmissionKey, Form):
     dimension = SelectField(_l("Dimension"), choices=Dimension.choices, validators=[DataRequired()])
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     owner = StringField(_l("Who follows it"), validators=[DataRequired(), Length(max=200)])

@@ -3,9 +3,10 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import Form
+from ..submissions import SubmissionKey
 
 
-class ListItemForm(Form):
+class ListItemForm(SubmissionKey, Form):
     code = StringField(
         _l("Code"),
         validators=[
@@ -24,7 +25,7 @@ class ListItemEditForm(Form):
     active = BooleanField(_l("In use"))
 
 
-class CommunesForm(Form):
+class CommunesForm(SubmissionKey, Form):
     names = TextAreaField(
         _l("Communes and wards, one per line"),
         validators=[DataRequired(), Length(max=50_000)],

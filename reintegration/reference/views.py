@@ -9,6 +9,7 @@ from ..auth.scopes import Permission, require
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error
+from ..submissions import claim
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CommunesForm, ListItemEditForm, ListItemForm
@@ -84,6 +85,7 @@ def communes(province_id: int):
     form = CommunesForm()
     if form.validate_on_submit():
         try:
+            claim(form)
             added = services.add_communes(
                 province, form.names.data.splitlines(), (form.english.data or "").splitlines()
             )

@@ -4,13 +4,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..auth.models import Role
 from ..forms import CheckboxListField, DayField, Form
+from ..submissions import SubmissionKey
 
 
-class DoneForm(Form):
+class DoneForm(SubmissionKey, Form):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class SnoozeForm(Form):
+class SnoozeForm(SubmissionKey, Form):
     until = DayField(_l("Remind me again on"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 

@@ -12,15 +12,16 @@ from wtforms.validators import (
 )
 
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
+from ..submissions import SubmissionKey
 
 
-class AdmitForm(Form):
+class AdmitForm(SubmissionKey, Form):
     facility = IdSelectField(_l("Facility"), validators=[DataRequired()])
     admitted_on = DayField(_l("Date of admission"), validators=[DataRequired(), NotInFuture()])
     confirm_full = BooleanField(_l("Admit even though the facility is full"))
 
 
-class ExtendForm(Form):
+class ExtendForm(SubmissionKey, Form):
     new_end = DayField(_l("New planned end"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     approved_by = StringField(
@@ -29,7 +30,7 @@ class ExtendForm(Form):
     )
 
 
-class DischargeForm(Form):
+class DischargeForm(SubmissionKey, Form):
     discharged_on = DayField(_l("Date of discharge"), validators=[DataRequired(), NotInFuture()])
     destination = IdSelectField(_l("Destination"), validators=[DataRequired()])
     destination_address = StringField(
@@ -43,7 +44,7 @@ class DischargePlanForm(Form):
     planned_destination = IdSelectField(_l("Expected destination"), validators=[DataRequired()])
 
 
-class ServiceForm(Form):
+class ServiceForm(SubmissionKey, Form):
     provided_on = DayField(_l("Date"), validators=[DataRequired(), NotInFuture()])
     kind = IdSelectField(_l("Service and support type"), validators=[DataRequired()])
     provider = StringField(_l("Provided by"), validators=[DataRequired(), Length(max=200)])
@@ -61,7 +62,7 @@ def _stay_within_cap(_form, field):
         )
 
 
-class FacilityForm(Form):
+class FacilityForm(SubmissionKey, Form):
     code = StringField(
         _l("Code"),
         validators=[

@@ -3,10 +3,11 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField, NotInFuture
+from ..submissions import SubmissionKey
 from .models import CourseKind
 
 
-class CourseForm(Form):
+class CourseForm(SubmissionKey, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=CourseKind.choices, validators=[DataRequired()])
     topic = IdSelectField(
@@ -31,15 +32,15 @@ class CourseForm(Form):
     employers = CheckboxListField(_l("Employers that asked for it"), coerce=int)
 
 
-class ReferralForm(Form):
+class ReferralForm(SubmissionKey, Form):
     course = IdSelectField(_l("Course"), validators=[DataRequired()])
 
 
-class EnrolForm(Form):
+class EnrolForm(SubmissionKey, Form):
     enrolled_on = DayField(_l("Date of enrolment"), validators=[DataRequired(), NotInFuture()])
 
 
-class CompleteForm(Form):
+class CompleteForm(SubmissionKey, Form):
     completed_on = DayField(_l("Date of completion"), validators=[DataRequired(), NotInFuture()])
     certificate_number = StringField(
         _l("Certificate number"), validators=[DataRequired(), Length(max=100)]
@@ -49,14 +50,14 @@ class CompleteForm(Form):
     )
 
 
-class DropOutForm(Form):
+class DropOutForm(SubmissionKey, Form):
     dropped_out_on = DayField(
         _l("Date the person left"), validators=[DataRequired(), NotInFuture()]
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class AttendanceForm(Form):
+class AttendanceForm(SubmissionKey, Form):
     held_on = DayField(_l("Day of the session"), validators=[DataRequired(), NotInFuture()])
     topic = StringField(_l("What was taught"), validators=[Optional(), Length(max=200)])
     present = CheckboxListField(_l("Present"), coerce=int)
