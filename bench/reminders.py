@@ -590,10 +590,10 @@ def measure_rules(app, day: date, show_plans: bool) -> None:
             for setting in settings
             if setting.code in RULES and setting.enabled
         ]
-        live = select(
-            Reminder.id, Reminder.rule_id, Reminder.subject_id, Reminder.base_on,
-            Reminder.due_on, Reminder.done_at,
-        ).where(Reminder.closed_at.is_(None))  # fmt: skip
+        # As services._live_reminders reads them.
+        live = select(Reminder.id, Reminder.rule_id, Reminder.subject_id, Reminder.due_on).where(
+            Reminder.closed_at.is_(None)
+        )
         queries.append(("live reminders", live))
         for code, query in queries:
             with Statements(db.engine) as statements:
