@@ -158,3 +158,21 @@ def test_the_message_is_in_vietnamese(client, make, staff, person):
     *_, shown = sent_twice(client, f"/cases/{person.id}/services/new", data)
 
     assert "Biểu mẫu này đã được gửi và lưu; đây là những gì đã được lưu." in flashed(shown)
+
+
+def test_a_key_saved_without_a_known_page_shows_the_form_again_with_the_message(
+    client, make, staff, person
+):
+    data = _service_form(client, make, person)
+    db.session.add(
+        Submission(user_id=staff.id, key=data["submission"][0], created_at=clock.utcnow())
+    )
+    db.session.commit()
+
+    response = client.post(f"/cases/{person.id}/services/new", data=data)
+
+    assert response.status_code == 200
+    assert form_errors(response) == [
+        "This form was already sent and saved once; it was not saved again."
+    ]
+    assert count(Service) == 0
