@@ -4,6 +4,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from ..forms import Form, IdSelectField
+from ..submissions import SubmissionKey
 
 
 class UploadForm(Form):
@@ -14,7 +15,7 @@ class UploadForm(Form):
     )
 
 
-class ConfirmForm(Form):
+class ConfirmForm(SubmissionKey, Form):
     different_people = BooleanField(
         _l("The possible duplicates are different people: import them all the same")
     )

@@ -17,7 +17,9 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.scopes import Permission, can, facilities_in_scope, facility_or_404, require
+from ..errors import DomainError
 from ..extensions import db
+from ..submissions import claim, record_result
 from . import pending, services
 from .columns import BY_KEY, current_language
 from .forms import ConfirmForm, UploadForm
@@ -139,10 +141,16 @@ def confirm(token: str):
             _("Check the possible duplicates, then tick this box to import all the rows.")
         ]
         return _preview_page(token, preview, form, 400)
+    try:
+        claim(form)  # a second click waits for the first, then is shown what it imported
+    except DomainError as error:
+        form.form_errors.append(error.message)
+        return _preview_page(token, preview, form, 400)
     if not pending.claim(token):
         abort(404)  # imported already, by a first click
     try:
         cases = services.import_rows(preview.rows, facility, current_user)
+        record_result(url_for("cases.index"))
         db.session.commit()
     except services.RowRefused as refusal:
         db.session.rollback()
