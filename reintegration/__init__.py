@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, login, migrate
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=database.MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -126,6 +127,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from .audit.services import write_views
     from .auth.scopes import Permission, can
     from .formatting import register_filters
     from .submissions import answer_resubmission
@@ -155,6 +157,8 @@ def register_request_hooks(app: Flask) -> None:
         return None
 
     app.before_request(answer_resubmission)  # after the session check: a form sent twice
+
+    app.after_request(write_views)
 
     @app.after_request
     def security_headers(response):

@@ -1,30 +1,86 @@
-"""Database engine settings and migrations that run on start."""
+"""Database engine settings, transactions on SQLite, and migrations that run on start.
 
+How a request uses SQLite's one writer (PostgreSQL needs none of this):
+
+- A transaction that will write takes the write lock as it begins (``BEGIN IMMEDIATE``), so
+  two writers wait for each other (``busy_timeout``) and the second reads what the first wrote.
+  A transaction begun without it (``BEGIN``) that reads and then writes fails at once with
+  "database is locked" when another connection committed in between: waiting cannot help, since
+  its snapshot is already old. So whether a transaction writes is decided before it begins.
+- A request that only reads never takes the lock, so colleagues' saves do not queue behind
+  it: GET and HEAD requests, and POST views marked ``reads_only`` (a search posted so the text
+  stays out of addresses and logs).
+- Other POST requests begin IMMEDIATE, until their commit: what runs after the commit (the
+  redirect, after-request hooks, the user's own row read again) only reads, so it cannot wait
+  on the lock, and nothing can turn a saved change into an error page.
+- A GET that must write (a view of a case, written to the audit log) or a write after a commit
+  says so with ``writing()``: ``audit.services`` writes the "viewed" entries after the page is
+  made, in a short transaction of its own.
+- Long work that reads (a workbook, a file of cases to check) runs under ``writing(False)``;
+  when it must write to rehearse, it does so in short transactions, each holding the lock for a
+  fraction of a second, so others wait briefly and never fail.
+
+With ``TESTING`` on, a statement that writes inside a transaction begun without the lock is an
+error, so the test suite finds every path that would fail under load on SQLite.
+"""
+
+import functools
 import os
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+# How long SQLite waits for another connection's write lock before giving up.
+BUSY_TIMEOUT_MS = 20_000
 
 # Whether SQLite transactions begin IMMEDIATE, when the code says so rather than the request:
 # a command or a scheduled job that writes (True), a long export that only reads (False).
 _writing: ContextVar[bool | None] = ContextVar("writing", default=None)
 
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_COMMITTED = "_database_committed"
+_WRITES = "writes_expected"
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
 
 @contextmanager
 def writing(on: bool = True):
-    """The transactions begun inside take SQLite's write lock at once (``on``), or only when
-    they first write (not ``on``: a long read in a POST need not hold up other saves)."""
+    """The transactions begun inside take SQLite's write lock at once (``on``), or never hold
+    it (not ``on``: a long read in a POST need not hold up other saves)."""
     token = _writing.set(on)
     try:
         yield
     finally:
         _writing.reset(token)
+
+
+def reads_only(view):
+    """Mark a POST view that only reads: its transactions do not take SQLite's write lock."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        with writing(False):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+def begins_writing() -> bool:
+    """Whether a transaction beginning now is one that may write (see the module's notes)."""
+    chosen = _writing.get()
+    if chosen is not None:
+        return chosen
+    if not has_request_context() or g.get(_COMMITTED):
+        return False
+    return request.method not in _READ_METHODS
 
 
 @event.listens_for(Engine, "connect")
@@ -37,23 +93,62 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
-    """On SQLite, a request that may write takes the write lock as its transaction begins.
-
-    Two such requests then wait for each other (busy_timeout) and the second reads what the
-    first wrote, instead of failing with "database is locked" when it tries to write on an
-    older snapshot. Readers are not held up (WAL).
-    """
     if connection.dialect.name == "sqlite":
-        immediate = _writing.get()
-        if immediate is None:
-            immediate = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begins_writing() else "BEGIN")
+
+
+@event.listens_for(Session, "after_begin")
+def _note_whether_writes_expected(_session, _transaction, connection):
+    connection.info[_WRITES] = begins_writing()
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session):
+    if has_request_context() and not session.in_nested_transaction():
+        g.setdefault(_COMMITTED, True)
+
+
+def init_app(app: Flask) -> None:
+    """With ``TESTING``, watch each request from its first hook to its last for writes in a
+    transaction begun to read (a test's own setup code is not watched)."""
+    if not app.testing:
+        return
+    app.before_request_funcs.setdefault(None, []).insert(0, _watch)
+    app.after_request(_unwatch)  # registered first of the app's, so it runs last
+
+
+_WATCHED = "_database_watched"
+
+
+def _watch() -> None:
+    g.setdefault(_WATCHED, True)
+
+
+def _unwatch(response):
+    g.pop(_WATCHED, None)
+    return response
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_unplanned_writes(connection, _cursor, statement, _parameters, _context, _many):
+    """In tests, a write where the transaction did not expect one (see the module's notes)."""
+    if (
+        connection.info.get(_WRITES) is False
+        and has_request_context()
+        and g.get(_WATCHED)
+        and _WRITE_STATEMENT.match(statement)
+    ):
+        raise AssertionError(
+            f"{request.method} {request.endpoint} writes in a transaction begun to read only: "
+            "on SQLite it can fail when a colleague saves at the same moment. Write under "
+            "database.writing(), or mark a read-only view reads_only."
+        )
 
 
 def insert(model):

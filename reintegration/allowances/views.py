@@ -125,9 +125,7 @@ def _may_pay(allowance: Allowance) -> bool:
 def show(allowance_id: int):
     allowance = queries.allowance_or_404(allowance_id)
     record_view(allowance.case)
-    page = _show_page(allowance)
-    db.session.commit()
-    return page
+    return _show_page(allowance)
 
 
 @bp.post("/allowances/<int:allowance_id>/decision")

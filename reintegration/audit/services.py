@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Mapper, Session
 
 from .. import clock
+from ..database import writing
 from ..extensions import db
 from .models import Action, AuditEntry
 
@@ -79,7 +80,42 @@ def record_update(obj, old: dict, new: dict) -> None:
 
 
 def record_view(obj) -> None:
-    record(Action.VIEW, obj.__tablename__, obj.id, _case_id(obj))
+    """Note that the page being made shows ``obj``; written once the page is made.
+
+    Not in the request's own transaction: a page only reads, so on SQLite it never holds the
+    write lock, and a colleague's save between its reads and this entry would make that
+    transaction fail (see ``database``). ``write_views`` writes it in one of its own.
+    """
+    actor_id, actor_name = _actor()
+    g.setdefault(_VIEWS, []).append(
+        {
+            "at": clock.utcnow(),
+            "user_id": actor_id,
+            "username": actor_name,
+            "action": Action.VIEW,
+            "entity": obj.__tablename__,
+            "entity_id": obj.id,
+            "case_id": _case_id(obj),
+            "changes": None,
+            "ip": _ip(),
+        }
+    )
+
+
+_VIEWS = "audit_views"
+
+
+def write_views(response):
+    """After-request hook: the views noted while a page was made, in a short transaction that
+    waits for the write lock; a page whose views cannot be logged is not shown."""
+    views = g.pop(_VIEWS, None)
+    if not views or response.status_code >= 400:
+        return response
+    db.session.commit()  # ends the page's reads (nothing else is pending on a page that views)
+    with writing():
+        db.session.execute(insert(AuditEntry), views)
+        db.session.commit()
+    return response
 
 
 def _plain(value):

@@ -9,6 +9,7 @@ from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
 from ..employment.queries import placements_for_case
 from ..employment.queries import timeline_events as placement_events
+from ..database import reads_only
 from ..errors import DomainError
 from ..extensions import db
 from ..followups.queries import followup_section
@@ -69,6 +70,7 @@ def index():
 
 @bp.post("/")
 @require(Permission.VIEW_CASES)
+@reads_only
 def search():
     """The same list searched by code or name. The text may be a name: it is posted, and
     kept neither in the address (server logs, browser history) nor in the session cookie."""
@@ -155,7 +157,6 @@ def show(case_id: int):
         support_types=support_types(),
         entitled=entitled_type_ids(case.identification_status),
     )
-    db.session.commit()  # after rendering: a commit expires what the page reads
     return page
 
 
@@ -166,7 +167,6 @@ def edit(case_id: int):
     form = _case_form(case)
     if not form.is_submitted():
         record_view(case)
-        db.session.commit()
     if form.validate_on_submit():
         form.store(case)
         if applied(

@@ -52,8 +52,9 @@ def _at_once(form: SupportWorkbookForm, filters, scope):
     if rows is None:
         workbook.close()
         return _page(form)
-    services.record_support(filters, form.reason_given, rows)
-    db.session.commit()
+    with writing():
+        services.record_support(filters, form.reason_given, rows)
+        db.session.commit()
     workbook.seek(0)
     return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filters.filename)
 
@@ -99,8 +100,10 @@ def download(token: str):
     workbook = jobs.open_workbook(job) if job.state == jobs.State.DONE else None
     if workbook is None:
         abort(404)
-    services.record_support_download(job)
-    db.session.commit()
+    db.session.commit()  # ends the reads: a GET writes only in a transaction begun to write
+    with writing():
+        services.record_support_download(job)
+        db.session.commit()
     return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=job.filename)
 
 
@@ -117,8 +120,9 @@ def dataset():
     with writing(False):  # a long read: on SQLite, other users' saves need not wait for it
         stream, report = services.make_dataset(current_user, *years, kind, language)
         db.session.rollback()
-    services.record_dataset(*years, kind, report)
-    db.session.commit()
+    with writing():
+        services.record_dataset(*years, kind, report)
+        db.session.commit()
     return send_file(
         stream,
         mimetype=XLSX if kind == "xlsx" else "text/csv",

@@ -183,7 +183,6 @@ def facilities():
 def facility(facility_id: int):
     facility = facility_or_404(facility_id)
     record_view(facility)  # the page names the residents
-    db.session.commit()
     return render_template(
         "shelter/facility.html",
         overview=queries.facility_overview(facility, current_user),

@@ -46,7 +46,7 @@ def course(course_id: int):
     summary = queries.CourseSummary(course)
     summary.counts.update(enrolment.status for enrolment in everyone)
     enrolments = queries.shown_to(current_user, course, everyone)
-    page = render_template(
+    return render_template(
         "training/course.html",
         course=course,
         summary=summary,
@@ -59,8 +59,6 @@ def course(course_id: int):
         today=clock.today(),
         attending_form=Form(),
     )
-    db.session.commit()  # after rendering: a commit expires what the page reads
-    return page
 
 
 def _topic_choices() -> dict:
