@@ -7,9 +7,9 @@ from ..allowances.queries import case_section as allowance_section
 from ..allowances.queries import timeline_events as allowance_events
 from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
+from ..database import reads_only
 from ..employment.queries import placements_for_case
 from ..employment.queries import timeline_events as placement_events
-from ..database import reads_only
 from ..errors import DomainError
 from ..extensions import db
 from ..followups.queries import followup_section
