@@ -14,6 +14,7 @@ from .. import clock
 from ..auth.models import Role, User
 from ..cases.models import Case, Sex
 from ..cases.services import create_case, find_duplicates
+from ..database import writing
 from ..errors import DomainError
 from ..extensions import db
 from ..followups.models import FollowUp
@@ -178,19 +179,37 @@ def _identity_keys(row: CaseRow) -> list[tuple]:
     return keys
 
 
+# Rows rehearsed per transaction: each holds SQLite's write lock for a fraction of a second.
+REHEARSAL_ROWS = 20
+
+
 def rehearse(rows: list[CaseRow], facility: Facility, user, letters: dict) -> list[Problem]:
-    """Import each row in a savepoint, note what the services refuse, then undo everything."""
+    """Import each row in a savepoint, note what the services refuse, then undo everything.
+
+    A few rows at a time, each batch in a short transaction of its own: on SQLite a writer
+    holds the one write lock, and a whole file (seconds) would make colleagues' saves wait
+    behind it until they gave up. The rows of a file do not depend on each other for these
+    rules (duplicates between rows are found by ``possible_duplicates``).
+    """
     problems = []
-    try:
-        for row in rows:
+    for start in range(0, len(rows), REHEARSAL_ROWS):
+        db.session.rollback()  # ends the reads before: the batch's transaction begins writing
+        with writing():
             try:
-                with db.session.begin_nested():
-                    import_row(row, facility, user)
-            except DomainError as error:
-                problems.append(refusal_problem(row.number, error, letters))
-    finally:
-        db.session.rollback()
+                for row in rows[start : start + REHEARSAL_ROWS]:
+                    problems += _rehearse_row(row, facility, user, letters)
+            finally:
+                db.session.rollback()
     return problems
+
+
+def _rehearse_row(row: CaseRow, facility: Facility, user, letters: dict) -> list[Problem]:
+    try:
+        with db.session.begin_nested():
+            import_row(row, facility, user)
+    except DomainError as error:
+        return [refusal_problem(row.number, error, letters)]
+    return []
 
 
 def refusal_problem(number: int, error: DomainError, letters: dict) -> Problem:
