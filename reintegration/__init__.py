@@ -122,8 +122,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from .errors import register_errorhandlers as register
+    from .versions import register_errorhandler as register_conflicts
 
     register(app)
+    register_conflicts(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Imports every model so that metadata (and migrations) see all tables."""
 
+from . import versions  # noqa: F401  (its flush hook counts the edits of versioned records)
 from .allowances.models import (
     Allowance,
     AllowanceKind,

@@ -60,15 +60,16 @@ def created_at_column():
 
 
 class Versioned:
-    """A record several people may edit at once: its version counts the changes.
+    """A record several people may edit at once: its version counts the edits.
 
-    SQLAlchemy adds `AND version = <read>` to every UPDATE and raises StaleDataError when no row
-    matched, so a change made between reading and writing is never overwritten; the edit forms
-    carry the version they were read at (reintegration/versions.py).
+    Every UPDATE of the row names the version it read (SQLAlchemy's version counter), so a
+    change made between reading and writing is never overwritten: SQLAlchemy raises
+    StaleDataError instead. reintegration/versions.py counts the edits (not bookkeeping, such
+    as a user's last login) and keeps the edit forms' versions.
     """
 
     version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}

@@ -4,7 +4,7 @@ the standard social-assistance level, allowance kinds and their rules, and publi
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import clock
+from .. import clock, versions
 from ..auth.scopes import Permission, require
 from ..extensions import db
 from ..formatting import day
@@ -167,9 +167,7 @@ def _kind_data(kind: AllowanceKind) -> dict:
 def kind(kind_id: int):
     kind = _kind_or_404(kind_id)
     form = KindEditForm(queries.support_types(), data=_kind_data(kind))
-    if form.validate_on_submit() and applied(
-        form, lambda: services.update_kind(kind, **form.fields())
-    ):
+    if versions.saved(form, kind, lambda: services.update_kind(kind, **form.fields())):
         flash(_("The allowance kind is saved."), "success")
         return commit_and_redirect("policy.kind", kind_id=kind.id)
     return render_template(
@@ -228,11 +226,10 @@ def rule(rule_id: int):
 
 def _change_rule(rule: AllowanceRule):
     form = RuleForm(province_choices(), data=rule_data(rule))
-    if form.validate_on_submit():
-        saved = made(form, lambda: services.update_rule(rule, form.terms()))
-        if saved is not None:
-            flash(_closed_message(saved[1]), "success")
-            return commit_and_redirect("policy.kind", kind_id=rule.kind_id)
+    changed = versions.made(form, rule, lambda: services.update_rule(rule, form.terms()))
+    if changed is not None:
+        flash(_closed_message(changed[1]), "success")
+        return commit_and_redirect("policy.kind", kind_id=rule.kind_id)
     return render_template(
         "allowances/policy/rule_form.html",
         form=form,
@@ -243,9 +240,7 @@ def _change_rule(rule: AllowanceRule):
 
 def _end_rule(rule: AllowanceRule, use: services.Use):
     form = RuleEndForm(data={"valid_to": rule.valid_to})
-    if form.validate_on_submit() and applied(
-        form, lambda: services.end_rule(rule, form.valid_to.data)
-    ):
+    if versions.saved(form, rule, lambda: services.end_rule(rule, form.valid_to.data)):
         flash(_("The end date of the rule is saved."), "success")
         return commit_and_redirect("policy.kind", kind_id=rule.kind_id)
     return render_template(

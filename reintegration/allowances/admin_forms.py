@@ -28,6 +28,7 @@ from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .admin_services import RuleTerms
 from .models import AllowanceRule, Method
 
@@ -114,7 +115,7 @@ class LevelForm(SubmissionKey, Form):
     legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=300)])
 
 
-class KindEditForm(Form):
+class KindEditForm(VersionedForm, Form):
     support_type = IdSelectField(_l("Support type"), validators=[DataRequired()])
     name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
@@ -159,7 +160,7 @@ class KindForm(SubmissionKey, KindEditForm):
     )
 
 
-class RuleForm(SubmissionKey, Form):
+class RuleForm(VersionedForm, SubmissionKey, Form):
     province = IdSelectField(_l("Province"), validators=[Optional()])
     method = SelectField(
         _l("How the amount is computed"), choices=Method.choices, validators=[DataRequired()]
@@ -208,7 +209,7 @@ def rule_data(rule: AllowanceRule) -> dict:
     }
 
 
-class RuleEndForm(Form):
+class RuleEndForm(VersionedForm, Form):
     valid_to = DayField(_l("In force until"), validators=[Optional()])
 
 

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .models import PaymentMethod
 
 
@@ -22,7 +23,7 @@ class RequestForm(SubmissionKey, Form):
         self.kind.choices = groups
 
 
-class DecisionForm(Form):
+class DecisionForm(VersionedForm, Form):
     decision = RadioField(
         _l("Decision"),
         choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))],
@@ -35,7 +36,7 @@ class DecisionForm(Form):
     )
 
 
-class CancelForm(Form):
+class CancelForm(VersionedForm, Form):
     reason = TextAreaField(_l("Why it is cancelled"), validators=[DataRequired(), Length(max=2000)])
 
 

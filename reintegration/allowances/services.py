@@ -174,13 +174,15 @@ def _move(allowance: Allowance, status: AllowanceStatus, **values) -> None:
     if not allowance.may_move_to(status):
         raise _refuse_move(allowance, status)
     expected = allowance.status
-    result = db.session.execute(
+    # The version goes up too, so that a form read before this move sees it (versions.py).
+    version = db.session.execute(
         update(Allowance)
         .where(Allowance.id == allowance.id, Allowance.status == expected)
-        .values(status=status, **values)
+        .values(status=status, version=Allowance.version + 1, **values)
+        .returning(Allowance.version)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).scalar_one_or_none()
+    if version is None:
         raise DomainError(
             _l(
                 "Someone else changed this allowance a moment ago: it is no longer “%(status)s”.",
@@ -188,7 +190,11 @@ def _move(allowance: Allowance, status: AllowanceStatus, **values) -> None:
             )
         )
     old = {name: getattr(allowance, name) for name in values}
-    record_update(allowance, {"status": expected, **old}, {"status": status, **values})
+    record_update(
+        allowance,
+        {"status": expected, "version": version - 1, **old},
+        {"status": status, "version": version, **values},
+    )
     db.session.refresh(allowance)
 
 

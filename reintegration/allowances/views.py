@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import attach_error, parse_day
 from ..shelter.models import Facility
 from ..submissions import claim
+from ..versions import read_at, saved
 from ..web import applied, commit_and_redirect, made
 from . import policy, queries, services
 from .forms import CancelForm, CorrectionForm, DecisionForm, PaymentForm, RegisterForm, RequestForm
@@ -91,8 +92,8 @@ def _show_page(allowance: Allowance, **forms):
             if allowance.decision_due_on
             else None
         ),
-        decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
-        cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
+        decision_form=forms.get("decision_form") or read_at(DecisionForm(formdata=None), allowance),
+        cancel_form=forms.get("cancel_form") or read_at(CancelForm(formdata=None), allowance),
         payment_form=forms.get("payment_form") or _payment_form(formdata=None),
         may_pay=_may_pay(allowance),
     )
@@ -133,8 +134,9 @@ def show(allowance_id: int):
 def decide(allowance_id: int):
     allowance = queries.allowance_or_404(allowance_id)
     form = DecisionForm()
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        allowance,
         lambda: services.decide(
             allowance, form.decision.data == "approve", form.reason.data or "", current_user
         ),
@@ -149,9 +151,7 @@ def decide(allowance_id: int):
 def cancel(allowance_id: int):
     allowance = queries.allowance_or_404(allowance_id)
     form = CancelForm()
-    if form.validate_on_submit() and applied(
-        form, lambda: services.cancel(allowance, form.reason.data, current_user)
-    ):
+    if saved(form, allowance, lambda: services.cancel(allowance, form.reason.data, current_user)):
         flash(_("The allowance is cancelled."), "success")
         return commit_and_redirect("allowances.show", allowance_id=allowance.id)
     return _show_page(queries.allowance_or_404(allowance_id), cancel_form=form)

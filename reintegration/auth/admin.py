@@ -11,6 +11,7 @@ from ..extensions import db
 from ..reference.models import Province
 from ..reference.queries import NONE_CHOICE, province_choices
 from ..shelter.models import Facility
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import services
 from .forms import ActiveForm, NewUserForm, PasswordForm, UserForm
@@ -80,28 +81,28 @@ def edit(user_id: int):
         form.province.data = user.province_id
     _fill_choices(form)
     form.username.render_kw = {"readonly": True}
-    if form.validate_on_submit():
-        facility, province = _scope_values(form)
-        if applied(
-            form,
-            lambda: services.update_user(
-                user,
-                Role(form.role.data),
-                facility,
-                province,
-                form.full_name.data or "",
-                form.email.data,
-                current_user,
-            ),
-        ):
-            flash(_("The account is saved."), "success")
-            return commit_and_redirect("users.index")
+    if saved(form, user, lambda: _update(form, user)):
+        flash(_("The account is saved."), "success")
+        return commit_and_redirect("users.index")
     return render_template(
         "auth/user_form.html",
         form=form,
         user=user,
         password_form=PasswordForm(),
         active_form=ActiveForm(),
+    )
+
+
+def _update(form: UserForm, user: User) -> None:
+    facility, province = _scope_values(form)
+    services.update_user(
+        user,
+        Role(form.role.data),
+        facility,
+        province,
+        form.full_name.data or "",
+        form.email.data,
+        current_user,
     )
 
 

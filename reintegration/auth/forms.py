@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..forms import Form, IdSelectField
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .models import Role
 
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This is not an email address."))
@@ -39,7 +40,7 @@ class ChangePasswordForm(NewPasswordMixin, Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
-class UserForm(Form):
+class UserForm(VersionedForm, Form):
     username = StringField(
         _l("Username"), validators=[DataRequired(), Length(min=3, max=80), USERNAME]
     )

@@ -15,12 +15,15 @@ from ..forms import CheckboxListField, DayField, Form, IdSelectField, NotInFutur
 from ..reference import queries as reference
 from ..reference.models import Commune, IdentificationStatus, ListItem, ListKind, Province
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .models import Case, Outcome, Sex
 
 CONSENT_CHOICES = [("given", _l("Given")), ("refused", _l("Refused"))]
 
 
-class CaseForm(SubmissionKey, Form):
+class CaseForm(VersionedForm, SubmissionKey, Form):
+    column_fields = {"consent_given": "consent"}
+
     facility = IdSelectField(_l("Managing facility"), validators=[Optional()])
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])

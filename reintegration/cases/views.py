@@ -20,6 +20,7 @@ from ..reference.models import IdentificationStatus
 from ..reference.queries import entitled_type_ids, provinces, support_types
 from ..shelter.models import Facility
 from ..training import queries as training
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
@@ -167,14 +168,15 @@ def edit(case_id: int):
     form = _case_form(case)
     if not form.is_submitted():
         record_view(case)
-    if form.validate_on_submit():
-        form.store(case)
-        if applied(
-            form, lambda: services.update_case(case, form.facility.data or case.facility_id)
-        ):
-            flash(_("The case is saved."), "success")
-            return commit_and_redirect("cases.show", case_id=case.id)
+    if saved(form, case, lambda: _update(form, case)):
+        flash(_("The case is saved."), "success")
+        return commit_and_redirect("cases.show", case_id=case.id)
     return render_template("cases/form.html", form=form, case=case, duplicates=None)
+
+
+def _update(form: CaseForm, case: Case) -> None:
+    form.store(case)
+    services.update_case(case, form.facility.data or case.facility_id)
 
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])

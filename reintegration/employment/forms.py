@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
 from ..reference import queries as reference
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .models import ContractType, EmployerKind, EndReason
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
@@ -17,7 +18,7 @@ def answer(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-class EmployerForm(SubmissionKey, Form):
+class EmployerForm(VersionedForm, SubmissionKey, Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=EmployerKind.choices, validators=[DataRequired()])
     sector = StringField(_l("Sector"), validators=[Optional(), Length(max=200)])

@@ -6,6 +6,7 @@ from .. import clock
 from ..auth.models import Role
 from ..auth.scopes import Permission, can, case_or_404, require
 from ..reference.queries import provinces
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CheckForm, EmployerForm, EndPlacementForm, PlacementForm, answer
@@ -82,8 +83,9 @@ def _employer_form_page(form: EmployerForm, employer: Employer | None):
     employer = employer or Employer()
     if not form.is_submitted() and employer.id is None:
         form.province.data = current_user.scope_province_id
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        employer,
         lambda: services.save_employer(
             employer,
             name=form.name.data,

@@ -5,13 +5,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..forms import CheckboxListField, DayField, Form, NotInFuture
 from ..plans.models import Dimension
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .models import ContactMethod, Indicator
 
 YES, NO, NOT_APPLICABLE = "yes", "no", "na"
 ANSWERS = {YES: True, NO: False, NOT_APPLICABLE: None}
 
 
-class FollowUpForm(SubmissionKey, Form):
+class FollowUpForm(VersionedForm, SubmissionKey, Form):
     done_on = DayField(_l("Date of the follow-up"), validators=[DataRequired(), NotInFuture()])
     method = RadioField(_l("How"), validators=[InputRequired()])
     contact_made = RadioField(
@@ -95,5 +96,5 @@ class IndicatorForm(SubmissionKey, _IndicatorFields):
         self.dimension.choices = Dimension.choices()
 
 
-class IndicatorEditForm(_IndicatorFields):
+class IndicatorEditForm(VersionedForm, _IndicatorFields):
     active = BooleanField(_l("In use"))

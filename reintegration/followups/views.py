@@ -9,6 +9,7 @@ from ..extensions import db
 from ..plans.models import Dimension
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import FollowUpForm, IndicatorEditForm, IndicatorForm, ResolveFlagForm, check_form
@@ -73,11 +74,12 @@ def _recorded(form: FollowUpForm, followup: FollowUp):
 @require(Permission.RECORD_FOLLOWUPS)
 def record(followup_id: int):
     followup = _followup_or_404(followup_id)
-    if followup.is_done:
+    form = _followup_form()
+    # A form read before someone else recorded it comes back with what they found (versions).
+    if followup.is_done and not form.is_submitted():
         flash(_("This follow-up is already recorded."), "info")
         return redirect(url_for("cases.show", case_id=followup.case_id))
-    form = _followup_form()
-    if form.validate_on_submit() and applied(form, lambda: _record(form, followup)):
+    if saved(form, followup, lambda: _record(form, followup)):
         return _recorded(form, followup)
     return render_template(
         "followups/record.html", form=form, case=followup.case, followup=followup
@@ -176,8 +178,9 @@ def indicators():
 def edit_indicator(indicator_id: int):
     indicator = db.get_or_404(Indicator, indicator_id)
     form = IndicatorEditForm(obj=indicator)
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        indicator,
         lambda: services.save_indicator(
             indicator,
             name_vi=form.name_vi.data,

@@ -3,7 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.scopes import Permission, case_or_404, require
-from ..web import applied, commit_and_redirect
+from ..versions import saved
+from ..web import commit_and_redirect
 from . import services
 from .forms import GoalForm, PlanForm
 from .models import GoalStatus
@@ -18,8 +19,9 @@ def edit_plan(case_id: int):
     case = case_or_404(case_id)
     plan = plan_for_case(case.id)
     form = PlanForm(obj=plan)
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        plan,
         lambda: services.save_plan(
             case, plan, form.agreed_on.data, form.note.data or "", current_user
         ),
@@ -46,8 +48,9 @@ def edit_goal(case_id: int, goal_id: int | None = None):
         form.status.data = goal.status.value
     elif goal is None and not form.is_submitted():
         form.status.data = GoalStatus.PLANNED.value
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        goal,
         lambda: services.save_goal(
             plan,
             goal,

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..auth.models import Role
 from ..forms import CheckboxListField, DayField, Form
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 
 
 class DoneForm(SubmissionKey, Form):
@@ -20,7 +21,7 @@ class DigestForm(Form):
     wants_digest = BooleanField(_l("Email me this list every morning"))
 
 
-class RuleForm(Form):
+class RuleForm(VersionedForm, Form):
     enabled = BooleanField(_l("On"))
     value = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3650)])
     repeat_days = IntegerField(

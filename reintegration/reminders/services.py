@@ -209,3 +209,4 @@ def save_rule(setting: ReminderRule, enabled: bool, value: int, repeat_days: int
     after = ", ".join(sorted(role.value for role in wanted))
     if before != after:  # role rows are not audited on their own: say it on the rule
         record_update(setting, {"roles": before}, {"roles": after})
+        setting.version += 1  # nor counted: a form read before still sees the change

@@ -6,6 +6,7 @@ from .. import clock
 from ..auth.models import Role
 from ..auth.scopes import Permission, require
 from ..extensions import db
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import DigestForm, DoneForm, RuleForm, SnoozeForm
@@ -129,8 +130,9 @@ def edit_rule(rule_id: int):
         }
     )
     form.value.label.text = str(rule.value_label)
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        setting,
         lambda: services.save_rule(
             setting,
             form.enabled.data,

@@ -13,6 +13,7 @@ from wtforms.validators import (
 
 from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 
 
 class AdmitForm(SubmissionKey, Form):
@@ -21,7 +22,9 @@ class AdmitForm(SubmissionKey, Form):
     confirm_full = BooleanField(_l("Admit even though the facility is full"))
 
 
-class ExtendForm(SubmissionKey, Form):
+class ExtendForm(VersionedForm, SubmissionKey, Form):
+    column_fields = {"planned_end": "new_end"}
+
     new_end = DayField(_l("New planned end"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     approved_by = StringField(
@@ -30,7 +33,7 @@ class ExtendForm(SubmissionKey, Form):
     )
 
 
-class DischargeForm(SubmissionKey, Form):
+class DischargeForm(VersionedForm, SubmissionKey, Form):
     discharged_on = DayField(_l("Date of discharge"), validators=[DataRequired(), NotInFuture()])
     destination = IdSelectField(_l("Destination"), validators=[DataRequired()])
     destination_address = StringField(
@@ -39,7 +42,7 @@ class DischargeForm(SubmissionKey, Form):
     discharge_note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class DischargePlanForm(Form):
+class DischargePlanForm(VersionedForm, Form):
     discharge_planned_on = DayField(_l("Planned date of discharge"), validators=[DataRequired()])
     planned_destination = IdSelectField(_l("Expected destination"), validators=[DataRequired()])
 
@@ -62,7 +65,7 @@ def _stay_within_cap(_form, field):
         )
 
 
-class FacilityForm(SubmissionKey, Form):
+class FacilityForm(VersionedForm, SubmissionKey, Form):
     code = StringField(
         _l("Code"),
         validators=[

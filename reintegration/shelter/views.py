@@ -23,6 +23,7 @@ from ..reference.queries import (
     province_choices,
     service_kind_choices,
 )
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import (
@@ -69,8 +70,9 @@ def admit(case_id: int):
 def extend(stay_id: int):
     stay = stay_or_404(stay_id)
     form = ExtendForm()
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        stay,
         lambda: services.extend(
             stay, form.new_end.data, form.reason.data, form.approved_by.data, current_user
         ),
@@ -96,8 +98,9 @@ def discharge(stay_id: int):
         # The plan may name a day still to come; a discharge is recorded once it has happened.
         form.discharged_on.data = min(stay.discharge_planned_on or clock.today(), clock.today())
         form.destination.data = stay.planned_destination_id
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        stay,
         lambda: services.discharge(
             stay,
             form.discharged_on.data,
@@ -121,8 +124,9 @@ def plan_discharge(stay_id: int):
     if not form.is_submitted():
         form.discharge_planned_on.data = stay.discharge_planned_on
         form.planned_destination.data = stay.planned_destination_id
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        stay,
         lambda: services.plan_discharge(
             stay,
             form.discharge_planned_on.data,
@@ -194,8 +198,9 @@ def facility(facility_id: int):
 def _facility_form_page(form: FacilityForm, facility: Facility | None):
     form.province.choices = province_choices()
     facility = facility or Facility()
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        facility,
         lambda: services.save_facility(
             facility,
             code=form.code.data,

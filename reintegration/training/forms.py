@@ -4,10 +4,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField, NotInFuture
 from ..submissions import SubmissionKey
+from ..versions import VersionedForm
 from .models import CourseKind
 
 
-class CourseForm(SubmissionKey, Form):
+class CourseForm(VersionedForm, SubmissionKey, Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=CourseKind.choices, validators=[DataRequired()])
     topic = IdSelectField(

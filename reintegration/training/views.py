@@ -14,6 +14,7 @@ from ..formatting import day
 from ..forms import Form, parse_day
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices, province_choices
+from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import (
@@ -91,8 +92,9 @@ def _course_form(course: Course | None) -> CourseForm:
 
 def _course_form_page(form: CourseForm, course: Course | None):
     course = course or Course()
-    if form.validate_on_submit() and applied(
+    if saved(
         form,
+        course,
         lambda: services.save_course(
             course,
             current_user,

@@ -23,6 +23,7 @@ from reintegration.allowances.models import (
 )
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case, Closure
+from reintegration.cases.services import close_case
 from reintegration.employment.models import Employer, EmployerCheck, Placement
 from reintegration.extensions import db
 from reintegration.followups import services as followups
@@ -40,7 +41,7 @@ from reintegration.shelter.models import Facility, Service, Stay, StayExtension
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
 from tests.cases.helpers import sign_in
 from tests.conftest import TODAY
-from tests.employment.helpers import checked_employer
+from tests.employment.helpers import checked_employer, place
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed, sent_twice, text_of
 from tests.training.helpers import course as make_course
 from tests.training.helpers import enrolment as make_enrolment
@@ -453,6 +454,55 @@ def closure(make, w: World) -> Form:
     return Form(f"/cases/{w.case.id}/close", typed, _count(Closure), "Đã ổn định cuộc sống")
 
 
+def reopening(make, w: World) -> Form:
+    close_case(w.case, "lost_contact", TODAY, "Mất liên lạc", True, w.admin)
+    db.session.commit()
+    typed = {"reopened_on": DAY, "reason": "Gia đình báo chị đã về"}
+    return Form(
+        f"/cases/{w.case.id}/reopen",
+        typed,
+        _count(Closure, Closure.reopened_on.is_not(None)),
+        w.case.code,
+    )
+
+
+def completion(make, w: World) -> Form:
+    enrolled = make_enrolment(w.case, _course(make), EnrolmentStatus.ENROLLED)
+    db.session.commit()
+    typed = {"completed_on": DAY, "certificate_number": "CC-2026-007", "certificate_on": DAY}
+    return Form(
+        f"/enrolments/{enrolled.id}/complete",
+        typed,
+        _count(Enrolment, Enrolment.status == EnrolmentStatus.COMPLETED),
+        w.case.code,
+    )
+
+
+def drop_out(make, w: World) -> Form:
+    enrolled = make_enrolment(w.case, _course(make), EnrolmentStatus.ENROLLED)
+    db.session.commit()
+    typed = {"dropped_out_on": DAY, "reason": "Đi làm xa"}
+    return Form(
+        f"/enrolments/{enrolled.id}/drop-out",
+        typed,
+        _count(Enrolment, Enrolment.status == EnrolmentStatus.DROPPED_OUT),
+        w.case.code,
+    )
+
+
+def end_of_placement(make, w: World) -> Form:
+    hiring = checked_employer(make, name="Công ty Sen Vàng")
+    job = place(make, w.case, hiring, TODAY - timedelta(days=5))
+    db.session.commit()
+    typed = {"end_on": DAY, "reason": "resigned", "note": "Chuyển về quê"}
+    return Form(
+        f"/placements/{job.id}/end",
+        typed,
+        _count(Placement, Placement.end_on.is_not(None)),
+        "Công ty Sen Vàng",
+    )
+
+
 FORMS = [
     intake,
     service,
@@ -484,6 +534,10 @@ FORMS = [
     communes,
     indicator,
     closure,
+    reopening,
+    completion,
+    drop_out,
+    end_of_placement,
 ]
 
 
