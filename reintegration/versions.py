@@ -209,6 +209,12 @@ def saved(form, record, change) -> bool:
     return True
 
 
+def outdated(form, record) -> bool:
+    """Whether ``form`` was sent from a page read before ``record`` last changed."""
+    sent = form.version.data if form.is_submitted() else None
+    return sent is not None and _stored(record) and sent != record.version
+
+
 def made(form, record, change):
     """Like ``saved``, and hands back what the change made (None when it was not saved)."""
     results = []

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..plans.models import Dimension
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices
-from ..versions import saved
+from ..versions import outdated, saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import FollowUpForm, IndicatorEditForm, IndicatorForm, ResolveFlagForm, check_form
@@ -76,7 +76,7 @@ def record(followup_id: int):
     followup = _followup_or_404(followup_id)
     form = _followup_form()
     # A form read before someone else recorded it comes back with what they found (versions).
-    if followup.is_done and not form.is_submitted():
+    if followup.is_done and not outdated(form, followup):
         flash(_("This follow-up is already recorded."), "info")
         return redirect(url_for("cases.show", case_id=followup.case_id))
     if saved(form, followup, lambda: _record(form, followup)):
