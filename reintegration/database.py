@@ -24,13 +24,12 @@ With ``TESTING`` on, a statement that writes inside a transaction begun without 
 error, so the test suite finds every path that would fail under load on SQLite.
 """
 
-import functools
 import os
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -63,14 +62,10 @@ def writing(on: bool = True):
 
 
 def reads_only(view):
-    """Mark a POST view that only reads: its transactions do not take SQLite's write lock."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        with writing(False):
-            return view(*args, **kwargs)
-
-    return wrapper
+    """Mark a POST view that only reads: none of its request's transactions, the user's own
+    row read before the view included, takes SQLite's write lock."""
+    view.reads_only = True
+    return view
 
 
 def begins_writing() -> bool:
@@ -78,9 +73,10 @@ def begins_writing() -> bool:
     chosen = _writing.get()
     if chosen is not None:
         return chosen
-    if not has_request_context() or g.get(_COMMITTED):
+    if not has_request_context() or g.get(_COMMITTED) or request.method in _READ_METHODS:
         return False
-    return request.method not in _READ_METHODS
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "reads_only", False)
 
 
 @event.listens_for(Engine, "connect")
@@ -99,12 +95,14 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
+    writes = connection.info[_WRITES] = begins_writing()
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if begins_writing() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 @event.listens_for(Session, "after_begin")
 def _note_whether_writes_expected(_session, _transaction, connection):
+    # Also where a session joins a transaction already begun (the tests' savepoints).
     connection.info[_WRITES] = begins_writing()
 
 
