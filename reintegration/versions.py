@@ -127,15 +127,33 @@ def _saved_meanwhile(_error):
 # Counting the edits
 
 
+# The records whose version this transaction counted already: one count per save, however
+# many flushes it takes.
+_COUNTED = "versions_counted"
+
+
 @event.listens_for(Session, "before_flush")
 def _count_edits(session: Session, _context, _instances) -> None:
+    counted = session.info.setdefault(_COUNTED, set())
     with session.no_autoflush:
         for obj in session.dirty:
-            if isinstance(obj, Versioned):
-                _count(obj)
+            key = (type(obj), obj.id)
+            if isinstance(obj, Versioned) and key not in counted and _count(obj):
+                counted.add(key)
 
 
-def _count(obj: Versioned) -> None:
+@event.listens_for(Session, "after_commit")
+def _forget_counts(session: Session) -> None:
+    session.info.pop(_COUNTED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_counts_undone(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_COUNTED, None)
+
+
+def _count(obj: Versioned) -> bool:
     history = inspect(obj).attrs.version.history
     if history.has_changes():  # counted by the code itself: a change the flush cannot see
         new = history.added[0]
@@ -144,9 +162,10 @@ def _count(obj: Versioned) -> None:
         old = obj.version
         new = obj.version = old + 1
     else:
-        return
+        return False
     # The flush writes the version as bookkeeping, which the audit hook does not see.
     record_update(obj, {"version": old}, {"version": new})
+    return True
 
 
 def _edited(obj: Versioned) -> bool:
