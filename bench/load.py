@@ -1,8 +1,8 @@
 """A team at once: requests a second and response times under 8 and 32 concurrent users.
 
     .venv/bin/python bench/load.py [--cases 100000] [--services-per-case 20] [--users 8,32]
-                                   [--seconds 60] [--workers 4] [--database-url URL]
-                                   [--json FILE]
+                                   [--seconds 60] [--workers 4] [--think 0]
+                                   [--database-url URL] [--json FILE]
 
 Builds (once) a SQLite file bench/load-<N>x<S>.db, or fills an empty PostgreSQL database given
 by --database-url, with the people of bench/reminders.py, and runs the reminder pass once so
@@ -19,14 +19,16 @@ hidden fields, redirects after a save followed):
     follow-up        a commune case worker opens a case's follow-up form, then saves one
     Tasks            the case worker's reminders inbox
 
-A user sends the next request as soon as the last is answered (no time to think): 8 users are
-busier than 8 people. Printed for each number of users and each kind of request: requests a
-second, p50, p95 and p99 in milliseconds, the p99 over the single user's median, and the errors
-by reason: an answer of 500 or more, a connection error, the app's error page, a form shown
-again with an error where a save was expected, or another unexpected answer. The server's own
-log is summed up too (the exceptions it logged). The saves accumulate in the database from run
-to run (some thousands of rows beside two million). Run by hand; tests/test_benches.py runs it
-at a tiny size.
+By default a user sends the next request as soon as the last is answered (no time to think): 8
+users are busier than 8 people, and the server always has as many requests waiting as there are
+users. --think gives each user a pause between two actions (random, of that many seconds on
+average), as people read a page and fill a form. Printed for each number of users and each
+kind of request: requests a second, p50, p95 and p99 in milliseconds, the p99 over the single
+user's median, and the errors by reason: an answer of 500 or more, a connection error, the
+app's error page, a form shown again with an error where a save was expected, or another
+unexpected answer. The server's own log is summed up too (the exceptions it logged). The saves
+accumulate in the database from run to run (some thousands of rows beside two million). Run by
+hand; tests/test_benches.py runs it at a tiny size. bench/README.md has the figures.
 """
 
 import argparse
@@ -450,8 +452,11 @@ def save_failure(answer: Answer) -> str | None:
 class Person:
     """One person at a keyboard, with a session for each role the mix needs."""
 
-    def __init__(self, number: int, base: str, targets: Targets, tally: Tally) -> None:
+    def __init__(
+        self, number: int, base: str, targets: Targets, tally: Tally, think: float = 0
+    ) -> None:
         self.rng = random.Random(number)
+        self.think = think
         self.targets = targets
         self.tally = tally
         self.browsers = {role: Browser(base) for role in ROLES}
@@ -471,13 +476,19 @@ class Person:
         actions = list(MIX)
         first = self.rng.sample(actions, len(actions))
         for number in range(MAX_ACTIONS):
+            if number and self.think:
+                pause = self.rng.expovariate(1 / self.think)
+                stop.wait(min(pause, max(0, deadline - time.monotonic())))
             if stop.is_set() or time.monotonic() >= deadline:
                 return
             if number < len(first):
                 action = first[number]
             else:
                 action = self.rng.choices(actions, list(MIX.values()))[0]
-            getattr(self, action.replace(" ", "_").replace("-", "_"))()
+            try:
+                getattr(self, action.replace(" ", "_").replace("-", "_"))()
+            except Exception as error:  # a page the bench could not read: counted, not fatal
+                self.tally.add(action, Answer(0, "", "", 0), f"bench: {type(error).__name__}")
 
     def get(self, role: str, kind: str, path: str) -> Answer:
         answer = self.browsers[role].send(path)
@@ -590,7 +601,7 @@ def drive(users: list[Person], seconds: float) -> tuple[Tally, float]:
 
 def summarise(level: int, tally: Tally, elapsed: float, single: dict | None) -> list[dict]:
     rows = []
-    for kind in KINDS:
+    for kind in [*KINDS, *sorted(set(tally.sent) - set(KINDS))]:
         if not tally.sent[kind]:
             continue
         times = [second * 1000 for second in tally.seconds[kind]]
@@ -641,12 +652,15 @@ def run(args, url: str, targets: Targets, dialect: str, cases: int) -> list[dict
     levels = sorted({1, *args.users})
     print(
         f"\n{dialect}: {cases} cases; gunicorn, {args.workers} workers; {args.seconds:g} s for "
-        f"each number of users ({', '.join(map(str, levels))}); no time to think",
+        f"each number of users ({', '.join(map(str, levels))}); "
+        + (f"{args.think:g} s to think between actions" if args.think else "no time to think"),
         flush=True,
     )
     results: list[dict] = []
     with gunicorn(url, args.workers) as (base, log_path):
-        users = [Person(number, base, targets, Tally()) for number in range(max(levels))]
+        users = [
+            Person(number, base, targets, Tally(), args.think) for number in range(max(levels))
+        ]
         failed = log_in(users)
         if failed:
             sys.exit(f"logins failed: {failed}\n{_tail(log_path)}")
@@ -720,6 +734,12 @@ def main() -> None:
         help="for each number of users (0: only build the database)",
     )
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="seconds a user pauses between two actions, on average (0: none)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     url = args.database_url or "sqlite:///" + os.path.join(
@@ -736,7 +756,10 @@ def main() -> None:
         db.engine.dispose()
     # SIGTERM stops the bench as Ctrl+C does, so that gunicorn is stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    results = run(args, url, targets, dialect, cases)
+    try:
+        results = run(args, url, targets, dialect, cases)
+    except KeyboardInterrupt:
+        sys.exit("interrupted; gunicorn is stopped")
     if args.json:
         with open(args.json, "w") as output:
             json.dump({"database": dialect, "cases": cases, "rows": results}, output, indent=1)
