@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     config.load(app, overrides)
     register_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -79,6 +80,13 @@ def select_locale() -> str:
         return current_user.language
     language = session.get("language")
     return language if language in ("vi", "en") else "vi"
+
+
+def register_converters(app: Flask) -> None:
+    """``<int:...>`` answers 404 for a number no database id can be (before any rule uses it)."""
+    from .forms import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,6 +1,13 @@
 """Domain errors and the friendly error pages."""
 
-from flask import Flask, render_template
+import logging
+
+from flask import Flask, render_template, request
+from sqlalchemy.exc import DataError
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -21,3 +28,20 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 500):
         app.register_error_handler(code, render(code))
+    app.register_error_handler(DataError, value_not_stored)
+    app.register_error_handler(OverflowError, value_not_stored)
+
+
+def value_not_stored(error: Exception):
+    """The last line of defence: a value the database cannot hold (a NUL in a text on
+    PostgreSQL, a number beyond its column) that a form should have refused. The request is
+    answered as a bad one, and logged without the value (the exception's text quotes it) so the
+    missing check can be found and added."""
+    db.session.rollback()
+    log.warning(
+        "A value the database cannot hold reached it (%s) at %s %s: a form check is missing.",
+        type(getattr(error, "orig", None) or error).__name__,
+        request.method,
+        request.endpoint,
+    )
+    return render_template("errors/400.html"), 400

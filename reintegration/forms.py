@@ -1,4 +1,6 @@
-"""Fields and helpers shared by the domains' forms."""
+"""Fields and helpers shared by the domains' forms, and the checks every value a request sends
+goes through before any query sees it: form fields (``Form``), query-string numbers (``number_arg``)
+and ids in addresses (``IdConverter``)."""
 
 import re
 from datetime import date, datetime
@@ -6,14 +8,57 @@ from datetime import date, datetime
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField, SelectField, SelectMultipleField, ValidationError
-from wtforms.validators import StopValidation
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as NotInRoute
+from wtforms import (
+    Field,
+    IntegerField,
+    SelectField,
+    SelectFieldBase,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import Length, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import clock
 from .errors import DomainError
+from .text import unwritable
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+# No date outside these years is meant; inside them, no date arithmetic can overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+# The largest value of an INTEGER column (ids, counts, days) on PostgreSQL.
+MOST_INTEGER = 2**31 - 1
+# Far above any allowance, wage or cost, well inside a BIGINT column.
+MOST_DONG = 1_000_000_000_000
+# Text fields whose form gives no Length of their own: one line, and notes (Text columns).
+LINE_LENGTH = 1000
+NOTE_LENGTH = 5000
+# What a box, a choice, a date or a number can ever be sent as.
+VALUE_LENGTH = 100
+
+CONTROL_CHARACTERS = _l(
+    "This text contains invisible control characters (such as NUL); remove them and try again."
+)
+SENT_TWICE = _l("This field was sent more than once; send it once.")
+NUMBER_TOO_LARGE = _l("This number is too large.")
+NUMBER_TOO_SMALL = _l("This number is too small.")
+AMOUNT_TOO_LARGE = _l("This amount is too large.")
+
+
+def too_long(most: int):
+    """WTForms' own message for a text above ``most`` characters."""
+    return lazy_ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        most,
+        max=most,
+    )
 
 
 class _CatalogTranslations:
@@ -51,21 +96,168 @@ WTFORMS_MESSAGES = (
 
 
 class Form(FlaskForm):
-    """The base of every form: CSRF from Flask-WTF, messages in the user's language."""
+    """The base of every form: CSRF from Flask-WTF, messages in the user's language, and the
+    screening of every value sent (``_Screening``) before any field reads it."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
 
+        def bind_field(self, form, unbound_field, options):
+            return _bounded(super().bind_field(form, unbound_field, options))
+
+        def wrap_formdata(self, form, formdata):
+            form.refused = {}
+            try:
+                formdata = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):
+                formdata = MultiDict()  # a JSON body that is not an object: nothing to read
+            return None if formdata is None else _Screening(form).screen(formdata)
+
+    # Field name -> why the value sent was kept from the field (see _Screening).
+    refused: dict[str, str]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        refused = getattr(self, "refused", {})
+        # A refused value was kept from its field: say why, and only that.
+        for name, message in refused.items():
+            self[name].errors = [message]
+        return valid and not refused
+
+
+class FilterForm(Form):
+    """Search and filters read from a query string (or a search posted to a list page).
+
+    The list is shown whatever was sent: a value that fails its check is shown with its
+    message and not used, so no query ever sees it."""
+
+    class Meta:
+        csrf = False
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.errors:
+                field.data = field.default
+        return valid
+
+
+class _Screening:
+    """What a form accepts of the values sent, before any field coerces or stores them.
+
+    Refused, and shown beside the field as if the field had not been sent: control characters
+    (NUL and the like; tabs and line breaks are kept in multi-line text, and a tab in a one-line
+    text becomes a space), a field sent several times when it takes one value, and a choice,
+    date, number or box longer than any it can be. Line breaks in notes are made ``\\n``.
+    The length of a text is its field's ``Length``, checked by validation like any other rule.
+    """
+
+    def __init__(self, form):
+        self.form = form
+
+    def screen(self, formdata) -> MultiDict:
+        screened = MultiDict()
+        fields = {field.name: field for field in self.form}
+        for name in formdata:
+            values = formdata.getlist(name)
+            field = fields.get(name)
+            if field is not None:
+                refusal, values = self._check(field, values)
+                if refusal is not None:
+                    self.form.refused[field.short_name] = refusal
+                    continue
+            for value in values:
+                screened.add(name, value)
+        return screened
+
+    def _check(self, field, values: list):
+        if len(values) > 1 and not isinstance(field, SelectMultipleField):
+            return SENT_TWICE, values
+        if any(isinstance(value, FileStorage) for value in values):
+            return None, values  # an uploaded file: its own field reads it
+        if not all(isinstance(value, str) for value in values):
+            return _not_valid(field), values  # a number or a list from a JSON body
+        multiline = isinstance(field, TextAreaField)
+        if multiline:
+            values = [value.replace("\r\n", "\n").replace("\r", "\n") for value in values]
+        elif isinstance(field, StringField):
+            values = [value.replace("\t", " ") for value in values]
+        if any(unwritable(value, multiline) for value in values):
+            return CONTROL_CHARACTERS, values
+        if not isinstance(field, StringField) and any(len(v) > VALUE_LENGTH for v in values):
+            return _not_valid(field), values
+        return None, values
+
+
+def _not_valid(field) -> str:
+    if isinstance(field, SelectFieldBase):
+        return field.gettext("Not a valid choice.")
+    return field.gettext("Invalid input.")
+
+
+def _bounded(field: Field) -> Field:
+    """Give a text field a length and a number a range that its column can hold, unless the
+    form gave tighter ones."""
+    if isinstance(field, StringField):
+        if not _has(field, Length, "max"):
+            most = NOTE_LENGTH if isinstance(field, TextAreaField) else LINE_LENGTH
+            _add_validator(field, Length(max=most), first=False)
+    elif isinstance(field, IntegerField) and not _has(field, NumberRange, "max"):
+        if isinstance(field, MoneyField):
+            _add_validator(field, _Within(0, MOST_DONG, AMOUNT_TOO_LARGE))
+        else:
+            _add_validator(field, _Within(-MOST_INTEGER - 1, MOST_INTEGER, NUMBER_TOO_LARGE))
+    return field
+
+
+def _has(field: Field, kind: type, bound: str) -> bool:
+    return any(
+        isinstance(validator, kind) and getattr(validator, bound, None) not in (None, -1)
+        for validator in field.validators
+    )
+
+
+def _add_validator(field: Field, validator, first: bool = True) -> None:
+    existing = list(field.validators)
+    field.validators = [validator, *existing] if first else [*existing, validator]
+    for flag, value in getattr(validator, "field_flags", {}).items():
+        setattr(field.flags, flag, value)
+
+
+class _Within:
+    """A number inside what its column holds; stops the field's other checks when outside."""
+
+    def __init__(self, least: int, most: int, message):
+        self.least, self.most, self.message = least, most, message
+
+    def __call__(self, _form, field):
+        if field.data is None:
+            return
+        if field.data > self.most:
+            raise StopValidation(self.message)
+        if field.data < self.least:
+            raise StopValidation(NUMBER_TOO_SMALL)
+
 
 def parse_day(text: str) -> date | None:
-    """A date written dd/mm/yyyy (or yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); None if unreadable."""
+    """A date written dd/mm/yyyy (or yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); None if unreadable
+    or outside FIRST_YEAR to LAST_YEAR."""
+    day = _read_day(text)
+    return day if day is not None and _within_years(day) else None
+
+
+def _read_day(text: str) -> date | None:
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
     return None
+
+
+def _within_years(day: date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 class DayField(Field):
@@ -93,9 +285,14 @@ class DayField(Field):
         text = (valuelist[0] if valuelist else "").strip()
         if not text:
             return
-        self.data = parse_day(text)
-        if self.data is None:
+        day = _read_day(text)
+        if day is None:
             raise ValueError(_l("Write the date as dd/mm/yyyy."))
+        if not _within_years(day):
+            raise ValueError(
+                _l("Write a date between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+            )
+        self.data = day
 
 
 class MoneyField(IntegerField):
@@ -128,18 +325,29 @@ class IdSelectField(SelectField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("coerce", _optional_int)
+        # An id no record can have (a 30-digit number, a word) is a choice not offered.
+        kwargs.setdefault("invalid_value_message", _l("Not a valid choice."))
         super().__init__(*args, **kwargs)
 
     def pre_validate(self, form):
+        # An id that could not be read says only that, not also that the field is missing.
+        if self.process_errors:
+            raise StopValidation()
         if self.data is None and not self.flags.required:
             return
         super().pre_validate(form)
 
 
 def _optional_int(value):
+    """A database id, or None for the empty choice; ValueError for what no id can be."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("not an id")  # "-1", "1e5", "1_000", digits of other scripts
+    number = int(value)
+    if not 0 < number <= MOST_INTEGER:
+        raise ValueError("not an id")
+    return number
 
 
 def attach_error(form: Form, error: DomainError) -> None:
@@ -151,9 +359,75 @@ def attach_error(form: Form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
+class EachLine:
+    """A text of one value per line (communes pasted from a list): each line fits its column
+    and holds no tab or control character, as a one-line field would."""
+
+    def __init__(self, most: int):
+        self.most = most
+
+    def __call__(self, _form, field):
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if unwritable(line):
+                raise ValidationError(
+                    _l("Line %(number)s contains a tab or a control character.", number=number)
+                )
+            if len(line.strip()) > self.most:
+                raise ValidationError(
+                    _l(
+                        "Line %(number)s is longer than %(max)s characters.",
+                        number=number,
+                        max=self.most,
+                    )
+                )
+
+
 class NotInFuture:
     """A date that has not happened yet cannot be recorded as past."""
 
     def __call__(self, _form, field):
         if field.data and field.data > clock.today():
             raise ValidationError(_l("This date is in the future."))
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in an address: a number a database id can be, else the page is not found
+    (a 30-digit id would overflow the query, a 5,000-digit one Python's conversion)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MOST_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MOST_INTEGER)):
+            raise NotInRoute()
+        return super().to_python(value)
+
+
+def number_arg(args, name: str, default: int, least: int = 1, most: int = MOST_INTEGER) -> int:
+    """A whole number from a query string (a page number, a year), ``default`` when it is
+    missing, unreadable or outside ``least`` to ``most``."""
+    text = args.get(name, "")
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(most)):
+        return default
+    number = int(text)
+    return number if least <= number <= most else default
+
+
+def ids_sent(values) -> set[int]:
+    """The ids among values sent without a field (ticked rows of a list); others are dropped."""
+    ids = set()
+    for value in values:
+        try:
+            ids.add(_optional_int(value))
+        except ValueError:
+            continue
+    return ids - {None}
+
+
+def check_text(text: str, most: int, field: str | None = None) -> None:
+    """The checks of a one-line text field, for a value read without a form."""
+    if unwritable(text):
+        raise DomainError(CONTROL_CHARACTERS, field)
+    if len(text) > most:
+        raise DomainError(too_long(most), field)

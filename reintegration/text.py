@@ -1,4 +1,4 @@
-"""Folding Vietnamese text for search."""
+"""Folding Vietnamese text for search, and the characters no stored text may hold."""
 
 import re
 import unicodedata
@@ -15,3 +15,30 @@ def fold(text: str) -> str:
 def like_pattern(text: str) -> str:
     """Escape LIKE wildcards typed by a user (the escape character is a backslash)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# Characters no page, file or database should be given: control characters (NUL and the like;
+# tabs and line breaks aside in a text of several lines), lone surrogates and Unicode's
+# noncharacters, which an xlsx file cannot hold.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)
+)
+_UNWRITABLE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+_UNWRITABLE_IN_NOTES = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]"
+)
+
+
+def unwritable(text: str, multiline: bool = False) -> bool:
+    """Whether ``text`` holds a character that must not be stored (see above)."""
+    if text.isprintable():  # most text, in one pass
+        return False
+    return (_UNWRITABLE_IN_NOTES if multiline else _UNWRITABLE).search(text) is not None
+
+
+def writable(text: str) -> str:
+    """``text`` without those characters, for a file made of text stored by an older release;
+    line breaks are kept, and made plain."""
+    if text.isprintable():
+        return text
+    return _UNWRITABLE_IN_NOTES.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -24,7 +24,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from ..formatting import coefficient
-from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField
+from ..forms import MOST_DONG, CheckboxListField, DayField, Form, IdSelectField, MoneyField
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
 from ..submissions import SubmissionKey
@@ -32,8 +32,6 @@ from ..versions import VersionedForm
 from .admin_services import RuleTerms
 from .models import AllowanceRule, Method
 
-# Far above any allowance; keeps a typing slip from overflowing the column.
-MOST_DONG = 1_000_000_000_000
 # allowance_rules.coefficient is NUMERIC(6, 2).
 MOST_COEFFICIENT = Decimal("9999.99")
 

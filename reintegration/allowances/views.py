@@ -11,16 +11,18 @@ from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facility_or_404, facility_scope, require
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_error, parse_day
+from ..forms import attach_error, check_text, ids_sent, parse_day
 from ..shelter.models import Facility
 from ..submissions import claim
 from ..versions import read_at, saved
 from ..web import applied, commit_and_redirect, made
 from . import policy, queries, services
 from .forms import CancelForm, CorrectionForm, DecisionForm, PaymentForm, RegisterForm, RequestForm
-from .models import Allowance, AllowanceStatus, PaymentMethod
+from .models import Allowance, AllowanceStatus, Payment, PaymentMethod
 
 bp = Blueprint("allowances", __name__)
+
+RECEIPT_LENGTH = Payment.__table__.c.receipt_number.type.length
 
 
 @bp.app_template_global("rule_summary")
@@ -252,10 +254,12 @@ def register(facility_id: int):
     if not form.is_submitted():
         form.paid_on.data = clock.today()
     row_errors: dict[int, str] = {}
-    chosen = {int(value) for value in request.form.getlist("allowance") if value.isdigit()}
+    chosen = ids_sent(request.form.getlist("allowance"))
     if form.validate_on_submit():
         receipts = {row.id: request.form.get(f"receipt_{row.id}", "") for row in rows}
         try:
+            for row_id in chosen & receipts.keys():
+                check_text(receipts[row_id], RECEIPT_LENGTH, f"receipt_{row_id}")
             claim(form)
             paid = services.pay_many(
                 [row for row in rows if row.id in chosen],

@@ -12,7 +12,7 @@ from .. import clock
 from ..auth.scopes import Permission, require
 from ..cases.models import Case
 from ..extensions import db
-from ..forms import DayField, Form
+from ..forms import DayField, FilterForm, number_arg
 from .models import Action, AuditEntry
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -20,10 +20,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PER_PAGE = 100
 
 
-class AuditFilterForm(Form):
-    class Meta:
-        csrf = False
-
+class AuditFilterForm(FilterForm):
     username = StringField(_l("User"), validators=[Optional(), Length(max=80)])
     action = SelectField(_l("Action"), validators=[Optional()])
     entity = SelectField(_l("Record"), validators=[Optional()])
@@ -95,7 +92,7 @@ def index():
     form.action.choices = [("", _l("All actions")), *Action.choices()]
     form.entity.choices = [("", _l("All records")), *ENTITIES.items()]
     entries, total = [], 0
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = number_arg(request.args, "page", 1)
     if form.validate():
         query = _filtered(form)
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))

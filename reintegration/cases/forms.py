@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..extensions import db
-from ..forms import CheckboxListField, DayField, Form, IdSelectField, NotInFuture
+from ..forms import CheckboxListField, DayField, FilterForm, Form, IdSelectField, NotInFuture
 from ..reference import queries as reference
 from ..reference.models import Commune, IdentificationStatus, ListItem, ListKind, Province
 from ..submissions import SubmissionKey
@@ -163,11 +163,8 @@ def _item(item_id):
     return db.session.get(ListItem, item_id) if item_id else None
 
 
-class CaseFilterForm(Form):
+class CaseFilterForm(FilterForm):
     """The case list's search and filters, read from the query string."""
-
-    class Meta:
-        csrf = False
 
     q = StringField(_l("Code or name"), validators=[Optional(), Length(max=100)])
     facility = IdSelectField(_l("Facility"), validators=[Optional()])

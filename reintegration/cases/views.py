@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..followups.queries import followup_section
 from ..followups.queries import timeline_events as followup_events
+from ..forms import number_arg
 from ..plans.queries import plan_for_case
 from ..plans.queries import timeline_events as plan_events
 from ..reference.models import IdentificationStatus
@@ -55,9 +56,8 @@ def _case_list(data):
         days=form.days.data or "",
         sort=form.sort.data or "received",
     )
-    page_number = data.get("page", 1, type=int) or 1
     page = queries.search_cases(
-        current_user, filters, max(1, page_number), current_app.config["CASES_PER_PAGE"]
+        current_user, filters, number_arg(data, "page", 1), current_app.config["CASES_PER_PAGE"]
     )
     return render_template("cases/index.html", form=form, page=page, today=clock.today())
 

@@ -293,7 +293,7 @@ def _shown(field: str, value, names: dict) -> str | int:
 
 
 _SPACES = re.compile(r"[\t\n\r\v\f]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 # What a spreadsheet reads as the start of a formula when the text is typed or imported.
 _FORMULA_START = ("=", "+", "-", "@")
 

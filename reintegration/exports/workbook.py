@@ -27,8 +27,9 @@ SHARE_FORMAT = "0%"
 # Excel's calendar starts in 1900, and counts a 29 February 1900 that never was.
 FIRST_DAY = date(1901, 1, 1)
 
-# Tabs and line breaks are kept: notes are written on several lines.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Tabs and line breaks are kept: notes are written on several lines. U+FFFE and U+FFFF are
+# not characters, and an xlsx file cannot hold them either.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 # What Excel and LibreOffice read as the start of a formula once a cell is edited (OWASP, CSV
 # injection); a tab before it hides it from a quick look.
 _FORMULA_START = ("=", "+", "-", "@", "\t")

@@ -8,6 +8,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..text import writable
 from .columns import BY_KEY, COLUMNS, DATE_COLUMNS, Choice, Vocabulary, current_language
 
 # The lists of the second sheet, left to right.
@@ -141,7 +142,11 @@ def _add_drop_downs(sheet, values_title: str, ranges: dict[str, str], max_rows: 
 
 
 def _text(cell, value) -> None:
-    """A list name is written as text, never as a formula, whatever it starts with."""
+    """A list name is written as text, never as a formula, whatever it starts with, and
+    without a control character that an older release let an administrator store (an xlsx file
+    cannot hold one)."""
+    if isinstance(value, str):
+        value = writable(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

@@ -2,8 +2,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..forms import Form
+from ..forms import EachLine, Form
 from ..submissions import SubmissionKey
+from .models import Commune
 
 
 class ListItemForm(SubmissionKey, Form):
@@ -25,12 +26,16 @@ class ListItemEditForm(Form):
     active = BooleanField(_l("In use"))
 
 
+# The length of a commune's name, in either language.
+COMMUNE_NAME = Commune.__table__.c.name_vi.type.length
+
+
 class CommunesForm(SubmissionKey, Form):
     names = TextAreaField(
         _l("Communes and wards, one per line"),
-        validators=[DataRequired(), Length(max=50_000)],
+        validators=[DataRequired(), Length(max=50_000), EachLine(COMMUNE_NAME)],
     )
     english = TextAreaField(
         _l("English names, one per line in the same order (optional)"),
-        validators=[Optional(), Length(max=50_000)],
+        validators=[Optional(), Length(max=50_000), EachLine(COMMUNE_NAME)],
     )
