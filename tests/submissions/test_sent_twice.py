@@ -14,6 +14,8 @@ from reintegration import clock
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
+from reintegration.reminders.models import Reminder, ReminderMark
+from reintegration.reminders.services import run_pass
 from reintegration.shelter.models import Service
 from reintegration.submissions import KEEP, Submission
 from tests.cases.helpers import count, field_errors, form_errors, in_english, sign_in
@@ -176,3 +178,22 @@ def test_a_key_saved_without_a_known_page_shows_the_form_again_with_the_message(
         "This form was already sent and saved once; it was not saved again."
     ]
     assert count(Service) == 0
+
+
+@pytest.mark.parametrize(
+    ("move", "typed"),
+    [
+        ("done", {"note": "Đã hẹn đánh giá nhu cầu"}),
+        ("snooze", {"until": "20/03/2026", "reason": "Chờ cán bộ tâm lý"}),
+    ],
+)
+def test_a_reminder_marked_twice_is_marked_once(client, staff, person, move, typed):
+    run_pass()
+    [reminder] = db.session.scalars(select(Reminder).where(Reminder.case_id == person.id)).all()
+    data = filled(client, f"/tasks/{reminder.id}/{move}", **typed)
+
+    first, second, shown = sent_twice(client, f"/tasks/{reminder.id}/{move}", data)
+
+    assert first.status_code == second.status_code == 302
+    assert count(ReminderMark) == 1
+    assert ALREADY_SAVED in flashed(shown)
