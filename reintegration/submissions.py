@@ -19,10 +19,14 @@ with errors, and the key is written to ``submissions`` before the record:
   as a possible duplicate, and a follow-up would be "already recorded". The claim stays the guard
   for sendings that overlap.
 
-Keys belong to a user: someone else's key opens nothing. A form sent without a key (a page
-opened before the upgrade, a script) is saved as before. A key is kept ``KEEP`` after it was
-claimed; each claim sweeps the user's older keys through the index on (user_id, created_at), so
-the table holds about one day of each user's saves.
+Keys belong to a user, so (user_id, key) is the primary key, and the unique index the second
+sending waits on: someone else's key opens nothing. A form sent without a key (a page opened
+before the upgrade, a script) is saved as before. A key is kept ``KEEP`` after it was claimed;
+each claim sweeps the user's older keys through the index on (user_id, created_at), so the table
+holds about two days of each user's saves. A form that both adds and edits (facility, course,
+employer, plan, goal) carries a key too: a double-clicked edit is then answered as saved, not
+as a conflict with the user's own first click (versions.py). Views that catch rule errors
+themselves (the payment register, communes, the import) call ``claim`` directly.
 """
 
 import re
