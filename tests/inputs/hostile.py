@@ -140,26 +140,47 @@ def _plain_text(bound) -> str:
 
 
 class FormRecorder:
-    """Keeps every form a request validates (``Form.validate`` patched while recording): the
-    forms that read what was sent, not those a page only shows."""
+    """Keeps the forms a request builds and those it validates (``Form.__init__`` and
+    ``Form.validate`` patched while recording): the validated ones read what was sent, the
+    others only show their values (a hidden key, the version a record was read at)."""
 
     def __init__(self):
-        self.forms: list[Form] = []
+        self.built: list[Form] = []
+        self.validated: list[Form] = []
 
     def install(self, monkeypatch) -> None:
-        recorder, original = self, Form.validate
+        recorder, build, validate = self, Form.__init__, Form.validate
 
-        def recording(form, *args, **kwargs):
-            recorder.forms.append(form)
-            return original(form, *args, **kwargs)
+        def building(form, *args, **kwargs):
+            build(form, *args, **kwargs)
+            recorder.built.append(form)
 
-        monkeypatch.setattr(Form, "validate", recording)
+        def validating(form, *args, **kwargs):
+            recorder.validated.append(form)
+            return validate(form, *args, **kwargs)
+
+        monkeypatch.setattr(Form, "__init__", building)
+        monkeypatch.setattr(Form, "validate", validating)
+
+    def clear(self) -> None:
+        self.built.clear()
+        self.validated.clear()
 
     def fields(self) -> dict[str, FieldInfo]:
+        """The fields of the validated forms."""
         found = {}
-        for form in self.forms:
+        for form in self.validated:
             for bound in form:
                 if bound.name != "csrf_token":
                     found.setdefault(bound.name, describe(bound))
-        self.forms.clear()
         return found
+
+    def shown(self) -> dict[str, str]:
+        """What the page shows in each field of its forms."""
+        shown = {}
+        for form in self.built:
+            for bound in form:
+                value = bound._value() if hasattr(bound, "_value") else None
+                if isinstance(value, str):
+                    shown[bound.name] = value
+        return shown
