@@ -137,8 +137,10 @@ def _count_edits(session: Session, _context, _instances) -> None:
     counted = session.info.setdefault(_COUNTED, set())
     with session.no_autoflush:
         for obj in session.dirty:
+            if not isinstance(obj, Versioned):
+                continue
             key = (type(obj), obj.id)
-            if isinstance(obj, Versioned) and key not in counted and _count(obj):
+            if key not in counted and _count(obj):
                 counted.add(key)
 
 
