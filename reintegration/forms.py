@@ -1,6 +1,6 @@
 """Fields and helpers shared by the domains' forms, and the checks every value a request sends
-goes through before any query sees it: form fields (``Form``), query-string numbers (``number_arg``)
-and ids in addresses (``IdConverter``)."""
+goes through before any query sees it: form fields (``Form``), query-string numbers and dates
+(``number_arg``, ``day_arg``) and ids in addresses (``IdConverter``)."""
 
 import re
 from datetime import date, datetime
@@ -241,19 +241,20 @@ class _Within:
 
 
 def parse_day(text: str) -> date | None:
-    """A date written dd/mm/yyyy (or yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); None if unreadable
-    or outside FIRST_YEAR to LAST_YEAR."""
-    day = _read_day(text)
-    return day if day is not None and _within_years(day) else None
-
-
-def _read_day(text: str) -> date | None:
+    """A date written dd/mm/yyyy (or yyyy-mm-dd, dd-mm-yyyy, dd.mm.yyyy); None if unreadable."""
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
     return None
+
+
+def day_arg(args, name: str) -> date | None:
+    """A date from a query string; None when missing, unreadable or outside FIRST_YEAR to
+    LAST_YEAR."""
+    day = parse_day(args.get(name) or "")
+    return day if day is not None and _within_years(day) else None
 
 
 def _within_years(day: date) -> bool:
@@ -285,7 +286,7 @@ class DayField(Field):
         text = (valuelist[0] if valuelist else "").strip()
         if not text:
             return
-        day = _read_day(text)
+        day = parse_day(text)
         if day is None:
             raise ValueError(_l("Write the date as dd/mm/yyyy."))
         if not _within_years(day):

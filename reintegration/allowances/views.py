@@ -11,7 +11,7 @@ from ..audit.services import record_view
 from ..auth.scopes import Permission, can, case_or_404, facility_or_404, facility_scope, require
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_error, check_text, ids_sent, parse_day
+from ..forms import attach_error, check_text, day_arg, ids_sent
 from ..shelter.models import Facility
 from ..submissions import claim
 from ..versions import read_at, saved
@@ -233,7 +233,7 @@ def index():
 
 
 def _day_arg(name: str, default: date) -> date:
-    return parse_day(request.args.get(name) or "") or default
+    return day_arg(request.args, name) or default
 
 
 def _register_period() -> tuple[date, date]:

@@ -11,7 +11,7 @@ from ..cases.models import Case
 from ..employment.queries import course_outcome
 from ..extensions import db
 from ..formatting import day
-from ..forms import Form, parse_day
+from ..forms import Form, day_arg
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices, province_choices
 from ..versions import saved
@@ -237,7 +237,7 @@ def attending(enrolment_id: int):
 
 def _day_asked():
     """The session day named in the address (?on=dd/mm/yyyy), to open and correct it."""
-    return parse_day(request.args.get("on") or "")
+    return day_arg(request.args, "on")
 
 
 @bp.route("/courses/<int:course_id>/attendance", methods=["GET", "POST"])
