@@ -30,8 +30,14 @@ def commit_and_redirect(endpoint: str, **values):
 
 
 def page_url(number: int) -> str:
-    """This page's address with the same filters and another page number."""
-    args = request.args.to_dict()
+    """This page's address with the same filters and another page number. A name url_for
+    reads itself (``endpoint``, ``_external``, ``_scheme``..., or one of the address's own) is
+    not a filter: it is left out, so that no query string can break or redirect the link."""
+    args = {
+        name: value
+        for name, value in request.args.items()
+        if not name.startswith("_") and name != "endpoint" and name not in request.view_args
+    }
     args["page"] = number
     return url_for(request.endpoint, **request.view_args, **args)
 

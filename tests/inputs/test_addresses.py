@@ -40,6 +40,28 @@ def test_a_page_number_out_of_range_shows_the_first_page(client, make, admin, pa
     assert case.code in text_of(client.get("/cases/", query_string={"page": page}))
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"endpoint": "main.home"},
+        {"_external": "1", "_scheme": "javascript"},
+        {"_method": "POST"},
+        {"_anchor": "x"},
+    ],
+)
+def test_the_page_links_keep_the_filters_and_nothing_else(
+    app, client, make, admin, monkeypatch, query
+):
+    monkeypatch.setitem(app.config, "CASES_PER_PAGE", 1)
+    make.case()
+    make.case()
+
+    response = client.get("/cases/", query_string={"stage": "received", **query})
+
+    assert response.status_code == 200
+    assert 'href="/cases/?stage=received&amp;page=2"' in response.get_data(as_text=True)
+
+
 def test_a_search_of_60000_characters_is_refused_and_the_list_shown(client, make, admin):
     case = make.case()
 

@@ -55,7 +55,18 @@ QUERY_SETTINGS = settings(HOSTILE_SETTINGS, max_examples=QUERY_EXAMPLES)
 # Pages a visitor reaches without logging in.
 ANONYMOUS = {"auth.login", "auth.setup", "auth.language"}
 # Names the views read from query strings themselves (not through a filter form).
-QUERY_NAMES = ("page", "year", "start", "end", "on", "next", "q")
+QUERY_NAMES = (
+    "page",
+    "year",
+    "start",
+    "end",
+    "on",
+    "next",
+    "q",
+    "endpoint",
+    "_external",
+    "_scheme",
+)
 # Roles tried in turn for each page: the people of the case work first, the administrator last.
 PROBED_ROLES = (
     Role.SHELTER_STAFF,
