@@ -3,8 +3,9 @@
 import logging
 
 from flask import Flask, render_template, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
+from .database import writing
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,20 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render(code))
     app.register_error_handler(DataError, value_not_stored)
     app.register_error_handler(OverflowError, value_not_stored)
+    app.register_error_handler(OperationalError, database_busy)
+
+
+def database_busy(error: OperationalError):
+    """SQLite's write lock held longer than a save waits for it (``database.BUSY_TIMEOUT_MS``):
+    the save was rolled back, so the page says that nothing was saved and to try again, rather
+    than that something went wrong. Any other database failure is the ordinary error page."""
+    db.session.rollback()
+    with writing(False):  # the page reads the user again: it must not wait for the lock too
+        if "database is locked" not in str(error.orig):
+            log.error("Database error at %s %s", request.method, request.endpoint, exc_info=error)
+            return render_template("errors/500.html"), 500
+        log.warning("The database stayed locked at %s %s", request.method, request.endpoint)
+        return render_template("errors/503.html"), 503
 
 
 def value_not_stored(error: Exception):

@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as NotInRoute
 from wtforms import (
     Field,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectFieldBase,
@@ -120,8 +121,11 @@ class Form(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         refused = getattr(self, "refused", {})
-        # A refused value was kept from its field: say why, and only that.
+        # A refused value was kept from its field: say why, and only that (above the form
+        # when the field is hidden, where the user would never see it).
         for name, message in refused.items():
+            if isinstance(self[name], HiddenField):
+                self.form_errors.append(message)
             self[name].errors = [message]
         return valid and not refused
 

@@ -14,6 +14,8 @@ def local_path(target: str | None) -> str | None:
     """``target`` if it is a path on this site, never another host (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if len(target) > 2000 or not target.isprintable():
+        return None  # a crafted link: the login must not carry it into its form
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None

@@ -172,3 +172,36 @@ def _kind_id(app) -> str:
 
     with app.app_context():
         return str(db.session.scalar(select(ServiceKind.id).where(ServiceKind.code.isnot(None))))
+
+
+def test_a_save_that_waited_too_long_for_the_lock_says_nothing_was_saved(locks_app, logged_in):
+    """Only a lock held beyond the wait (here 200 ms; 20 s in production) gets here."""
+    seed = locks_app.config["seed"]
+    with locks_app.app_context():
+        services_before = db.session.scalar(select(func.count(Service.id)))
+
+    with colleague_saving(locks_app, seed["username"]):
+        page = logged_in.post(
+            f"/cases/{seed['case_id']}/services/new",
+            data={
+                "provided_on": "15/03/2026",
+                "kind": _kind_id(locks_app),
+                "provider": "Trạm y tế xã",
+                "cost": "0",
+            },
+        )
+
+    if db_dialect(locks_app) == "sqlite":
+        assert page.status_code == 503
+        assert "Nothing was saved" in page.get_data(as_text=True)
+        saved = 0
+    else:  # a locked row of another table holds up no save on PostgreSQL
+        assert page.status_code == 302
+        saved = 1
+    with locks_app.app_context():
+        assert db.session.scalar(select(func.count(Service.id))) == services_before + saved
+
+
+def db_dialect(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name

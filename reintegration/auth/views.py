@@ -31,7 +31,7 @@ def login():
         return redirect(url_for("auth.setup"))
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = LoginForm(next=request.args.get("next"))
+    form = LoginForm(next=local_path(request.args.get("next")))
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data)

@@ -240,6 +240,19 @@ def test_login_never_redirects_away_from_the_site(client, member, target):
     assert response.location == "/"
 
 
+@pytest.mark.parametrize("crafted", ["/cases/%00", "/cases/%1b[31m", "/" + "a" * 5000])
+def test_a_crafted_link_to_the_login_page_still_lets_the_user_log_in(client, member, crafted):
+    officer = member(Role.PROVINCIAL_OFFICER)
+    db.session.commit()
+
+    form = form_values(client.get(f"/login?next={crafted}").get_data(as_text=True))
+    form.update(username=officer.username, password=PASSWORD)
+    response = client.post("/login", data=form)
+
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
 def test_logout_by_get_is_not_allowed(client, logged_in):
     logged_in(Role.TRAINER)
 
