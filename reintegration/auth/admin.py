@@ -11,7 +11,7 @@ from ..extensions import db
 from ..reference.models import Province
 from ..reference.queries import NONE_CHOICE, province_choices
 from ..shelter.models import Facility
-from ..versions import saved
+from ..versions import read_at, saved
 from ..web import applied, commit_and_redirect
 from . import services
 from .forms import ActiveForm, NewUserForm, PasswordForm, UserForm
@@ -116,7 +116,9 @@ def reset_password(user_id: int):
     ):
         flash(_("The password is reset; the user's open sessions are ended."), "success")
         return commit_and_redirect("users.edit", user_id=user.id)
-    edit_form = UserForm(obj=user, role=user.role.value, facility=user.facility_id)
+    # Not read from this request's form (the password's): the stored values and version.
+    edit_form = UserForm(formdata=None, obj=user, role=user.role.value, facility=user.facility_id)
+    read_at(edit_form, user)
     edit_form.province.data = user.province_id
     _fill_choices(edit_form)
     return render_template(
