@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import clock
 from .errors import DomainError
-from .text import unwritable
+from .text import unwritable, without_unwritable
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 # No date outside these years is meant; inside them, no date arithmetic can overflow.
@@ -44,8 +44,10 @@ NOTE_LENGTH = 5000
 VALUE_LENGTH = 100
 
 CONTROL_CHARACTERS = _l(
-    "This text contains invisible control characters (such as NUL); remove them and try again."
+    "This text held invisible control characters (such as NUL); they are taken out: check it and "
+    "save again."
 )
+UNREADABLE = _l("This form could not be read. Open the page again and send it again.")
 SENT_TWICE = _l("This field was sent more than once; send it once.")
 NUMBER_TOO_LARGE = _l("This number is too large.")
 NUMBER_TOO_SMALL = _l("This number is too small.")
@@ -122,10 +124,10 @@ class Form(FlaskForm):
         valid = super().validate(extra_validators)
         refused = getattr(self, "refused", {})
         # A refused value was kept from its field: say why, and only that (above the form
-        # when the field is hidden, where the user would never see it).
+        # when the field is hidden, where the user would never see it nor could mend it).
         for name, message in refused.items():
-            if isinstance(self[name], HiddenField):
-                self.form_errors.append(message)
+            if isinstance(self[name], HiddenField) and UNREADABLE not in self.form_errors:
+                self.form_errors.append(UNREADABLE)
             self[name].errors = [message]
         return valid and not refused
 
@@ -150,10 +152,11 @@ class FilterForm(Form):
 class _Screening:
     """What a form accepts of the values sent, before any field coerces or stores them.
 
-    Refused, and shown beside the field as if the field had not been sent: control characters
-    (NUL and the like; tabs and line breaks are kept in multi-line text, and a tab in a one-line
-    text becomes a space), a field sent several times when it takes one value, and a choice,
-    date, number or box longer than any it can be. Line breaks in notes are made ``\\n``.
+    Refused, with a message beside the field: control characters (NUL and the like; tabs and
+    line breaks are kept in multi-line text, and a tab in a one-line text becomes a space), shown
+    again without them; and, as if the field had not been sent, a field sent several times when
+    it takes one value, and a choice, date, number or box longer than any it can be. Line breaks
+    in notes are made ``\\n``.
     The length of a text is its field's ``Length``, checked by validation like any other rule.
     """
 
@@ -168,7 +171,13 @@ class _Screening:
             field = fields.get(name)
             if field is not None:
                 refusal, values = self._check(field, values)
-                if refusal is not None:
+                if refusal is CONTROL_CHARACTERS:
+                    # Refused, but the text comes back without them: the user's typing is not
+                    # lost, and a second click on Save sends it clean.
+                    self.form.refused[field.short_name] = refusal
+                    multiline = isinstance(field, TextAreaField)
+                    values = [without_unwritable(value, multiline) for value in values]
+                elif refusal is not None:
                     self.form.refused[field.short_name] = refusal
                     continue
             for value in values:

@@ -44,6 +44,7 @@ from . import clock
 from .database import insert
 from .errors import DomainError
 from .extensions import db
+from .forms import UNREADABLE
 from .types import created_at_column
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -52,7 +53,6 @@ FIELD = "submission"
 
 ALREADY_SAVED = _l("This form was already sent and saved; here is what was saved.")
 SAVED_ONCE = _l("This form was already sent and saved once; it was not saved again.")
-UNREADABLE = _l("This form could not be read. Open the page again and send it again.")
 
 
 class Submission(db.Model):
@@ -91,7 +91,8 @@ class SubmissionKey:
         valid = super().validate(extra_validators)
         raw = self.submission.raw_data
         if self.submission.errors or (raw and raw[0] and self.posted_key() is None):
-            self.form_errors.append(UNREADABLE)
+            if UNREADABLE not in self.form_errors:
+                self.form_errors.append(UNREADABLE)
             return False
         return valid
 

@@ -36,6 +36,11 @@ def unwritable(text: str, multiline: bool = False) -> bool:
     return (_UNWRITABLE_IN_NOTES if multiline else _UNWRITABLE).search(text) is not None
 
 
+def without_unwritable(text: str, multiline: bool = False) -> str:
+    """``text`` without the characters ``unwritable`` finds, to show a refused text again."""
+    return (_UNWRITABLE_IN_NOTES if multiline else _UNWRITABLE).sub("", text)
+
+
 def writable(text: str) -> str:
     """``text`` without those characters, for a file made of text stored by an older release;
     line breaks are kept, and made plain."""

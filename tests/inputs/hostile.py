@@ -22,7 +22,8 @@ from tests.conftest import TODAY
 
 # The message beside a field sent with any of them, in English.
 CONTROL = (
-    "This text contains invisible control characters (such as NUL); remove them and try again."
+    "This text held invisible control characters (such as NUL); they are taken out: check it and "
+    "save again."
 )
 NUL = "Nguyễn\x00Thị"
 ESCAPE = "a\x1b[31m\x07b"

@@ -12,6 +12,7 @@ from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Facility, Service
 from reintegration.training.models import Course
+from tests.auth.pages import form_values
 from tests.cases.helpers import count, field_errors, in_english, sign_in, text_of
 from tests.inputs.hostile import CONTROL
 
@@ -72,6 +73,17 @@ def test_a_control_character_is_refused_beside_its_field_and_nothing_is_saved(
     assert response.status_code == 200
     assert field_errors(response, field) == [CONTROL]
     assert _stored_services() == []
+
+
+def test_a_text_refused_for_a_control_character_comes_back_without_it_and_saves_next_time(
+    client, make, staff, case
+):
+    refused = _service(client, make, case, provider="Trạm\x00 Y tế\n", notes="Gặp\x1b gia đình\n")
+    form = form_values(text_of(refused))
+
+    assert (form["provider"], form["notes"]) == ("Trạm Y tế", "Gặp gia đình\n")
+    assert _service(client, make, case, **form).status_code == 302
+    assert [s.provider for s in _stored_services()] == ["Trạm Y tế"]
 
 
 def test_tabs_and_line_breaks_are_kept_in_notes_and_a_tab_in_one_line_becomes_a_space(
@@ -182,7 +194,8 @@ def test_the_message_is_in_vietnamese_for_a_vietnamese_reader(client, make, auth
     response = _service(client, make, case, notes="a\x00b")
 
     assert field_errors(response, "notes") == [
-        "Văn bản này chứa ký tự điều khiển vô hình (như NUL); hãy xoá chúng rồi thử lại."
+        "Văn bản này có ký tự điều khiển vô hình (như NUL); các ký tự đó đã được bỏ đi: hãy kiểm "
+        "tra rồi lưu lại."
     ]
 
 
