@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from tests.allowances.test_concurrency import race_database
+from tests.own_database import race_database
 
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
 # Well above the few seconds each takes, for a busy machine; a hung run still ends.

@@ -8,39 +8,29 @@ moment here for a lock, so a request that waited where it should not fails at on
 from contextlib import contextmanager
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from reintegration import create_app, database
+from reintegration import database
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.shelter.models import Service
-from tests.allowances.test_concurrency import own_sessions, race_database
 from tests.conftest import PASSWORD, Factory
+from tests.own_database import app_on_own_database, own_sessions
 
 
 @pytest.fixture(scope="module")
 def locks_app(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setattr(database, "BUSY_TIMEOUT_MS", 200)
-    with race_database(tmp_path_factory, "locks") as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "DATABASE_URL": url,
-                "AUTO_MIGRATE": False,
-                "WTF_CSRF_ENABLED": False,
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_COST": 64,
-                "PROPAGATE_EXCEPTIONS": False,
-            }
-        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+        yield from _seeded(tmp_path_factory)
+
+
+def _seeded(tmp_path_factory):
+    with app_on_own_database(tmp_path_factory, "locks", PROPAGATE_EXCEPTIONS=False) as app:
         with own_sessions(), app.app_context():
-            upgrade(directory=database.MIGRATIONS)
             make = Factory()
             facility = make.facility("NA")
             worker = make.user(Role.SHELTER_STAFF, facility=facility, language="en")
@@ -49,9 +39,6 @@ def locks_app(tmp_path_factory):
             db.session.commit()
             app.config["seed"] = {"username": worker.username, "case_id": case.id}
         yield app
-        with app.app_context():
-            db.engine.dispose()
-    patch.undo()
 
 
 @pytest.fixture

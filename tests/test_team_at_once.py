@@ -13,19 +13,16 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from reintegration import create_app
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.cases.models import Case
-from reintegration.database import MIGRATIONS
 from reintegration.extensions import db
 from reintegration.shelter.models import Service
-from tests.allowances.test_concurrency import own_sessions, race_database
 from tests.browsing import Browser, serving
 from tests.conftest import PASSWORD, Factory
+from tests.own_database import app_on_own_database, own_sessions
 
 SHELTER_SESSIONS = 8
 EDITING_SESSIONS = 4
@@ -63,25 +60,15 @@ class Outcomes:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    with race_database(tmp_path_factory, "team") as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "DATABASE_URL": url,
-                "AUTO_MIGRATE": False,
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_COST": 64,
-                "SESSION_COOKIE_SECURE": False,
-                # Exceptions become 500 answers, as in production, instead of reaching the server.
-                "PROPAGATE_EXCEPTIONS": False,
-            }
-        )
-        with own_sessions(), app.app_context():
-            upgrade(directory=MIGRATIONS)
+    with app_on_own_database(
+        tmp_path_factory,
+        "team",
+        WTF_CSRF_ENABLED=True,
+        SESSION_COOKIE_SECURE=False,
+        # Exceptions become 500 answers, as in production, instead of reaching the server.
+        PROPAGATE_EXCEPTIONS=False,
+    ) as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def _seed(app) -> tuple[list[int], int, list[str], list[str]]:

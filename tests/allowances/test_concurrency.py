@@ -4,21 +4,16 @@ Races need real commits seen by a second connection, which the rolled-back trans
 other test cannot give: these tests use a database of their own, migrated once per run.
 """
 
-import os
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, joinedload
 
-from reintegration import create_app
 from reintegration.allowances import services
 from reintegration.allowances.models import (
     Allowance,
@@ -29,55 +24,13 @@ from reintegration.allowances.models import (
 )
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case
-from reintegration.database import MIGRATIONS
 from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.shelter.models import Facility
 from tests.conftest import TODAY, Factory
+from tests.own_database import app_on_own_database, own_sessions
 
 SAFETY_SECONDS = 20  # only reached when something hangs; a race takes milliseconds
-
-
-# --- a database of their own --------------------------------------------------------------------
-
-
-def _on_server(url: str, statement: str) -> None:
-    """Run ``statement`` outside a transaction (CREATE/DROP DATABASE) on the test server."""
-    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(statement)
-
-
-@contextmanager
-def race_database(tmp_path_factory, suffix: str = "race"):
-    """A SQLite file, or beside the PostgreSQL test database one named ``<it>_<suffix>``."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp(suffix) / f"{suffix}.db")
-        return
-    test_url = make_url(url)
-    name = f"{test_url.database}_{suffix}"
-    _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _on_server(url, f'CREATE DATABASE "{name}"')
-    try:
-        yield test_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def own_sessions():
-    """Flask-SQLAlchemy's own ``db.session``, one session per app context as in production.
-
-    tests/conftest.py points ``db.session`` at the rolled-back connection of the main test
-    database for every test; the races must commit, on their own database.
-    """
-    test_sessions = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield
-    finally:
-        db.session = test_sessions
 
 
 @dataclass
@@ -109,24 +62,10 @@ def _seed(app: Flask) -> RaceWorld:
 
 @pytest.fixture(scope="session")
 def race_world(tmp_path_factory):
-    with race_database(tmp_path_factory) as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "DATABASE_URL": url,
-                "AUTO_MIGRATE": False,
-                "WTF_CSRF_ENABLED": False,
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_COST": 64,
-            }
-        )
+    with app_on_own_database(tmp_path_factory, "race") as app:
         with own_sessions(), app.app_context():
-            upgrade(directory=MIGRATIONS)
             world = _seed(app)
         yield world
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

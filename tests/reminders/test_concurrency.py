@@ -7,16 +7,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from reintegration import create_app
-from reintegration.database import MIGRATIONS, writing
+from reintegration.database import writing
 from reintegration.extensions import db
 from reintegration.reminders.models import Reminder
 from reintegration.reminders.services import run_pass
-from tests.allowances.test_concurrency import SAFETY_SECONDS, own_sessions, race_database
+from tests.allowances.test_concurrency import SAFETY_SECONDS
 from tests.conftest import TODAY, Factory
+from tests.own_database import app_on_own_database, own_sessions
 
 ROUNDS = 3
 RESIDENTS = 15
@@ -27,22 +26,8 @@ LATER = TODAY + timedelta(days=30)
 
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory):
-    with race_database(tmp_path_factory, "reminders_race") as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "DATABASE_URL": url,
-                "AUTO_MIGRATE": False,
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_COST": 64,
-            }
-        )
-        with own_sessions(), app.app_context():
-            upgrade(directory=MIGRATIONS)
+    with app_on_own_database(tmp_path_factory, "reminders_race") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def _residents(make: Factory, number: int) -> None:

@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from reintegration import create_app
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.shelter.models import Service
-from tests.allowances.test_concurrency import SAFETY_SECONDS, own_sessions, race_database
+from tests.allowances.test_concurrency import SAFETY_SECONDS
 from tests.conftest import PASSWORD, TODAY, Factory
+from tests.own_database import app_on_own_database, own_sessions
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed
 
 ROUNDS = 5  # each round a new form: the two requests overlap differently each time
@@ -24,21 +24,8 @@ ROUNDS = 5  # each round a new form: the two requests overlap differently each t
 
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory):
-    with race_database(tmp_path_factory, "submissions") as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "DATABASE_URL": url,
-                "AUTO_MIGRATE": True,
-                "WTF_CSRF_ENABLED": False,
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_COST": 64,
-            }
-        )
+    with app_on_own_database(tmp_path_factory, "submissions") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

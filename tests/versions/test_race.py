@@ -12,12 +12,12 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from reintegration import create_app
 from reintegration.auth.models import Role
 from reintegration.cases.models import Case
 from reintegration.extensions import db
-from tests.allowances.test_concurrency import SAFETY_SECONDS, own_sessions, race_database
+from tests.allowances.test_concurrency import SAFETY_SECONDS
 from tests.conftest import PASSWORD, Factory
+from tests.own_database import app_on_own_database, own_sessions
 from tests.submissions.helpers import filled
 
 ROUNDS = 5  # each round a new pair of forms: the two requests overlap differently each time
@@ -25,21 +25,8 @@ ROUNDS = 5  # each round a new pair of forms: the two requests overlap different
 
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory):
-    with race_database(tmp_path_factory, "versions") as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "DATABASE_URL": url,
-                "AUTO_MIGRATE": True,
-                "WTF_CSRF_ENABLED": False,
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_COST": 64,
-            }
-        )
+    with app_on_own_database(tmp_path_factory, "versions") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
