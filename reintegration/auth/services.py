@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from .. import clock
 from ..audit.models import Action
 from ..audit.services import record
+from ..database import writing
 from ..errors import DomainError
 from ..extensions import db
 from ..reference.models import Province
@@ -75,18 +76,34 @@ def _lock_minutes_left(user: User) -> int:
 
 
 def authenticate(username: str, password: str) -> User:
-    """The user these credentials belong to, or LoginRefused. Counts failures, locks."""
-    user = find_user(username)
+    """The user these credentials belong to, or LoginRefused. Counts failures, locks.
+
+    The password is checked first, in a read, and the outcome written after, in a transaction
+    that takes SQLite's write lock (``database.writing``): the hash is slow on purpose, and held
+    under that lock a burst of logins, or of guesses sent by anyone, would make every
+    colleague's save wait behind it, then fail. The caller commits.
+    """
+    found = find_user(username)
+    # A username that does not exist is checked against a decoy, so that the time of the
+    # answer does not tell which usernames exist.
+    stored = found.password_hash if found is not None else _decoy_hash()
+    correct = verify_password(stored, password)
+    db.session.rollback()  # ends the read: the outcome's transaction begins writing
+    with writing():
+        user = find_user(username)
+        if user is not None and user.password_hash != stored:  # changed while it was checked
+            correct = verify_password(user.password_hash, password)
+        return _outcome(user, correct, password)
+
+
+def _outcome(user: User | None, correct: bool, password: str) -> User:
     if user is None:
-        # Checking a password anyway takes as long as for a real account: the time of the
-        # answer does not tell which usernames exist.
-        verify_password(_decoy_hash(), password)
         record(Action.LOGIN_FAILED, "users", username=UNKNOWN_USERNAME)
         raise LoginRefused(INVALID_LOGIN)
     if user.locked_until and user.locked_until > clock.utcnow():
         record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
         raise AccountLocked(_lock_minutes_left(user))
-    if not verify_password(user.password_hash, password):
+    if not correct:
         _count_failure(user)
     if not user.active:
         record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)

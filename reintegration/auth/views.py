@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import clock
 from ..audit.models import Action
 from ..audit.services import record
+from ..database import reads_only
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error
@@ -26,6 +27,7 @@ def start_session(user) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_only  # until the password is checked: authenticate writes in a transaction of its own
 def login():
     if not services.any_user_exists():
         return redirect(url_for("auth.setup"))
