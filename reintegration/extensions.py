@@ -1,10 +1,12 @@
 """Extensions, created unbound and initialised in create_app()."""
 
 from flask_babel import Babel
+from flask_babel.speaklater import LazyString
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from markupsafe import escape
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -27,3 +29,14 @@ migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def _escaped(text: LazyString):
+    return escape(str(text))
+
+
+# Flask-Babel's lazy strings call themselves HTML already (their ``__html__`` gives the text as it
+# is), so Jinja, WTForms and the flashed messages kept in the session would not escape a value a
+# user typed inside ``_l("… %(name)s", name=…)``: a refusal naming a receipt number, an employer
+# or a holiday would show it as HTML. Their text is escaped like any other.
+LazyString.__html__ = _escaped
