@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..auth.scopes import Permission, can, case_scope, require
-from ..database import writing
+from ..database import reads_only, writing
 from ..extensions import db
 from ..web import applied, made
 from . import dataset as anonymised
@@ -25,6 +25,7 @@ def _page(form: SupportWorkbookForm):
 # POST, so that the place, the period and a reason for names never appear in a URL or a log.
 @bp.route("/support", methods=["GET", "POST"])
 @require(Permission.EXPORT_SUPPORT)
+@reads_only  # counting and making the workbook read; its audit entry is a short write of its own
 def support():
     form = SupportWorkbookForm(may_name=can(current_user, Permission.EXPORT_NAMES))
     form.fill_choices(*queries.places(current_user))
@@ -62,11 +63,15 @@ def _at_once(form: SupportWorkbookForm, filters, scope):
 def _in_background(form: SupportWorkbookForm, filters, expected: int):
     """Too large to make before a web server gives up on the request: audited now, made in a
     thread, followed on a page of its own."""
-    if not applied(
-        form, lambda: services.start_support_export(filters, form.reason_given, expected)
-    ):
+    db.session.rollback()  # ends the count's read: the audit entry's transaction begins writing
+    with writing():
+        started = applied(
+            form, lambda: services.start_support_export(filters, form.reason_given, expected)
+        )
+        if started:
+            db.session.commit()
+    if not started:
         return _page(form)
-    db.session.commit()
     job = tasks.start(filters, current_user, str(get_locale() or "vi"), expected)
     return redirect(url_for("exports.job", token=job.token))
 
