@@ -62,7 +62,7 @@ def colleague_saving(app, username: str):
             other.execute(
                 text("SELECT id FROM users WHERE username = :name")
                 if other.dialect.name == "sqlite"
-                else text("SELECT id FROM users WHERE username = :name FOR UPDATE"),
+                else text("SELECT id FROM users WHERE username = :name FOR NO KEY UPDATE"),
                 {"name": username},
             )
         try:
