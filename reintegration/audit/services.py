@@ -9,13 +9,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 
-from flask import g, has_request_context, request
+from flask import g, has_request_context, make_response, request
 from flask_login import current_user
 from sqlalchemy import event, insert, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapper, Session
 
 from .. import clock
 from ..database import writing
+from ..errors import database_busy
 from ..extensions import db
 from .models import Action, AuditEntry
 
@@ -107,14 +109,18 @@ _VIEWS = "audit_views"
 
 def write_views(response):
     """After-request hook: the views noted while a page was made, in a short transaction that
-    waits for the write lock; a page whose views cannot be logged is not shown."""
+    waits for the write lock; a page whose views cannot be logged is not shown (the "database
+    is busy" page instead: an after-request hook's error would reach no error handler)."""
     views = g.pop(_VIEWS, None)
-    if not views or response.status_code >= 400:
-        return response
+    if not views or response.status_code >= 400 or request.method == "HEAD":
+        return response  # HEAD runs the page's view, but no one sees the page
     db.session.commit()  # ends the page's reads (nothing else is pending on a page that views)
-    with writing():
-        db.session.execute(insert(AuditEntry), views)
-        db.session.commit()
+    try:
+        with writing():
+            db.session.execute(insert(AuditEntry), views)
+            db.session.commit()
+    except OperationalError as error:
+        return make_response(database_busy(error))
     return response
 
 
