@@ -6,7 +6,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from .. import clock
 from ..audit.models import Action
@@ -48,6 +48,17 @@ INVALID_LOGIN = _l("Wrong username or password.")
 
 def normalise_username(username: str) -> str:
     return username.strip().lower()
+
+
+# Held while the first administrator is made (PostgreSQL; SQLite has one writer anyway).
+SETUP_LOCK = 748_204
+
+
+def lock_setup() -> None:
+    """The setup form sent twice at once (a double click) makes one administrator: the second
+    sending waits for the first, then finds a user."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
 
 
 def any_user_exists() -> bool:

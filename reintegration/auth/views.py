@@ -63,7 +63,11 @@ def logout():
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the first administrator: open only while the database has no user."""
+    if request.method == "POST":
+        services.lock_setup()
     if services.any_user_exists():
+        if request.method == "POST":  # sent twice: the first sending made the administrator
+            return redirect(url_for("auth.login"))
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():

@@ -56,12 +56,23 @@ def test_the_new_administrator_can_log_in_again_with_the_chosen_password(client,
     assert auth.login(admin).location == "/"
 
 
-def test_setup_answers_404_once_a_user_exists(client, make):
+def test_setup_is_closed_once_a_user_exists(client, make):
     make.user(Role.TRAINER)
     db.session.commit()
 
     assert client.get("/setup").status_code == 404
-    assert client.post("/setup", data=_setup_form(username="intruder")).status_code == 404
+    answer = client.post("/setup", data=_setup_form(username="intruder"))
+    assert (answer.status_code, answer.location) == (302, "/login")
+    assert _users() == 1
+
+
+def test_setup_sent_twice_makes_one_administrator_and_opens_the_login(client):
+    first = client.post("/setup", data=_setup_form())
+    client.post("/logout")
+    second = client.post("/setup", data=_setup_form())
+
+    assert first.location == "/"
+    assert (second.status_code, second.location) == (302, "/login")
     assert _users() == 1
 
 
