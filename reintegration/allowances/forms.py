@@ -23,7 +23,7 @@ class RequestForm(SubmissionKey, Form):
         self.kind.choices = groups
 
 
-class DecisionForm(VersionedForm, Form):
+class DecisionForm(SubmissionKey, VersionedForm, Form):
     decision = RadioField(
         _l("Decision"),
         choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))],
@@ -36,7 +36,7 @@ class DecisionForm(VersionedForm, Form):
     )
 
 
-class CancelForm(VersionedForm, Form):
+class CancelForm(SubmissionKey, VersionedForm, Form):
     reason = TextAreaField(_l("Why it is cancelled"), validators=[DataRequired(), Length(max=2000)])
 
 

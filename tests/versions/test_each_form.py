@@ -25,11 +25,11 @@ from reintegration.reference.models import ListKind
 from reintegration.reminders.models import ReminderRule
 from reintegration.shelter.models import Facility, Stay
 from reintegration.training.models import Course
-from tests.cases.helpers import in_english, sign_in
+from tests.cases.helpers import in_english, sign_in, text_of
 from tests.conftest import TODAY, Auth
 from tests.employment.helpers import employer as make_employer
 from tests.followups.conftest import discharge_home, planned_followups
-from tests.submissions.helpers import filled, form_on
+from tests.submissions.helpers import ALREADY_SAVED, filled, form_on
 from tests.training.helpers import course as make_course
 from tests.versions.helpers import conflict_box
 
@@ -338,6 +338,24 @@ def test_a_decision_on_an_older_page_changes_nothing_and_shows_the_first_decisio
     assert db.session.get(Allowance, made.id).decided_by.full_name == "Đặng Văn Hùng"
     # Decided: the page no longer offers a decision, only shows what happened.
     assert f'action="{page}/decision"' not in refused.get_data(as_text=True)
+
+
+def test_a_decision_clicked_twice_is_answered_as_saved_not_as_a_colleagues_change(
+    officers, world
+):
+    made = allowances.request_allowance(
+        world.case, _hardship(), TODAY, None, TODAY, "Mẫu 07", world.admin
+    )
+    db.session.commit()
+    page = f"/allowances/{made.id}"
+    officer = officers[0]
+    approve = filled(officer, page, "version", decision="approve")
+    assert officer.post(f"{page}/decision", data=approve).status_code == 302
+
+    again = officer.post(f"{page}/decision", data=approve, follow_redirects=True)
+
+    assert ALREADY_SAVED in text_of(again)
+    assert "Someone else saved" not in text_of(again)
 
 
 def test_a_follow_up_recorded_meanwhile_is_shown_to_the_second_recorder(client, make, world):
