@@ -7,10 +7,11 @@ import os
 from contextlib import contextmanager
 
 import psycopg
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from reintegration import create_app
+from reintegration import create_app, database
 from reintegration.database import MIGRATIONS
 from reintegration.extensions import db
 
@@ -64,8 +65,21 @@ def own_sessions():
 
 
 @contextmanager
-def app_on_own_database(tmp_path_factory, suffix: str, **settings):
-    """The app with the tests' settings (and ``settings``) on a migrated database of its own."""
+def app_on_own_database(tmp_path_factory, suffix: str, busy_ms: int | None = None, **settings):
+    """The app with the tests' settings (and ``settings``) on a migrated database of its own.
+
+    ``busy_ms``: how long SQLite waits for another connection's write lock, for tests where a
+    request held up where it should not be must fail at once rather than after 20 s.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        if busy_ms is not None:
+            patch.setattr(database, "BUSY_TIMEOUT_MS", busy_ms)
+        with _migrated_app(tmp_path_factory, suffix, settings) as app:
+            yield app
+
+
+@contextmanager
+def _migrated_app(tmp_path_factory, suffix: str, settings: dict):
     with race_database(tmp_path_factory, suffix) as url:
         app = create_app({**SETTINGS, "DATABASE_URL": url, **settings})
         with own_sessions(), app.app_context():

@@ -23,13 +23,9 @@ from tests.own_database import app_on_own_database, own_sessions
 
 @pytest.fixture(scope="module")
 def locks_app(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(database, "BUSY_TIMEOUT_MS", 200)
-        yield from _seeded(tmp_path_factory)
-
-
-def _seeded(tmp_path_factory):
-    with app_on_own_database(tmp_path_factory, "locks", PROPAGATE_EXCEPTIONS=False) as app:
+    with app_on_own_database(
+        tmp_path_factory, "locks", busy_ms=200, PROPAGATE_EXCEPTIONS=False
+    ) as app:
         with own_sessions(), app.app_context():
             make = Factory()
             facility = make.facility("NA")

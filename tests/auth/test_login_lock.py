@@ -15,9 +15,10 @@ from tests.own_database import app_on_own_database, own_sessions
 
 @pytest.fixture(scope="module")
 def login_app(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setattr(database, "BUSY_TIMEOUT_MS", 200)  # a save held up fails at once here
-    with app_on_own_database(tmp_path_factory, "login_lock", PROPAGATE_EXCEPTIONS=False) as app:
+    # A save held up fails at once here.
+    with app_on_own_database(
+        tmp_path_factory, "login_lock", busy_ms=200, PROPAGATE_EXCEPTIONS=False
+    ) as app:
         with own_sessions(), app.app_context():
             make = Factory()
             here = make.facility("NA")
@@ -25,7 +26,6 @@ def login_app(tmp_path_factory):
             app.config["username"] = worker.username
             db.session.commit()
         yield app
-    patch.undo()
 
 
 @pytest.fixture
