@@ -14,7 +14,7 @@ from .. import clock
 from ..auth.models import Role, User
 from ..cases.models import Case, Sex
 from ..cases.services import create_case, find_duplicates
-from ..database import writing
+from ..database import let_waiting_writers_in, writing
 from ..errors import DomainError
 from ..extensions import db
 from ..followups.models import FollowUp
@@ -192,7 +192,10 @@ def rehearse(rows: list[CaseRow], facility: Facility, user, letters: dict) -> li
     rules (duplicates between rows are found by ``possible_duplicates``).
     """
     problems = []
+    dialect = db.session.get_bind().dialect.name
     for start in range(0, len(rows), REHEARSAL_ROWS):
+        if start:
+            let_waiting_writers_in(dialect)
         db.session.rollback()  # ends the reads before: the batch's transaction begins writing
         with writing():
             try:
