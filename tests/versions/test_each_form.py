@@ -340,9 +340,7 @@ def test_a_decision_on_an_older_page_changes_nothing_and_shows_the_first_decisio
     assert f'action="{page}/decision"' not in refused.get_data(as_text=True)
 
 
-def test_a_decision_clicked_twice_is_answered_as_saved_not_as_a_colleagues_change(
-    officers, world
-):
+def test_a_decision_clicked_twice_is_answered_as_saved_not_as_a_colleagues_change(officers, world):
     made = allowances.request_allowance(
         world.case, _hardship(), TODAY, None, TODAY, "Mẫu 07", world.admin
     )
