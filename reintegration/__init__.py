@@ -1,6 +1,5 @@
 """The reintegration and livelihood support tracker."""
 
-import logging
 import os
 
 from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
@@ -37,16 +36,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
-    """The app's own messages (counts and ids, never names) at INFO, on stderr unless the
-    server's logging is configured; tests leave them to pytest."""
-    logger = logging.getLogger("reintegration")
-    logger.setLevel(logging.INFO)
-    if app.testing or logger.handlers or logging.getLogger().handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)-5s [%(name)s] %(message)s"))
-    logger.addHandler(handler)
-    logger.propagate = False  # the migrations' logging setup, later, would print it twice
+    from .operations import logs
+
+    logs.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -101,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from .followups.views import bp as followups
     from .imports.views import bp as imports
     from .main.views import bp as main
+    from .operations.health import bp as health
     from .plans.views import bp as plans
     from .reference.views import bp as reference
     from .reminders.views import bp as reminders
@@ -124,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         imports,
         exports,
+        health,
     ):
         app.register_blueprint(blueprint)
 

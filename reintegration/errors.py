@@ -1,14 +1,27 @@
 """Domain errors and the friendly error pages."""
 
+import contextlib
 import logging
 
-from flask import Flask, render_template, request
-from sqlalchemy.exc import DataError, OperationalError
+from flask import Flask, g, render_template, request
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .database import writing
-from .extensions import db
+from .extensions import db, login
 
 log = logging.getLogger(__name__)
+
+# SQLite's words for a database file it cannot reach or write at all.
+_SQLITE_UNREACHABLE = (
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+)
+# PostgreSQL's classes of errors that say the server, not the request, is at fault: connection
+# exceptions, insufficient resources, operator intervention (a restart), system errors.
+_SERVER_SQLSTATES = ("08", "53", "57", "58")
 
 
 class DomainError(Exception):
@@ -31,20 +44,63 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render(code))
     app.register_error_handler(DataError, value_not_stored)
     app.register_error_handler(OverflowError, value_not_stored)
-    app.register_error_handler(OperationalError, database_busy)
+    app.register_error_handler(OperationalError, database_failed)
+    app.register_error_handler(PoolTimeout, database_failed)
+
+
+def unreachable(error: Exception) -> bool:
+    """Whether the database itself failed (down, restarting, its disk), not the request."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    state = getattr(original, "sqlstate", None)
+    if state is not None:
+        return state.startswith(_SERVER_SQLSTATES)
+    if type(original).__module__.startswith("psycopg"):
+        return True  # no SQLSTATE: the connection itself failed (refused, reset, timed out)
+    return str(original).lower().startswith(_SQLITE_UNREACHABLE)
+
+
+def database_failed(error: Exception):
+    if unreachable(error):
+        return database_unavailable(error)
+    if "database is locked" in str(getattr(error, "orig", "")):
+        return database_busy(error)
+    raise error  # a fault of the app's own (a missing table...): the unexpected error's page
 
 
 def database_busy(error: OperationalError):
     """SQLite's write lock held longer than a save waits for it (``database.BUSY_TIMEOUT_MS``):
     the save was rolled back, so the page says that nothing was saved and to try again, rather
-    than that something went wrong. Any other database failure is the ordinary error page."""
+    than that something went wrong."""
+    if unreachable(error):
+        return database_unavailable(error)
     db.session.rollback()
     with writing(False):  # the page reads the user again: it must not wait for the lock too
-        if "database is locked" not in str(error.orig):
-            log.error("Database error at %s %s", request.method, request.endpoint, exc_info=error)
-            return render_template("errors/500.html"), 500
         log.warning("The database stayed locked at %s %s", request.method, request.endpoint)
         return render_template("errors/503.html"), 503
+
+
+def database_unavailable(error: Exception):
+    """The database cannot be reached (an outage, a restart): one line in the log for each
+    request that met it, not a traceback each, and a page that says the service is unavailable
+    and that nothing was saved. The page reads nothing from the database: it is anonymous
+    unless the user was already loaded, and plain."""
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    if "_login_user" not in g:
+        login._update_request_context_with_user()  # anonymous: loading the user needs the database
+    log.warning(
+        "The database is unreachable (%s) at %s %s",
+        type(getattr(error, "orig", None) or error).__name__,
+        request.method,
+        request.endpoint,
+    )
+    return render_template("errors/unavailable.html"), 503, {"Retry-After": "30"}
 
 
 def value_not_stored(error: Exception):
