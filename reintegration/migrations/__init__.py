@@ -1,0 +1,1 @@
+"""Alembic migrations (versions/), their environment (env.py) and the checks they share."""
