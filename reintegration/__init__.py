@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from .imports.views import bp as imports
     from .main.views import bp as main
     from .operations.health import bp as health
+    from .operations.views import bp as operations
     from .plans.views import bp as plans
     from .reference.views import bp as reference
     from .reminders.views import bp as reminders
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
         imports,
         exports,
         health,
+        operations,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,6 +1,7 @@
 """What an operator sees: log lines with a time, a level and a request id; one line per request
 when the database is down, and a page that says the service is unavailable; ``/health``."""
 
+import contextlib
 import logging
 import re
 import sqlite3
@@ -13,6 +14,7 @@ from flask_migrate import downgrade
 from reintegration.auth.models import Role
 from reintegration.database import MIGRATIONS
 from reintegration.extensions import db
+from reintegration.operations import runs
 from reintegration.operations.logs import FORMAT, UtcFormatter
 
 from .own_database import app_on_own_database, own_sessions
@@ -127,12 +129,83 @@ def test_a_database_outage_is_one_line_per_request_and_a_page_that_says_so(
     assert [line.request_id for line in lines] == [p.headers["X-Request-Id"] for p in pages]
 
 
-def test_health_says_the_database_answers_and_its_schema_is_this_codes(client):
+def _ran(task: str, failing: bool = False) -> None:
+    with contextlib.suppress(OSError), runs.recorded(task):
+        if failing:
+            raise OSError("No space left on device")
+
+
+def test_health_says_the_database_answers_its_schema_is_this_codes_and_work_is_recent(
+    client, frozen_clock
+):
+    _ran(runs.REMINDER_PASS)
+    _ran(runs.BACKUP)
+    frozen_clock.advance(minutes=100)
+
     response = client.get("/health")
 
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "schema": "current"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "schema": "current",
+        "reminder_pass": "ok",
+        "backup": "ok",
+    }
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_is_degraded_but_serving_when_scheduled_work_stopped(client, frozen_clock):
+    _ran(runs.REMINDER_PASS)
+    _ran(runs.BACKUP, failing=True)
+    before = client.get("/health").json
+    frozen_clock.advance(hours=3)
+
+    response = client.get("/health")
+
+    assert before["status"] == "degraded" and before["backup"] == "failed"
+    assert response.status_code == 200
+    assert response.json["status"] == "degraded"
+    assert response.json["reminder_pass"] == "late"
+
+
+def test_health_without_a_scheduler_says_the_pass_never_ran(client):
+    assert client.get("/health").json["reminder_pass"] == "never"
+
+
+def test_the_administrator_sees_when_each_task_last_ran_and_what_failed(
+    client, make, auth, frozen_clock
+):
+    _ran(runs.REMINDER_PASS)
+    frozen_clock.advance(hours=1)
+    _ran(runs.BACKUP, failing=True)
+    auth.login(make.user(Role.ADMIN))
+
+    home = client.get("/").get_data(as_text=True)
+    page = client.get("/administration/status")
+    text = page.get_data(as_text=True)
+
+    assert page.status_code == 200
+    assert 'data-task="backup"' in home and 'data-task="reminder_pass"' not in home
+    assert re.search(r'data-task="backup".*?data-state="failed".*?OSError', text, re.S)
+    assert re.search(r'data-task="reminder_pass".*?data-state="ok"', text, re.S)
+    assert "No space left" not in text  # the error's class, never its message
+
+
+@pytest.mark.parametrize(
+    "role", [Role.SHELTER_STAFF, Role.TRAINER, Role.PROVINCIAL_OFFICER, Role.CASE_WORKER]
+)
+def test_only_an_administrator_sees_the_system_status(client, make, auth, role):
+    facility = make.facility()
+    user = make.user(
+        role,
+        facility=facility if role in (Role.SHELTER_STAFF, Role.TRAINER) else None,
+        province=None if role in (Role.SHELTER_STAFF, Role.TRAINER) else "NA",
+    )
+    auth.login(user)
+
+    assert client.get("/administration/status").status_code == 403
+    assert "/administration/status" not in client.get("/").get_data(as_text=True)
 
 
 def test_health_is_unavailable_when_the_database_is_down(app, client, monkeypatch):

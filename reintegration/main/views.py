@@ -5,6 +5,7 @@ from ..auth.models import Role
 from ..auth.scopes import Permission, can
 from ..auth.services import any_user_exists
 from ..cases.queries import dashboard
+from ..operations import status
 from ..training.queries import course_summaries
 
 bp = Blueprint("main", __name__)
@@ -25,4 +26,7 @@ def home():
         counts=counts,
         summaries=summaries,
         facility=current_user.facility if current_user.role == Role.SHELTER_STAFF else None,
+        stalled_tasks=[task for task in status.tasks() if task.alarming]
+        if can(current_user, Permission.ADMINISTER)
+        else [],
     )

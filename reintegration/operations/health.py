@@ -1,10 +1,12 @@
 """``/health``: whether this server can serve, for a load balancer or a monitor.
 
 It says whether the database answers, whether its schema is the one this code expects, and
-whether the scheduler's work is recent. It says nothing else: no version, no secret, no count
-of people. It answers 503 when the server cannot serve (database unreachable, schema other than
-the code's), so a load balancer stops sending users to it; late or failed scheduled work is
-``degraded`` with 200, since the pages still work, for a monitor to raise.
+whether the scheduler's work is recent: the reminder pass, and the nightly backup where it is
+on (``ok``, ``running``, ``late``, ``failed``, ``never`` or ``off``). It says nothing else: no
+version, no secret, no count of people. It answers 503 when the server cannot serve (database
+unreachable, schema other than the code's), so a load balancer stops sending users to it; late
+or failed scheduled work is ``degraded`` with 200, since the pages still work, for a monitor to
+raise.
 """
 
 import functools
@@ -17,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..database import MIGRATIONS
 from ..extensions import csrf, db
+from . import runs, status
 
 bp = Blueprint("health", __name__)
 
@@ -58,5 +61,10 @@ def health():
     if answer["schema"] != "current":
         answer["status"] = "unavailable"
         return answer, 503, {"Cache-Control": "no-store"}
+    scheduled = {task.name: task for task in status.tasks()}
+    answer["reminder_pass"] = scheduled[runs.REMINDER_PASS].state.value
+    answer["backup"] = scheduled[runs.BACKUP].state.value
+    if any(task.alarming for task in scheduled.values() if task.name != runs.DIGEST):
+        answer["status"] = "degraded"
     db.session.rollback()
     return answer, 200, {"Cache-Control": "no-store"}
