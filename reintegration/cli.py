@@ -15,6 +15,8 @@ from .errors import DomainError
 from .exports.cli import export as export_commands
 from .extensions import db
 from .imports.cli import imports as import_commands
+from .operations import runs
+from .operations.cli import register as register_operations
 
 users = AppGroup("users", help="Manage user accounts.")
 
@@ -94,7 +96,7 @@ def run_reminders():
     from .reminders.rules import RULES
     from .reminders.services import run_pass
 
-    with writing(), acting_as("reminders"):
+    with runs.recorded(runs.REMINDER_PASS), writing(), acting_as("reminders"):
         result = run_pass()
         db.session.commit()
     click.echo(
@@ -111,8 +113,10 @@ def send_digest():
     """Send today's digests that are not sent yet (for cron)."""
     from .reminders.digest import send_digests
 
-    with acting_as("reminders"):
+    with runs.recorded(runs.DIGEST) as run, acting_as("reminders"):
         result = send_digests()
+        if result.failed:
+            run.failed("DeliveryFailed")
     click.echo(
         f"Digests: {result.sent} sent, {result.failed} failed, {result.empty} with nothing due."
     )
@@ -153,3 +157,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(import_commands)
     app.cli.add_command(export_commands)
+    register_operations(app)

@@ -82,6 +82,17 @@ class Defaults:
     CASES_PER_PAGE = 50
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Backups (docs/backups.md): `flask --app wsgi backup` writes them to BACKUP_FOLDER (None:
+    # the "backups" folder of the instance folder). The scheduler makes one every night at
+    # BACKUP_HOUR (Vietnam time) when NIGHTLY_BACKUP is on (None: on with SQLite, off with
+    # PostgreSQL) and keeps the last BACKUP_KEEP. PostgreSQL migrates at start only after a
+    # backup at its current revision, unless MIGRATE_WITHOUT_BACKUP.
+    BACKUP_FOLDER: str | None = None
+    BACKUP_KEEP = 14
+    BACKUP_HOUR = 2
+    NIGHTLY_BACKUP: bool | None = None
+    MIGRATE_WITHOUT_BACKUP = False
+
     # Importing old spreadsheets: the largest file accepted (checked before it is opened), the
     # most rows in one file, and where a checked file waits for its confirmation (None: the
     # "imports" folder of the instance folder).
@@ -123,6 +134,11 @@ ENV_OVERRIDES = {
     "MAIL_SENDER": str,
     "BASE_URL": str,
     "DATASET_K": int,
+    "BACKUP_FOLDER": str,
+    "BACKUP_KEEP": int,
+    "BACKUP_HOUR": int,
+    "NIGHTLY_BACKUP": _flag,
+    "MIGRATE_WITHOUT_BACKUP": _flag,
     "IMPORT_MAX_BYTES": int,
     "IMPORT_MAX_ROWS": int,
     "IMPORT_FOLDER": str,
@@ -164,6 +180,7 @@ def _derive(app) -> None:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = url
     _check_spreadsheet_settings(config)
+    _check_backup_settings(config)
     secure = not development and not config.get("TESTING")
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(name) is None:
@@ -189,6 +206,15 @@ def _check_spreadsheet_settings(config) -> None:
         raise RuntimeError(
             "IMPORT_FOLDER and EXPORT_FOLDER must differ: each folder is swept by its own rules."
         )
+
+
+def _check_backup_settings(config) -> None:
+    if config.get("NIGHTLY_BACKUP") is None:
+        config["NIGHTLY_BACKUP"] = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if config["BACKUP_KEEP"] < 1:
+        raise RuntimeError("BACKUP_KEEP must be at least 1: the newest backup is always kept.")
+    if not 0 <= config["BACKUP_HOUR"] <= 23:
+        raise RuntimeError("BACKUP_HOUR is an hour of the day, 0 to 23 (Vietnam time).")
 
 
 def _move_clock(development: bool) -> None:

@@ -31,8 +31,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -175,18 +174,8 @@ def insert(model):
 
 
 def migrate_on_start(app: Flask) -> None:
-    """Bring the database to the newest schema; one process at a time on PostgreSQL."""
-    from .extensions import db
+    """Bring the database to the newest schema: one process at a time, after a backup
+    (reintegration/operations/startup.py)."""
+    from .operations import startup
 
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as connection:
-                connection.execute(text("SELECT pg_advisory_lock(748201)"))
-                try:
-                    upgrade(directory=MIGRATIONS)
-                finally:
-                    connection.execute(text("SELECT pg_advisory_unlock(748201)"))
-                    connection.commit()
-        else:
-            os.makedirs(app.instance_path, exist_ok=True)
-            upgrade(directory=MIGRATIONS)
+    startup.migrate_on_start(app)

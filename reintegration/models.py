@@ -15,6 +15,7 @@ from .auth.models import User
 from .cases.models import Case, CaseCodeCounter, Closure
 from .employment.models import Employer, EmployerCheck, Placement
 from .followups.models import FollowUp, Indicator, IndicatorAnswer, RiskFlag, SustainabilityCheck
+from .operations.models import TaskRun
 from .plans.models import Goal, Plan
 from .reference.models import (
     Commune,
@@ -76,6 +77,7 @@ __all__ = [
     "Submission",
     "SupportType",
     "SustainabilityCheck",
+    "TaskRun",
     "TrainingSession",
     "User",
     "scheduler_jobs",

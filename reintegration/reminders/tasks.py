@@ -1,4 +1,5 @@
-"""Background work: the reminder pass every hour and the morning digest, run by APScheduler.
+"""Background work: the reminder pass every hour, the morning digest and, on SQLite, the
+nightly backup, run by APScheduler. Each run is recorded (reintegration/operations/runs.py).
 
 The scheduler runs as its own process (``flask --app wsgi scheduler``) beside the web workers.
 Its jobs are kept in the database (table ``scheduler_jobs``), so a run missed while it was
@@ -20,21 +21,28 @@ from .. import clock
 from ..audit.services import acting_as
 from ..database import writing
 from ..extensions import db
+from ..operations import runs
 
 log = logging.getLogger(__name__)
 
 REMINDER_JOB = "reminder-pass"
 DIGEST_JOB = "daily-digest"
+BACKUP_JOB = "nightly-backup"
 
 # The application the jobs run in; set when the scheduler is built.
 _app: Flask | None = None
 
 
-def _job(name: str, work, write_lock: bool = True):
-    """Run ``work`` in the app. A failure is logged and rolled back; the next run tries again."""
+def _job(name: str, task: str, work, write_lock: bool = True, failure=None):
+    """Run ``work`` in the app, its run recorded as ``task``. A failure is logged and rolled
+    back; the next run tries again. ``failure(result)`` names a failure that raised nothing."""
     with _app.app_context(), writing(write_lock), acting_as("scheduler"):
         try:
-            return work()
+            with runs.recorded(task) as run:
+                result = work()
+                if failure is not None and failure(result):
+                    run.failed(failure(result))
+            return result
         except Exception:
             db.session.rollback()
             log.exception("%s failed; the next run tries again", name)
@@ -52,7 +60,7 @@ def run_reminder_pass() -> None:
         db.session.commit()
         return result
 
-    result = _job("reminder pass", work)
+    result = _job("reminder pass", runs.REMINDER_PASS, work)
     if result is not None:
         opened, closed = sum(result.opened.values()), sum(result.closed.values())
         log.info("reminder pass: %s opened, %s closed", opened, closed)
@@ -63,14 +71,37 @@ def send_daily_digest() -> None:
     from . import digest
 
     # Each digest takes short transactions of its own: none is held while mail is sent.
-    result = _job("digest run", lambda: digest.send_digests(), write_lock=False)
+    result = _job(
+        "digest run",
+        runs.DIGEST,
+        lambda: digest.send_digests(),
+        write_lock=False,
+        failure=lambda result: "DeliveryFailed" if result.failed else None,
+    )
     if result is not None:
         log.info("digests: %s sent, %s failed, %s empty", result.sent, result.failed, result.empty)
+
+
+def make_nightly_backup() -> None:
+    """A job: a verified backup, then only the last BACKUP_KEEP kept (SQLite)."""
+    from ..operations.backups import nightly_backup
+
+    # The backup reads one snapshot and records its own run (operations/backups.py).
+    with _app.app_context():
+        try:
+            nightly_backup(_app)
+        except Exception:
+            log.exception("nightly backup failed; older backups are kept, the next night tries")
 
 
 def jobs(app: Flask) -> list[tuple[str, str, object]]:
     """(id, function, trigger) of every job, in Vietnam's time."""
     config = app.config
+    backup = (
+        BACKUP_JOB,
+        f"{__name__}:make_nightly_backup",
+        CronTrigger(hour=config["BACKUP_HOUR"], minute=0, timezone=clock.VIETNAM),
+    )
     return [
         (
             REMINDER_JOB,
@@ -82,7 +113,7 @@ def jobs(app: Flask) -> list[tuple[str, str, object]]:
             f"{__name__}:send_daily_digest",
             CronTrigger(hour=config["DIGEST_HOURS"], minute=0, timezone=clock.VIETNAM),
         ),
-    ]
+    ] + ([backup] if config["NIGHTLY_BACKUP"] else [])
 
 
 class SteadyLoop:
@@ -131,6 +162,8 @@ def start(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.start(paused=True)
     first_start = scheduler.get_job(REMINDER_JOB) is None
     options = {"misfire_grace_time": app.config["SCHEDULER_MISFIRE_GRACE_SECONDS"]}
+    if not app.config["NIGHTLY_BACKUP"] and scheduler.get_job(BACKUP_JOB) is not None:
+        scheduler.remove_job(BACKUP_JOB)
     for job_id, function, trigger in jobs(app):
         stored = scheduler.get_job(job_id)
         if stored is None or str(stored.trigger) != str(trigger):

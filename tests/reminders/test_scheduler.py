@@ -186,7 +186,7 @@ def test_web_workers_start_no_scheduler_unless_a_setting_asks(app, monkeypatch):
 
 
 def test_the_jobs_run_in_vietnam_time(app):
-    (_pass, every_hour, _), (_digest, _f, mornings) = tasks.jobs(app)
+    (_pass, every_hour, _), (_digest, _f, mornings), *_nightly_backup = tasks.jobs(app)
     assert str(mornings) == "cron[hour='7-11', minute='0']"
     assert mornings.timezone == clock.VIETNAM
     assert every_hour.endswith(":run_reminder_pass")
