@@ -93,23 +93,24 @@ class Defaults:
     NIGHTLY_BACKUP: bool | None = None
     MIGRATE_WITHOUT_BACKUP = False
 
-    # Importing old spreadsheets: the largest file accepted (checked before it is opened), the
-    # most rows in one file, and where a checked file waits for its confirmation (None: the
-    # "imports" folder of the instance folder).
+    # Importing old spreadsheets: the largest file accepted (checked before it is opened) and
+    # the most rows in one file. A checked file waits an hour for its confirmation in the
+    # database, sealed (imports/pending.py).
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
     # Checking a row runs the intake's rules (about 8 ms): 500 rows take some 4 s, during which
     # SQLite's write lock is held, well within the 10 s other saves wait for it.
     IMPORT_MAX_ROWS = 500
-    IMPORT_FOLDER: str | None = None
 
     # The support workbook: one of more rows than this is made in a background thread and
     # followed on a page of its own, instead of during the request, which a web server would
-    # cut off. Its file waits EXPORT_FILE_HOURS for its requester, then is deleted; it is kept
-    # in EXPORT_FOLDER (None: the "exports" folder of the instance folder), which every web
-    # worker must share.
+    # cut off. Its workbook waits EXPORT_FILE_HOURS for its requester in the database, sealed,
+    # then is deleted. The process making it writes a heartbeat every EXPORT_HEARTBEAT_SECONDS;
+    # one silent for EXPORT_STALE_SECONDS has stopped, and its job is made again by another
+    # (exports/jobs.py). (IMPORT_FOLDER and EXPORT_FOLDER, of older releases, are ignored.)
     EXPORT_INLINE_MAX_ROWS = 50_000
     EXPORT_FILE_HOURS = 24
-    EXPORT_FOLDER: str | None = None
+    EXPORT_HEARTBEAT_SECONDS = 15
+    EXPORT_STALE_SECONDS = 60
 
 
 def _flag(value: str) -> bool:
@@ -141,10 +142,10 @@ ENV_OVERRIDES = {
     "MIGRATE_WITHOUT_BACKUP": _flag,
     "IMPORT_MAX_BYTES": int,
     "IMPORT_MAX_ROWS": int,
-    "IMPORT_FOLDER": str,
     "EXPORT_INLINE_MAX_ROWS": int,
     "EXPORT_FILE_HOURS": int,
-    "EXPORT_FOLDER": str,
+    "EXPORT_HEARTBEAT_SECONDS": int,
+    "EXPORT_STALE_SECONDS": int,
 }
 
 
@@ -201,10 +202,10 @@ def _check_spreadsheet_settings(config) -> None:
         raise RuntimeError(
             "EXPORT_FILE_HOURS must be at least 1: a workbook needs time to be made."
         )
-    folders = [config.get(name) for name in ("IMPORT_FOLDER", "EXPORT_FOLDER")]
-    if all(folders) and os.path.realpath(folders[0]) == os.path.realpath(folders[1]):
+    if not 0 < config["EXPORT_HEARTBEAT_SECONDS"] * 2 <= config["EXPORT_STALE_SECONDS"]:
         raise RuntimeError(
-            "IMPORT_FOLDER and EXPORT_FOLDER must differ: each folder is swept by its own rules."
+            "EXPORT_STALE_SECONDS must be at least twice EXPORT_HEARTBEAT_SECONDS: a working "
+            "job would otherwise be taken for a stopped one."
         )
 
 

@@ -14,7 +14,9 @@ from .audit.models import AuditEntry
 from .auth.models import User
 from .cases.models import Case, CaseCodeCounter, Closure
 from .employment.models import Employer, EmployerCheck, Placement
+from .exports.models import ExportJob, ExportJobPart
 from .followups.models import FollowUp, Indicator, IndicatorAnswer, RiskFlag, SustainabilityCheck
+from .imports.models import ImportPreview
 from .operations.models import TaskRun
 from .plans.models import Goal, Plan
 from .reference.models import (
@@ -54,10 +56,13 @@ __all__ = [
     "EmployerCheck",
     "Enrolment",
     "Entitlement",
+    "ExportJob",
+    "ExportJobPart",
     "Facility",
     "FollowUp",
     "Goal",
     "Holiday",
+    "ImportPreview",
     "Indicator",
     "IndicatorAnswer",
     "ListItem",

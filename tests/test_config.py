@@ -142,13 +142,27 @@ def test_the_app_refuses_to_start_with_a_dataset_threshold_below_five(build, env
         build({"SECRET_KEY": "a long secret"})
 
 
-def test_the_app_refuses_to_start_with_one_folder_for_imports_and_exports(
+def test_an_instance_config_of_an_older_release_with_the_file_folders_still_starts(
     build, environment, tmp_path
 ):
-    environment.setenv("IMPORT_FOLDER", str(tmp_path / "files"))
-    environment.setenv("EXPORT_FOLDER", str(tmp_path / "files") + "/")
+    """Import previews and background workbooks moved to the database: the folders an older
+    release kept them in are ignored."""
+    files = str(tmp_path / "files")
+    (tmp_path / "config.py").write_text(f"IMPORT_FOLDER = {files!r}\nEXPORT_FOLDER = {files!r}\n")
+    environment.setenv("EXPORT_FOLDER", str(tmp_path / "files"))
 
-    with pytest.raises(RuntimeError, match="IMPORT_FOLDER and EXPORT_FOLDER must differ"):
+    app = build({"SECRET_KEY": "a long secret"})
+
+    assert app.config["EXPORT_FILE_HOURS"] == 24
+    assert not (tmp_path / "files").exists()
+
+
+def test_the_app_refuses_to_start_when_a_working_job_could_be_taken_for_a_stopped_one(
+    build, environment
+):
+    environment.setenv("EXPORT_HEARTBEAT_SECONDS", "40")
+
+    with pytest.raises(RuntimeError, match="EXPORT_STALE_SECONDS must be at least twice"):
         build({"SECRET_KEY": "a long secret"})
 
 

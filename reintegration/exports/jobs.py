@@ -1,192 +1,290 @@
-"""Support workbooks made in the background, and the state of each, kept between requests.
+"""Support workbooks made in the background, kept in the database, which every web worker and
+server shares: any of them shows a job's progress and serves its workbook.
 
-A workbook may hold names, so it stays on the server as the import's previews do: in a file of
-the instance folder, readable by the app alone, named by a random token. Beside it a small JSON
-file says whose it is and how far it has come, so that whichever web worker answers can tell.
-A job belongs to the user who asked for it; it and its workbook are deleted EXPORT_FILE_HOURS
-after it started. The state and the finished workbook carry the job's start as their time, by
-the app's clock, so that a sweep finds the old jobs by the files' times alone.
+A job (``ExportJob``) is its requester's alone, and is deleted with its workbook
+EXPORT_FILE_HOURS after it started. The process making it writes its heartbeat (and the rows
+written so far) every EXPORT_HEARTBEAT_SECONDS; a running job whose heartbeat is older than
+EXPORT_STALE_SECONDS lost its process (killed, out of memory, a server restarted). The next
+process to look at it (its page, its progress, its download) takes it over with a conditional
+UPDATE, so that only one does, and makes it again, up to MAX_ATTEMPTS times; then it is failed
+and its requester may start it again. Every write of the process making a job names the attempt
+(``runner``): one that was taken over changes nothing any more.
+
+The finished workbook is stored sealed (reintegration/sealing.py) in parts of PART_BYTES.
 """
 
-import contextlib
-import enum
-import json
+import logging
 import os
+import secrets
+import socket
 import tempfile
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import IO
 
 from flask import current_app
+from sqlalchemy import delete, exists, select, update
 
-from .. import clock
-from ..kept import KeptFiles
+from .. import clock, scratch, sealing
+from ..extensions import db
+from .models import ExportJob, ExportJobPart, State, lifetime
 from .queries import Filters
 
-STATE = ".json"
-WORKBOOK = ".xlsx"
-PARTIAL = ".part"
-# A new state, until it replaces the old one.
-STATE_WRITTEN = ".tmp"
-# A running job silent for this long died with its process (web workers restarted): its page
-# says it failed. Progress comes every thousand rows; only saving a huge workbook is slower.
-STALLED = timedelta(minutes=30)
+__all__ = ["ExportJob", "Job", "State"]
+
+Job = ExportJob  # the name the export's services use
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+PART_BYTES = 4 * 1024 * 1024
+PURPOSE = "export workbook"
 
 
-class State(enum.StrEnum):
-    # A job only ever moves from running to done or to failed.
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+def heartbeat_seconds() -> float:
+    return current_app.config["EXPORT_HEARTBEAT_SECONDS"]
 
 
-@dataclass
-class Job:
-    token: str
-    user_id: int
-    started_at: datetime
-    expected: int
-    filename: str
-    # The audit log's record of the export: the place (as table and id), and the filters as
-    # codes and dates, names or not.
-    entity: str
-    entity_id: int
-    audit: dict = field(default_factory=dict)
-    state: State = State.RUNNING
-    written: int = 0
-    moved_at: datetime | None = None
-
-    @property
-    def names(self) -> bool:
-        return bool(self.audit.get("names"))
-
-    @property
-    def percent(self) -> int:
-        """100 once made; until then at most 99, the rows having been counted beforehand."""
-        if self.state == State.DONE:
-            return 100
-        return min(99, self.written * 100 // self.expected) if self.expected else 0
-
-    @property
-    def expires_at(self) -> datetime:
-        return self.started_at + FILES.lifetime()
-
-    def stalled(self, now: datetime) -> bool:
-        return self.state == State.RUNNING and now - (self.moved_at or self.started_at) > STALLED
-
-    def to_json(self) -> dict:
-        return {
-            "user_id": self.user_id,
-            "started_at": self.started_at.isoformat(),
-            "expected": self.expected,
-            "filename": self.filename,
-            "entity": self.entity,
-            "entity_id": self.entity_id,
-            "audit": self.audit,
-            "state": self.state.value,
-            "written": self.written,
-            "moved_at": self.moved_at.isoformat() if self.moved_at else None,
-        }
-
-    @classmethod
-    def from_json(cls, token: str, data: dict) -> "Job":
-        moved = data["moved_at"]
-        return cls(
-            token=token,
-            user_id=data["user_id"],
-            started_at=datetime.fromisoformat(data["started_at"]),
-            expected=data["expected"],
-            filename=data["filename"],
-            entity=data["entity"],
-            entity_id=data["entity_id"],
-            audit=data["audit"],
-            state=State(data["state"]),
-            written=data["written"],
-            moved_at=datetime.fromisoformat(moved) if moved else None,
-        )
+def stale_after() -> timedelta:
+    return timedelta(seconds=current_app.config["EXPORT_STALE_SECONDS"])
 
 
-def lifetime() -> timedelta:
-    return timedelta(hours=current_app.config["EXPORT_FILE_HOURS"])
+def process_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
-FILES = KeptFiles(
-    "EXPORT_FOLDER", "exports", lifetime, (STATE, WORKBOOK, PARTIAL, STATE_WRITTEN), state=STATE
-)
+def new_runner() -> str:
+    """The name of one attempt at one job, in this process."""
+    return f"{process_name()}/{secrets.token_hex(4)}"
 
 
-def start(user_id: int, expected: int, filters: Filters) -> Job:
-    job = Job(
-        token=FILES.new_token(),
+def short(token: str) -> str:
+    """Enough of a token to follow a job in the log, not enough to open it."""
+    return token[:8]
+
+
+def create(filters: Filters, user_id: int, language: str, expected: int, runner: str) -> Job:
+    """A new job, run by ``runner``; the caller commits, then starts it."""
+    now = clock.utcnow()
+    job = ExportJob(
+        token=secrets.token_urlsafe(32),
         user_id=user_id,
-        started_at=clock.utcnow(),
-        expected=expected,
+        language=language,
+        start_date=filters.start,
+        end_date=filters.end,
+        province_id=filters.province.id if filters.province is not None else None,
+        facility_id=filters.facility.id if filters.facility is not None else None,
+        names=filters.names,
         filename=filters.filename,
-        entity=filters.subject.__tablename__,
-        entity_id=filters.subject.id,
-        audit=filters.audit(),
+        state=State.RUNNING.value,
+        rows_written=0,
+        rows_expected=expected,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=1,
+        runner=runner,
     )
-    save(job)
+    db.session.add(job)
     return job
 
 
-def save(job: Job) -> None:
-    """Replace the job's state at once: a reader sees the old state or the new, never half."""
-    job.moved_at = clock.utcnow()
-    descriptor, written = tempfile.mkstemp(
-        dir=FILES.folder(), prefix=job.token + ".", suffix=STATE_WRITTEN
+def find(token: str, user_id: int) -> Job | None:
+    """``user_id``'s job behind ``token``, if it has not expired."""
+    if len(token) != 43:
+        return None
+    query = select(ExportJob).where(
+        ExportJob.token == token,
+        ExportJob.user_id == user_id,
+        ExportJob.started_at > clock.utcnow() - lifetime(),
     )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(job.to_json(), handle)
-        FILES.date(written, job.started_at)
-        os.replace(written, FILES.path(job.token, STATE))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(written)
-        raise
+    return db.session.scalars(query).first()
 
 
-def open_partial(job: Job) -> IO[bytes]:
-    """The file the workbook is written to, readable by the app alone."""
-    return FILES.create(job.token, PARTIAL, "wb")
+def stale(job: Job) -> bool:
+    return job.state == State.RUNNING and job.heartbeat_at < clock.utcnow() - stale_after()
 
 
-def finish(job: Job, written: int) -> None:
-    made = FILES.path(job.token, WORKBOOK)
-    os.replace(FILES.path(job.token, PARTIAL), made)
-    FILES.date(made, job.started_at)
-    job.state, job.written = State.DONE, written
-    save(job)
+def _stale_running(token: str):
+    return (
+        (ExportJob.token == token)
+        & (ExportJob.state == State.RUNNING.value)
+        & (ExportJob.heartbeat_at < clock.utcnow() - stale_after())
+    )
 
 
-def fail(job: Job) -> None:
-    if job.state != State.RUNNING:
-        return
-    FILES.remove(job.token, PARTIAL)
-    job.state = State.FAILED
-    save(job)
+def take_over(token: str, runner: str) -> bool:
+    """Make ``runner`` the one attempt at a job whose process stopped, if attempts are left
+    and no other process took it first; the caller commits."""
+    taken = db.session.execute(
+        update(ExportJob)
+        .where(_stale_running(token), ExportJob.attempts < MAX_ATTEMPTS)
+        .values(
+            runner=runner,
+            attempts=ExportJob.attempts + 1,
+            heartbeat_at=clock.utcnow(),
+            rows_written=0,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        return False
+    db.session.execute(delete(ExportJobPart).where(ExportJobPart.token == token))
+    return True
 
 
-def load(token: str, user_id: int) -> Job | None:
-    """The job behind ``token``, if it is ``user_id``'s and not expired."""
-    if not FILES.opening(token):
-        return None
-    try:
-        with open(FILES.path(token, STATE), encoding="utf-8") as handle:
-            job = Job.from_json(token, json.load(handle))
-    except FileNotFoundError:
-        return None
-    if job.user_id != user_id or FILES.expired(job.started_at):
-        return None
-    if job.stalled(clock.utcnow()):
-        job.state = State.FAILED
-    return job
+def give_up(token: str) -> bool:
+    """Fail a job whose process stopped and that has no attempt left; the caller commits."""
+    failed = db.session.execute(
+        update(ExportJob)
+        .where(_stale_running(token), ExportJob.attempts >= MAX_ATTEMPTS)
+        .values(state=State.FAILED.value, finished_at=clock.utcnow(), runner=None)
+        .execution_options(synchronize_session=False)
+    )
+    return failed.rowcount == 1
+
+
+def start_again(token: str, runner: str) -> bool:
+    """A failed job started again by its requester, with the same order; the caller commits."""
+    now = clock.utcnow()
+    again = db.session.execute(
+        update(ExportJob)
+        .where(ExportJob.token == token, ExportJob.state == State.FAILED.value)
+        .values(
+            state=State.RUNNING.value,
+            runner=runner,
+            attempts=1,
+            rows_written=0,
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if again.rowcount != 1:
+        return False
+    db.session.execute(delete(ExportJobPart).where(ExportJobPart.token == token))
+    return True
+
+
+def _ours(token: str, runner: str):
+    return (
+        (ExportJob.token == token)
+        & (ExportJob.runner == runner)
+        & (ExportJob.state == State.RUNNING.value)
+    )
+
+
+def beat(token: str, runner: str, written: int) -> bool:
+    """The heartbeat of ``runner``, with its progress; False if the job is no longer its own.
+    The caller commits."""
+    beaten = db.session.execute(
+        update(ExportJob)
+        .where(_ours(token, runner))
+        .values(heartbeat_at=clock.utcnow(), rows_written=written)
+        .execution_options(synchronize_session=False)
+    )
+    return beaten.rowcount == 1
+
+
+def store_part(token: str, runner: str, number: int, data: bytes) -> bool:
+    """One part of the finished workbook, sealed, if the job is still ``runner``'s (its
+    heartbeat written with it). The caller commits."""
+    if not beat(token, runner, _written(token)):
+        return False
+    sealed = sealing.seal(data, PURPOSE, f"{token}/{number}")
+    db.session.add(ExportJobPart(token=token, number=number, sealed=sealed))
+    db.session.flush()
+    return True
+
+
+def _written(token: str) -> int:
+    return db.session.scalar(select(ExportJob.rows_written).where(ExportJob.token == token)) or 0
+
+
+def finish(token: str, runner: str, written: int) -> bool:
+    done = db.session.execute(
+        update(ExportJob)
+        .where(_ours(token, runner))
+        .values(
+            state=State.DONE.value,
+            rows_written=written,
+            finished_at=clock.utcnow(),
+            heartbeat_at=clock.utcnow(),
+            runner=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def fail(token: str, runner: str) -> bool:
+    failed = db.session.execute(
+        update(ExportJob)
+        .where(_ours(token, runner))
+        .values(state=State.FAILED.value, finished_at=clock.utcnow(), runner=None)
+        .execution_options(synchronize_session=False)
+    )
+    if failed.rowcount == 1:
+        db.session.execute(delete(ExportJobPart).where(ExportJobPart.token == token))
+    return failed.rowcount == 1
+
+
+def release(runners: list[str]) -> int:
+    """Jobs of a process that stops (a server's graceful restart): their heartbeat is made old,
+    so that the next look at them takes them over at once. The caller commits."""
+    if not runners:
+        return 0
+    released = db.session.execute(
+        update(ExportJob)
+        .where(ExportJob.runner.in_(runners), ExportJob.state == State.RUNNING.value)
+        .values(heartbeat_at=clock.utcnow() - stale_after() - timedelta(seconds=1), runner=None)
+        .execution_options(synchronize_session=False)
+    )
+    return released.rowcount
+
+
+def expired_exist() -> bool:
+    oldest = clock.utcnow() - lifetime()
+    return bool(db.session.scalar(select(exists().where(ExportJob.started_at <= oldest))))
+
+
+def delete_expired() -> int:
+    """Delete the jobs, and their workbooks, older than EXPORT_FILE_HOURS; the caller commits."""
+    oldest = clock.utcnow() - lifetime()
+    old = select(ExportJob.token).where(ExportJob.started_at <= oldest)
+    db.session.execute(
+        delete(ExportJobPart)
+        .where(ExportJobPart.token.in_(old))
+        .execution_options(synchronize_session=False)
+    )
+    deleted = db.session.execute(
+        delete(ExportJob)
+        .where(ExportJob.started_at <= oldest)
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount
 
 
 def open_workbook(job: Job) -> IO[bytes] | None:
-    """The finished workbook, open: a sweep may delete the file, the open handle keeps it."""
-    try:
-        return open(FILES.path(job.token, WORKBOOK), "rb")
-    except FileNotFoundError:
+    """The finished workbook, unsealed into a file without a name in the app's own folder:
+    nothing is left on disk once it is closed, or if the process dies."""
+    numbers = db.session.scalars(
+        select(ExportJobPart.number)
+        .where(ExportJobPart.token == job.token)
+        .order_by(ExportJobPart.number)
+    ).all()
+    if not numbers:
         return None
+    target = tempfile.TemporaryFile(dir=scratch.folder())  # noqa: SIM115  (the caller closes it)
+    try:
+        for number in numbers:
+            sealed = db.session.scalar(
+                select(ExportJobPart.sealed).where(
+                    ExportJobPart.token == job.token, ExportJobPart.number == number
+                )
+            )
+            target.write(sealing.unseal(sealed, PURPOSE, f"{job.token}/{number}"))
+    except (sealing.Unreadable, TypeError):
+        target.close()
+        return None  # sealed with another SECRET_KEY: as good as expired
+    target.seek(0)
+    return target

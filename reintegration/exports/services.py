@@ -53,6 +53,18 @@ def record_support_download(job: Job) -> None:
     record(Action.EXPORT, job.entity, job.entity_id, changes=changes)
 
 
+def record_support_again(job: Job) -> None:
+    """A failed background workbook started again by its requester, with the same filters."""
+    changes = {
+        "workbook": "support",
+        **job.audit,
+        "rows": job.expected,
+        "background": True,
+        "again": True,
+    }
+    record(Action.EXPORT, job.entity, job.entity_id, changes=changes)
+
+
 def _reason(filters: Filters, reason: str) -> str:
     reason = reason.strip()
     if filters.names and not reason:

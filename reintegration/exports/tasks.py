@@ -1,117 +1,265 @@
-"""Making a support workbook too large for a request, in a thread of the web process.
+"""Making a support workbook too large for a request, in a thread of a web process.
 
-The thread runs in an app context of its own, so it has its own database session, and writes the
-workbook and its progress to files that any web worker can read (``jobs``). The pool is made at
-the first job, not at import, so that it belongs to the worker process that runs the job, never
-to a server's parent process before it forks its workers.
+The job's order, state and progress are rows of the database (``jobs``), so the process that
+makes a workbook need not be the one that shows it. The thread runs in an app context of its
+own, with its own database session; a second thread writes the job's heartbeat and progress
+every EXPORT_HEARTBEAT_SECONDS, even while openpyxl saves the workbook. The workbook and
+openpyxl's temporary files are written into the process's own folder (``scratch``), never the
+system's; the finished workbook is sealed into the database, and its file had no name on disk.
+
+A process that stops gracefully (a server's restart) hands its jobs back as it exits, so the
+next look at them takes them over at once; one that is killed stops writing its heartbeat, and
+its jobs are taken over once it is EXPORT_STALE_SECONDS old (``pick_up``). The pool is made at
+the first job, not at import, so that it belongs to the process that runs the job, never to a
+server's parent process before it forks its workers.
 """
 
+import atexit
 import logging
+import os
+import queue
+import tempfile
 import threading
 import traceback
-from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable
 
 from flask import Flask, current_app
 from flask_babel import force_locale
 
+from .. import clock, scratch
 from ..auth.models import User
 from ..auth.scopes import case_scope
+from ..database import let_waiting_writers_in, writing
 from ..extensions import db
-from ..reference.models import Province
-from ..shelter.models import Facility
 from . import jobs, support
 from .jobs import Job
 from .queries import Filters
 
 log = logging.getLogger(__name__)
 
-# Each workbook holds a database connection and a processor for minutes: one at a time per web
-# process, the others wait their turn.
-WORKERS = 1
+
+class Superseded(Exception):
+    """Another process took the job over: this attempt stops and stores nothing."""
+
+
+class Runner:
+    """One thread that makes this process's workbooks one at a time (each holds a database
+    connection and a processor for minutes); a daemon, so that a stopping process does not
+    wait for a workbook that another process will make."""
+
+    def __init__(self):
+        self.queue: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._work, name="workbook", daemon=True)
+        self.thread.start()
+
+    def submit(self, function: Callable, *args) -> None:
+        self.queue.put((function, args))
+
+    def _work(self) -> None:
+        while True:
+            function, args = self.queue.get()
+            try:
+                function(*args)
+            except Exception:
+                log.exception("support workbook: the background thread failed")
+
 
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_runner: Runner | None = None
+_runner_pid: int | None = None
+# The attempts this process has taken on and not ended, by app: handed back as it exits.
+_mine: dict[str, Flask] = {}
 
 
-@dataclass(frozen=True)
-class Order:
-    """What the job is to make, in plain values: the request's records belong to its session."""
-
-    user_id: int
-    language: str
-    start: date
-    end: date
-    province_id: int | None
-    facility_id: int | None
-    names: bool
-
-    @classmethod
-    def of(cls, filters: Filters, user: User, language: str) -> "Order":
-        return cls(
-            user_id=user.id,
-            language=language,
-            start=filters.start,
-            end=filters.end,
-            province_id=filters.province.id if filters.province is not None else None,
-            facility_id=filters.facility.id if filters.facility is not None else None,
-            names=filters.names,
-        )
-
-    def filters(self) -> Filters:
-        return Filters(
-            start=self.start,
-            end=self.end,
-            province=db.session.get(Province, self.province_id) if self.province_id else None,
-            facility=db.session.get(Facility, self.facility_id) if self.facility_id else None,
-            names=self.names,
-        )
-
-
-def executor() -> Executor:
-    global _pool
+def executor() -> Runner:
+    global _runner, _runner_pid
     with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="workbook")
-        return _pool
+        if _runner is None or _runner_pid != os.getpid():
+            _runner, _runner_pid = Runner(), os.getpid()
+            atexit.register(_hand_back)
+        return _runner
+
+
+def launch(token: str, runner: str) -> None:
+    """Make the job's workbook in this process; the job, run by ``runner``, is committed."""
+    app = current_app._get_current_object()
+    with _lock:
+        _mine[runner] = app
+    executor().submit(run, app, token, runner)
 
 
 def start(filters: Filters, user: User, language: str, expected: int) -> Job:
-    """Start making the workbook of ``filters`` for ``user``; the export is audited already."""
-    job = jobs.start(user.id, expected, filters)
-    order = Order.of(filters, user, language)
-    executor().submit(run, current_app._get_current_object(), job, order)
-    return job
+    """A new job for ``filters`` made for ``user``; the caller commits, then ``launch``es."""
+    return jobs.create(filters, user.id, language, expected, jobs.new_runner())
 
 
-def run(app: Flask, job: Job, order: Order) -> None:
-    with app.app_context(), force_locale(order.language):
+def pick_up(job: Job) -> bool:
+    """Take over ``job`` if its process stopped (heartbeat too old) and run it here, or fail it
+    once it has had its attempts; logged once, by the process that does it. Whether it
+    changed. Reads end first: the change is a short write of its own."""
+    if not jobs.stale(job):
+        return False
+    token, heartbeat, attempts = job.token, job.heartbeat_at, job.attempts
+    db.session.rollback()
+    runner = jobs.new_runner()
+    with writing():
+        taken = jobs.take_over(token, runner)
+        failed = not taken and jobs.give_up(token)
+        db.session.commit()
+    silent = int((clock.utcnow() - heartbeat).total_seconds())
+    if taken:
+        log.warning(
+            "support workbook %s: its process stopped (no heartbeat for %s s); made again here,"
+            " attempt %s of %s",
+            jobs.short(token),
+            silent,
+            attempts + 1,
+            jobs.MAX_ATTEMPTS,
+        )
+        launch(token, runner)
+    elif failed:
+        log.error(
+            "support workbook %s failed: its process stopped (no heartbeat for %s s) on each of"
+            " %s attempts",
+            jobs.short(token),
+            silent,
+            attempts,
+        )
+    return taken or failed
+
+
+class Heartbeat:
+    """Writes the job's heartbeat and the rows written so far, from a thread of its own, until
+    stopped; notices when another process took the job over."""
+
+    def __init__(self, app: Flask, token: str, runner: str):
+        self.app, self.token, self.runner = app, token, runner
+        self.written = 0
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        with self.app.app_context():
+            self.seconds = jobs.heartbeat_seconds()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def tell(self, written: int) -> None:
+        """The progress callback of the workbook: stops a job taken over by another process."""
+        self.written = written
+        if self.lost:
+            raise Superseded
+
+    def _beat(self) -> None:
+        with self.app.app_context():
+            while not self._stop.wait(self.seconds):
+                try:
+                    with writing():
+                        ours = jobs.beat(self.token, self.runner, self.written)
+                        db.session.commit()
+                except Exception as error:  # the database away a moment: try at the next beat
+                    db.session.rollback()
+                    log.warning(
+                        "support workbook %s: heartbeat not written (%s)",
+                        jobs.short(self.token),
+                        type(error).__name__,
+                    )
+                    continue
+                if not ours:
+                    self.lost = True
+                    return
+
+
+def run(app: Flask, token: str, runner: str) -> None:
+    with app.app_context():
         try:
-            _make(job, order)
+            scratch.use(app)
+            job = db.session.get(Job, token)
+            if job is None or job.runner != runner:
+                return  # expired, or taken over meanwhile
+            with Heartbeat(app, token, runner) as heartbeat, force_locale(job.language):
+                _make(job, runner, heartbeat)
+        except Superseded:
+            db.session.rollback()
+            log.warning("support workbook %s: taken over by another process", jobs.short(token))
         except Exception as error:
             db.session.rollback()
-            _failed(job, error)
+            _failed(token, runner, error)
+        finally:
+            with _lock:
+                _mine.pop(runner, None)
 
 
-def _make(job: Job, order: Order) -> None:
-    scope = case_scope(db.session.get(User, order.user_id))
+def _make(job: Job, runner: str, heartbeat: Heartbeat) -> None:
+    token, user_id = job.token, job.user_id
+    filters = job.filters()
+    scope = case_scope(db.session.get(User, user_id))
+    # Without a name on disk: nothing is left of it if the process dies.
+    with tempfile.TemporaryFile(dir=scratch.folder()) as target:
+        with writing(False):  # a long read: on SQLite, other users' saves need not wait for it
+            rows = support.write(filters, scope, target, heartbeat.tell)
+            db.session.rollback()
+        written = sum(rows.values())
+        heartbeat.tell(written)
+        target.seek(0)
+        _store(token, runner, target, written)
+    log.info("support workbook %s made: %s rows", jobs.short(token), written)
 
-    def progress(written: int) -> None:
-        job.written = written
-        jobs.save(job)
 
-    with jobs.open_partial(job) as target:
-        rows = support.write(order.filters(), scope, target, progress)
-    jobs.finish(job, sum(rows.values()))
-    log.info("support workbook %s made: %s rows", job.token[:8], job.written)
+def _store(token: str, runner: str, workbook, written: int) -> None:
+    """The workbook into the database, sealed, a part per short transaction (on SQLite, other
+    saves wait for one part, not the whole workbook)."""
+    number = 0
+    while data := workbook.read(jobs.PART_BYTES):
+        with writing():
+            if not jobs.store_part(token, runner, number, data):
+                db.session.rollback()
+                raise Superseded
+            db.session.commit()
+        let_waiting_writers_in(db.engine.dialect.name)
+        number += 1
+    with writing():
+        if not jobs.finish(token, runner, written):
+            db.session.rollback()
+            raise Superseded
+        db.session.commit()
 
 
-def _failed(job: Job, error: Exception) -> None:
+def _failed(token: str, runner: str, error: Exception) -> None:
     """Say where it failed, never the error's message: a value it quotes may be a name."""
     where = "".join(traceback.format_tb(error.__traceback__))
-    log.error("support workbook %s failed: %s\n%s", job.token[:8], type(error).__name__, where)
+    log.error(
+        "support workbook %s failed: %s\n%s", jobs.short(token), type(error).__name__, where
+    )
     try:
-        jobs.fail(job)
-    except OSError:
-        log.exception("support workbook %s: its failure could not be recorded", job.token[:8])
+        with writing():
+            jobs.fail(token, runner)
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("support workbook %s: its failure could not be recorded", jobs.short(token))
+
+
+def _hand_back() -> None:
+    """As the process exits: its jobs' heartbeats are made old, for another to take over."""
+    with _lock:
+        mine = dict(_mine)
+    by_app: dict[int, tuple[Flask, list[str]]] = {}
+    for runner, app in mine.items():
+        by_app.setdefault(id(app), (app, []))[1].append(runner)
+    for app, runners in by_app.values():
+        try:
+            with app.app_context(), writing():
+                released = jobs.release(runners)
+                db.session.commit()
+            if released:
+                log.warning(
+                    "support workbook: %s job(s) handed back as this process stops", released
+                )
+        except Exception as error:
+            log.warning("support workbook: jobs not handed back (%s)", type(error).__name__)

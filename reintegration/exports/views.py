@@ -4,16 +4,19 @@ from flask import Blueprint, abort, current_app, redirect, render_template, send
 from flask_babel import get_locale
 from flask_login import current_user
 
-from .. import clock
+from .. import clock, scratch
 from ..auth.scopes import Permission, can, case_scope, require
 from ..database import reads_only, writing
 from ..extensions import db
-from ..web import applied, made
+from ..forms import Form
+from ..web import made
 from . import dataset as anonymised
 from . import jobs, queries, services, tasks
 from .forms import DatasetForm, SupportWorkbookForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+# What crashed processes left in the app's temporary folder goes as the app starts.
+bp.record_once(lambda state: scratch.sweep(state.app))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -62,40 +65,81 @@ def _at_once(form: SupportWorkbookForm, filters, scope):
 
 def _in_background(form: SupportWorkbookForm, filters, expected: int):
     """Too large to make before a web server gives up on the request: audited now, made in a
-    thread, followed on a page of its own."""
+    thread, followed on a page of its own that any web worker or server shows."""
     db.session.rollback()  # ends the count's read: the audit entry's transaction begins writing
+    language = str(get_locale() or "vi")
+
+    def begin():
+        services.start_support_export(filters, form.reason_given, expected)
+        return tasks.start(filters, current_user, language, expected)
+
     with writing():
-        started = applied(
-            form, lambda: services.start_support_export(filters, form.reason_given, expected)
-        )
-        if started:
+        _tidy()
+        job = made(form, begin)
+        if job is not None:
+            token, runner = job.token, job.runner
             db.session.commit()
-    if not started:
+    if job is None:
         return _page(form)
-    job = tasks.start(filters, current_user, str(get_locale() or "vi"), expected)
-    return redirect(url_for("exports.job", token=job.token))
+    tasks.launch(token, runner)
+    return redirect(url_for("exports.job", token=token))
+
+
+def _tidy() -> None:
+    """Jobs older than EXPORT_FILE_HOURS go, with their workbooks; the caller commits."""
+    jobs.delete_expired()
+    scratch.sweep()
 
 
 def _job_or_404(token: str) -> jobs.Job:
     """The requester's own job; to anyone else, or once expired, there is no such page. A job
-    with names needs the right to them still."""
-    job = jobs.load(token, current_user.id)
+    with names needs the right to them still. A job whose process stopped is taken over here,
+    or failed once it has had its attempts."""
+    job = jobs.find(token, current_user.id)
     if job is None or (job.names and not can(current_user, Permission.EXPORT_NAMES)):
         abort(404)
+    if tasks.pick_up(job):
+        job = jobs.find(token, current_user.id) or abort(404)
     return job
 
 
 @bp.get("/jobs/<token>")
 @require(Permission.EXPORT_SUPPORT, refusal=404)
 def job(token: str):
-    return render_template("exports/job.html", job=_job_or_404(token))
+    if jobs.expired_exist():
+        db.session.rollback()
+        with writing():
+            _tidy()
+            db.session.commit()
+    job = _job_or_404(token)
+    return render_template(
+        "exports/job.html", job=job, form=Form(), max_attempts=jobs.MAX_ATTEMPTS
+    )
 
 
 @bp.get("/jobs/<token>/progress")
 @require(Permission.EXPORT_SUPPORT, refusal=404)
 def progress(token: str):
     job = _job_or_404(token)
-    return {"state": job.state.value, "percent": job.percent}
+    return {"state": job.state, "percent": job.percent}
+
+
+@bp.post("/jobs/<token>/again")
+@require(Permission.EXPORT_SUPPORT, refusal=404)
+def again(token: str):
+    """A failed job made again, with the same order, by its requester."""
+    job = _job_or_404(token)
+    if not Form().validate_on_submit() or job.state != jobs.State.FAILED:
+        return redirect(url_for("exports.job", token=token))
+    runner = jobs.new_runner()
+    with writing():
+        if jobs.start_again(token, runner):
+            services.record_support_again(job)
+            db.session.commit()
+            tasks.launch(token, runner)
+        else:
+            db.session.rollback()  # started again by a first click
+    return redirect(url_for("exports.job", token=token))
 
 
 @bp.get("/jobs/<token>/download")
@@ -105,11 +149,12 @@ def download(token: str):
     workbook = jobs.open_workbook(job) if job.state == jobs.State.DONE else None
     if workbook is None:
         abort(404)
+    filename = job.filename
     db.session.commit()  # ends the reads: a GET writes only in a transaction begun to write
     with writing():
-        services.record_support_download(job)
+        services.record_support_download(jobs.find(token, current_user.id))
         db.session.commit()
-    return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=job.filename)
+    return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
 @bp.route("/dataset", methods=["GET", "POST"])

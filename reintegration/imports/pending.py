@@ -1,67 +1,92 @@
-"""Previews kept between the upload and the confirmation.
+"""Previews kept between the upload and the confirmation, in the database, which every web
+worker and server shares.
 
-A checked file holds names and birth dates, so it stays on the server, never in the address or
-the session cookie: in a file of the instance folder, readable by the app alone, named by a
-random token. A preview belongs to the user who uploaded it, and is forgotten after an hour or
-once imported.
+A checked file holds names and birth dates, so it never travels in the address or the session
+cookie: it is a row of ``import_previews``, sealed (reintegration/sealing.py), named by a random
+token. A preview belongs to the user who uploaded it, and is forgotten after an hour or once
+imported. The import claims it by deleting it in the import's own transaction: a second click
+finds it gone, and an import that fails (a rule refuses a row, the request crashes) rolls back
+with its claim, leaving the preview there to try again.
 """
 
-import contextlib
 import json
-import os
-from datetime import datetime, timedelta
+import secrets
+from datetime import timedelta
 
-from .. import clock
-from ..kept import KeptFiles
+from sqlalchemy import delete, exists, select
+
+from .. import clock, sealing
+from ..extensions import db
+from .models import ImportPreview
 
 LIFETIME = timedelta(hours=1)
-SUFFIX = ".json"
-CLAIMED = ".importing"
-FILES = KeptFiles("IMPORT_FOLDER", "imports", lambda: LIFETIME, (SUFFIX, CLAIMED), state=SUFFIX)
+PURPOSE = "import preview"
+
+
+def _bound(token: str, user_id: int) -> str:
+    return f"{token}/{user_id}"
 
 
 def save(preview: dict, user_id: int) -> str:
-    token = FILES.new_token()
-    now = clock.utcnow()
-    payload = {"user_id": user_id, "created_at": now.isoformat(), "preview": preview}
-    with FILES.create(token, SUFFIX) as handle:
-        json.dump(payload, handle)
-    FILES.date(FILES.path(token, SUFFIX), now)
+    """Keep ``preview`` for ``user_id``; the caller commits. Old previews go first."""
+    delete_expired()
+    token = secrets.token_urlsafe(32)
+    data = json.dumps(preview).encode("utf-8")
+    db.session.add(
+        ImportPreview(
+            token=token,
+            user_id=user_id,
+            created_at=clock.utcnow(),
+            sealed=sealing.seal(data, PURPOSE, _bound(token, user_id)),
+        )
+    )
+    db.session.flush()
     return token
 
 
-def load(token: str, user_id: int, suffix: str = SUFFIX) -> dict | None:
+def _current(token: str, user_id: int):
+    return (
+        (ImportPreview.token == token)
+        & (ImportPreview.user_id == user_id)
+        & (ImportPreview.created_at > clock.utcnow() - LIFETIME)
+    )
+
+
+def load(token: str, user_id: int) -> dict | None:
     """The preview behind ``token``, if it is ``user_id``'s and not expired."""
-    # Previews hold names: none outlives its hour, uploads or not.
-    if not FILES.opening(token):
+    if len(token) != 43:
+        return None
+    sealed = db.session.scalar(select(ImportPreview.sealed).where(_current(token, user_id)))
+    if sealed is None:
         return None
     try:
-        with open(FILES.path(token, suffix), encoding="utf-8") as handle:
-            payload = json.load(handle)
-    except FileNotFoundError:
-        return None
-    if payload["user_id"] != user_id or FILES.expired(
-        datetime.fromisoformat(payload["created_at"])
-    ):
-        return None
-    return payload["preview"]
+        return json.loads(sealing.unseal(sealed, PURPOSE, _bound(token, user_id)))
+    except sealing.Unreadable:
+        return None  # sealed with another SECRET_KEY: as good as expired
 
 
-def claim(token: str) -> bool:
-    """Take the preview for one import: a second click on "Import" finds it gone."""
-    try:
-        os.rename(FILES.path(token, SUFFIX), FILES.path(token, CLAIMED))
-    except FileNotFoundError:
-        return False
-    return True
+def claim(token: str, user_id: int) -> bool:
+    """Take the preview for one import, in the import's transaction: on PostgreSQL a second
+    click's DELETE waits for the first's transaction, then finds nothing; on SQLite it begins
+    after the first committed."""
+    claimed = db.session.execute(
+        delete(ImportPreview)
+        .where(_current(token, user_id))
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
 
 
-def release(token: str) -> None:
-    """Give a claimed preview back, after an import that a rule refused. One that expired
-    meanwhile, swept by another worker, is gone: the user uploads the file again."""
-    with contextlib.suppress(FileNotFoundError):
-        os.rename(FILES.path(token, CLAIMED), FILES.path(token, SUFFIX))
+def expired_exist() -> bool:
+    oldest = clock.utcnow() - LIFETIME
+    return bool(db.session.scalar(select(exists().where(ImportPreview.created_at <= oldest))))
 
 
-def discard(token: str) -> None:
-    FILES.remove(token, SUFFIX, CLAIMED)
+def delete_expired() -> int:
+    """Previews older than an hour, deleted; the caller commits."""
+    deleted = db.session.execute(
+        delete(ImportPreview)
+        .where(ImportPreview.created_at <= clock.utcnow() - LIFETIME)
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount

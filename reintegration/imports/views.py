@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.scopes import Permission, can, facilities_in_scope, facility_or_404, require
-from ..database import reads_only
+from ..database import reads_only, writing
 from ..errors import DomainError
 from ..extensions import db
 from ..submissions import claim, record_result
@@ -84,7 +84,10 @@ def upload():
         except FileRefused as refusal:
             form.spreadsheet.errors.append(refusal.message)
             return _upload_page(form), 400
-        token = pending.save(preview.to_json(), current_user.id)
+        db.session.rollback()  # ends the check's reads: keeping the preview is a short write
+        with writing():
+            token = pending.save(preview.to_json(), current_user.id)
+            db.session.commit()
         return redirect(url_for("imports.preview", token=token))
     return _upload_page(form)
 
@@ -125,6 +128,12 @@ def _preview_page(token: str, preview: Preview, form: ConfirmForm, status: int =
 @bp.get("/<token>")
 @require(Permission.IMPORT_CASES, refusal=404)
 def preview(token: str):
+    # Previews hold names: none outlives its hour, uploads or not.
+    if pending.expired_exist():
+        db.session.rollback()
+        with writing():
+            pending.delete_expired()
+            db.session.commit()
     return _preview_page(token, _preview_or_404(token), ConfirmForm())
 
 
@@ -148,7 +157,10 @@ def confirm(token: str):
     except DomainError as error:
         form.form_errors.append(error.message)
         return _preview_page(token, preview, form, 400)
-    if not pending.claim(token):
+    # In the import's transaction: whatever goes wrong, even a crash, rolls the claim back
+    # with the import, and the preview is there to try again.
+    if not pending.claim(token, current_user.id):
+        db.session.rollback()
         abort(404)  # imported already, by a first click
     try:
         cases = services.import_rows(preview.rows, facility, current_user)
@@ -156,15 +168,8 @@ def confirm(token: str):
         db.session.commit()
     except services.RowRefused as refusal:
         db.session.rollback()
-        pending.release(token)
         form.form_errors.append(services.refused_message(refusal))
         return _preview_page(token, preview, form, 400)
-    except BaseException:
-        # Whatever went wrong, nothing is imported and the preview is there to try again.
-        db.session.rollback()
-        pending.release(token)
-        raise
-    pending.discard(token)
     flash(
         ngettext("%(num)s case is imported.", "%(num)s cases are imported.", len(cases)),
         "success",

@@ -3,6 +3,7 @@ and its file is for its requester alone, until it expires."""
 
 import logging
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -10,12 +11,13 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, true
+from sqlalchemy import func, select, text, true
 
-from reintegration import kept
+from reintegration import scratch
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.exports import jobs, queries, services, support, tasks
+from reintegration.exports.models import ExportJob, ExportJobPart
 from reintegration.exports.queries import Filters
 from reintegration.extensions import db
 from tests.cases.helpers import form_errors, in_english, sign_in, text_of
@@ -32,6 +34,7 @@ from tests.exports.workbook_helpers import (
 )
 
 REASON = "Danh sách chi trả Sở Y tế"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 class AtOnce:
@@ -59,10 +62,12 @@ class Held:
 
 
 @pytest.fixture(autouse=True)
-def export_folder(app, tmp_path, monkeypatch):
-    folder = tmp_path / "exports"
-    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(folder))
-    return folder
+def own_folder(app, tmp_path, monkeypatch):
+    """The app's temporary folder, in an instance folder of the test's own; the process's
+    temporary folder (which a job points at the app's) is put back after the test."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    return tmp_path / "instance" / "tmp"
 
 
 @pytest.fixture
@@ -131,7 +136,25 @@ def _later(auth, user, frozen_clock, **delta) -> None:
 
 
 def _files(folder) -> list[str]:
-    return sorted(os.listdir(folder)) if folder.exists() else []
+    """Every file under ``folder``."""
+    return sorted(
+        os.path.relpath(os.path.join(root, name), folder)
+        for root, _dirs, names in os.walk(folder)
+        for name in names
+    )
+
+
+def _jobs() -> list[str]:
+    return list(db.session.scalars(select(ExportJob.token)))
+
+
+def _parts() -> int:
+    return db.session.scalar(select(func.count()).select_from(ExportJobPart))
+
+
+def _job(token: str) -> ExportJob:
+    db.session.expire_all()
+    return db.session.get(ExportJob, token)
 
 
 # Inline or in the background
@@ -143,13 +166,13 @@ def test_a_large_workbook_sends_its_requester_to_a_page_of_its_own(
     response = download(client, _nghe_an(province))
 
     token = _token(response)
-    assert kept.TOKEN.fullmatch(token)
+    assert TOKEN.fullmatch(token)
     # Codes and dates stay out of the address as the place and the period do.
     assert response.location == f"/exports/jobs/{token}"
 
 
 def test_a_workbook_below_the_limit_is_still_downloaded_at_once(
-    app, client, officer, province, monkeypatch, at_once, export_folder
+    app, client, officer, province, monkeypatch, at_once
 ):
     filters = Filters(date(2026, 1, 1), date(2026, 3, 15), province=_na(province))
     counted = queries.rows_expected(filters, true())
@@ -158,7 +181,7 @@ def test_a_workbook_below_the_limit_is_still_downloaded_at_once(
     response = download(client, _nghe_an(province))
 
     assert response.mimetype == XLSX
-    assert _files(export_folder) == []
+    assert _jobs() == []
     monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", counted - 1)
     assert download(client, _nghe_an(province)).status_code == 302
 
@@ -238,15 +261,15 @@ def test_the_progress_says_the_state_and_the_share_of_the_rows_written(
         "state": "running",
         "percent": 0,
     }
-    job = jobs.load(token, officer.id)
-    job.written = job.expected // 2
-    jobs.save(job)
+    job = _job(token)
+    expected, half_written = job.rows_expected, job.rows_expected // 2
+    assert jobs.beat(token, job.runner, half_written)
     half = client.get(f"/exports/jobs/{token}/progress").json
 
     held.run_all()
     done = client.get(f"/exports/jobs/{token}/progress").json
 
-    assert half == {"state": "running", "percent": job.written * 100 // job.expected}
+    assert half == {"state": "running", "percent": half_written * 100 // expected}
     assert 40 < half["percent"] <= 50
     assert done == {"state": "done", "percent": 100}
 
@@ -268,15 +291,23 @@ def test_the_job_tells_its_progress_every_thousand_rows_without_changing_the_wor
     assert _cells(books[0]) == _cells(books[1])
 
 
-def test_the_files_are_readable_by_the_app_alone(
-    client, officer, province, large, at_once, export_folder
+def test_the_workbook_is_kept_sealed_and_nothing_of_it_stays_on_disk(
+    client, officer, province, large, at_once, own_folder
 ):
-    token = _token(download(client, _nghe_an(province)))
+    token = _token(download(client, _nghe_an(province), with_names="y", reason=REASON))
 
-    assert _files(export_folder) == [f"{token}.json", f"{token}.xlsx"]
-    for name in _files(export_folder):
-        assert stat.S_IMODE(os.stat(export_folder / name).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(export_folder).st_mode) == 0o700
+    raw = db.session.execute(
+        text("SELECT sealed FROM export_job_parts WHERE token = :token"), {"token": token}
+    ).scalars()
+    stored = b"".join(bytes(part) for part in raw)
+    assert len(stored) > 5000
+    assert b"PK" not in stored[:64]  # not a zip, as a workbook is
+    for name in NAMES.values():
+        assert name.encode("utf-8") not in stored
+    assert NAMES["mai"] in every_text(workbook_of(client.get(f"/exports/jobs/{token}/download")))
+    assert _files(own_folder) == []
+    mine = own_folder / scratch._own_name()
+    assert stat.S_IMODE(os.stat(mine).st_mode) == 0o700
 
 
 # Only its requester, and only until it expires
@@ -311,7 +342,7 @@ def test_a_visitor_is_sent_to_the_login_page(client, auth, officer, province, la
     assert response.location.startswith("/login")
 
 
-def test_an_unknown_or_malformed_token_is_not_found(client, officer, export_folder):
+def test_an_unknown_or_malformed_token_is_not_found(client, officer):
     for token in ("x" * 43, "../../etc/passwd", "a" * 44):
         assert client.get(f"/exports/jobs/{token}").status_code == 404
 
@@ -322,8 +353,8 @@ def test_the_job_is_not_ready_to_download_while_it_runs(client, officer, provinc
     assert client.get(f"/exports/jobs/{token}/download").status_code == 404
 
 
-def test_after_its_hours_the_job_is_gone_with_its_file(
-    client, auth, officer, province, large, at_once, frozen_clock, export_folder
+def test_after_its_hours_the_job_is_gone_with_its_workbook(
+    client, auth, officer, province, large, at_once, frozen_clock
 ):
     token = _token(download(client, _nghe_an(province)))
     _later(auth, officer, frozen_clock, hours=23, minutes=59)
@@ -333,18 +364,18 @@ def test_after_its_hours_the_job_is_gone_with_its_file(
 
     for address in ("", "/progress", "/download"):
         assert client.get(f"/exports/jobs/{token}{address}").status_code == 404
-    assert _files(export_folder) == []
+    assert (_jobs(), _parts()) == ([], 0)
 
 
-def test_a_new_job_sweeps_away_the_expired_ones(
-    client, auth, officer, province, large, at_once, frozen_clock, export_folder
+def test_a_new_job_deletes_the_expired_ones(
+    client, auth, officer, province, large, at_once, frozen_clock
 ):
     old = _token(download(client, _nghe_an(province)))
     _later(auth, officer, frozen_clock, hours=25)
 
     new = _token(download(client, _nghe_an(province)))
 
-    assert _files(export_folder) == sorted([f"{new}.json", f"{new}.xlsx"])
+    assert _jobs() == [new]
     assert old != new
 
 
@@ -352,7 +383,7 @@ def test_a_new_job_sweeps_away_the_expired_ones(
 
 
 def test_a_failed_job_says_so_leaves_no_file_and_logs_no_names(
-    client, officer, province, large, at_once, monkeypatch, export_folder, caplog
+    client, officer, province, large, at_once, monkeypatch, own_folder, caplog
 ):
     def broken(*_args, **_kwargs):
         raise RuntimeError(f"cannot write {NAMES['mai']}")
@@ -368,25 +399,133 @@ def test_a_failed_job_says_so_leaves_no_file_and_logs_no_names(
     ]
     assert client.get(f"/exports/jobs/{token}/progress").json["state"] == "failed"
     assert client.get(f"/exports/jobs/{token}/download").status_code == 404
-    assert _files(export_folder) == [f"{token}.json"]
+    assert (_jobs(), _parts(), _files(own_folder)) == ([token], 0, [])
     assert "RuntimeError" in caplog.text
     assert "broken" in caplog.text  # where it failed
     assert NAMES["mai"] not in caplog.text
 
 
-def test_a_job_silent_for_half_an_hour_died_with_its_process(
-    client, auth, officer, province, large, held, frozen_clock
+# A process that stops
+
+
+def _stopped(frozen_clock, **delta) -> None:
+    """The process making the job stops: its heartbeat is ``delta`` old."""
+    frozen_clock.advance(**delta)
+
+
+def test_a_job_whose_heartbeat_is_under_a_minute_old_is_left_to_its_process(
+    client, officer, province, large, held, frozen_clock
 ):
     token = _token(download(client, _nghe_an(province)))
-    _later(auth, officer, frozen_clock, minutes=31)
+    runner = _job(token).runner
+    _stopped(frozen_clock, seconds=60)
 
-    page = text_of(client.get(f"/exports/jobs/{token}"))
+    assert client.get(f"/exports/jobs/{token}/progress").json["state"] == "running"
 
-    assert "The workbook could not be made." in page
-    assert client.get(f"/exports/jobs/{token}/progress").json == {
-        "state": "failed",
-        "percent": 0,
+    job = _job(token)
+    assert (job.runner, job.attempts, len(held.calls)) == (runner, 1, 1)
+
+
+def test_a_job_silent_for_over_a_minute_is_made_again_by_the_next_look_and_logged_once(
+    client, officer, province, large, held, frozen_clock, caplog
+):
+    token = _token(download(client, _nghe_an(province)))
+    first = _job(token).runner
+    _stopped(frozen_clock, seconds=61)
+
+    with caplog.at_level(logging.INFO, logger="reintegration"):
+        polled = client.get(f"/exports/jobs/{token}/progress").json
+        page = text_of(client.get(f"/exports/jobs/{token}"))
+
+    assert polled == {"state": "running", "percent": 0}
+    assert "it is being made again (try 2 of 3)" in page
+    job = _job(token)
+    assert job.attempts == 2 and job.runner != first
+    stopped = [r for r in caplog.records if "its process stopped" in r.getMessage()]
+    assert len(stopped) == 1 and stopped[0].levelname == "WARNING"
+    assert "no heartbeat for 61 s" in stopped[0].getMessage()
+    assert token not in caplog.text  # the log names a job by the start of its token only
+    held.calls[0][0](*held.calls[0][1])  # the first process, still alive, stores nothing
+    assert (_job(token).state, _parts()) == ("running", 0)
+    held.calls[1][0](*held.calls[1][1])
+    assert client.get(f"/exports/jobs/{token}/progress").json == {"state": "done", "percent": 100}
+    assert workbook_of(client.get(f"/exports/jobs/{token}/download")).sheetnames[0] == "Summary"
+
+
+def test_a_job_whose_process_stops_on_every_attempt_fails_and_says_so_once(
+    client, officer, province, large, held, frozen_clock, caplog
+):
+    token = _token(download(client, _nghe_an(province)))
+    with caplog.at_level(logging.INFO, logger="reintegration"):
+        for _attempt in range(jobs.MAX_ATTEMPTS):
+            _stopped(frozen_clock, seconds=61)
+            client.get(f"/exports/jobs/{token}/progress")
+        page = client.get(f"/exports/jobs/{token}")
+        client.get(f"/exports/jobs/{token}/progress")
+
+    assert client.get(f"/exports/jobs/{token}/progress").json["state"] == "failed"
+    assert form_errors(page) == [
+        "The workbook could not be made. Try again; if it fails again, tell your administrator."
+    ]
+    assert "Make it again" in text_of(page)
+    assert len(held.calls) == jobs.MAX_ATTEMPTS
+    failed = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(failed) == 1
+    assert "stopped (no heartbeat for 61 s) on each of 3 attempts" in failed[0].getMessage()
+
+
+def test_a_failed_job_is_made_again_with_the_same_order_by_its_requester(
+    client, officer, province, large, at_once, monkeypatch
+):
+    real = support.write
+    monkeypatch.setattr(support, "write", lambda *_args: 1 / 0)
+    token = _token(download(client, _nghe_an(province), with_names="y", reason=REASON))
+    assert _job(token).state == "failed"
+    monkeypatch.setattr(support, "write", real)
+
+    response = client.post(f"/exports/jobs/{token}/again")
+
+    assert response.status_code == 302
+    assert response.location == f"/exports/jobs/{token}"
+    assert client.get(f"/exports/jobs/{token}/progress").json["state"] == "done"
+    book = workbook_of(client.get(f"/exports/jobs/{token}/download"))
+    assert NAMES["mai"] in every_text(book)
+    started, again, downloaded = _exports()
+    assert again.changes == {
+        "workbook": "support",
+        "province": "NA",
+        "from": "2026-01-01",
+        "to": "2026-03-15",
+        "names": True,
+        "rows": started.changes["rows"],
+        "background": True,
+        "again": True,
     }
+    assert downloaded.changes["download"] is True
+
+
+def test_a_running_or_finished_job_is_not_started_again(client, officer, province, large, held):
+    token = _token(download(client, _nghe_an(province)))
+
+    client.post(f"/exports/jobs/{token}/again")
+
+    assert (len(held.calls), len(_exports())) == (1, 1)
+
+
+def test_a_process_that_stops_gracefully_hands_its_job_over_at_once(
+    app, client, officer, province, large, held, monkeypatch
+):
+    """A server's graceful restart: its worker exits; the next look takes the job over at once,
+    without waiting for its heartbeat to age."""
+    monkeypatch.setattr(tasks, "_mine", {})
+    token = _token(download(client, _nghe_an(province)))
+
+    tasks._hand_back()
+
+    assert client.get(f"/exports/jobs/{token}/progress").json["state"] == "running"
+    assert _job(token).attempts == 2
+    held.calls[1][0](*held.calls[1][1])
+    assert client.get(f"/exports/jobs/{token}/progress").json["state"] == "done"
 
 
 # Names and the audit log

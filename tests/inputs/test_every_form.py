@@ -13,10 +13,8 @@ each test, and each request inside it, runs in a savepoint rolled back after it.
 
 import logging
 import re
-import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from flask import url_for
@@ -110,7 +108,6 @@ class Site:
     recorder: FormRecorder
     backstop: list
     app: object
-    imports: Path
 
     def client(self, role) -> FlaskClient:
         client = self.app.test_client()
@@ -138,9 +135,6 @@ def site(app, tmp_path_factory):
     app.test_client_class = _Client
     with app.app_context(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "current", Clock())
-        folder = tmp_path_factory.mktemp("hostile")
-        patch.setitem(app.config, "IMPORT_FOLDER", str(folder / "imports"))
-        patch.setitem(app.config, "EXPORT_FOLDER", str(folder / "exports"))
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
@@ -158,10 +152,9 @@ def site(app, tmp_path_factory):
             world = build_world(Factory())
             cookies = {role: _log_in(app, world.usernames[role]) for role in ROLES}
             world.ids["token"] = _import_preview(app, cookies[Role.SHELTER_STAFF], world)
-            shutil.copytree(folder / "imports", folder / "imports-kept")
             recorder = FormRecorder()
             recorder.install(patch)
-            yield Site(world, connection, cookies, recorder, backstop, app, folder / "imports")
+            yield Site(world, connection, cookies, recorder, backstop, app)
         finally:
             logging.getLogger("reintegration.errors").removeHandler(handler)
             db.session.remove()
@@ -200,22 +193,14 @@ def _transaction(app, site):
 
 @contextmanager
 def _undone(site: Site):
-    """One request's changes, rolled back after it; the import waiting for confirmation is
-    put back if the request imported it."""
+    """One request's changes, rolled back after it, the import waiting for confirmation (a row
+    of the database) put back with them if the request imported it."""
     saved = site.connection.begin_nested()
     try:
         yield
     finally:
         if saved.is_active:
             saved.rollback()
-        kept = site.imports.with_name("imports-kept")
-        if _listing(site.imports) != _listing(kept):
-            shutil.rmtree(site.imports)
-            shutil.copytree(kept, site.imports)
-
-
-def _listing(folder: Path) -> list[tuple[str, int]]:
-    return sorted((path.name, path.stat().st_size) for path in folder.rglob("*"))
 
 
 # Sending a request and what it wrote.

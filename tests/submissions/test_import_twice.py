@@ -1,17 +1,10 @@
 """An import confirmed twice (a double click on "Import") brings the cases in once."""
 
-import pytest
-
 from reintegration.auth.models import Role
 from reintegration.cases.models import Case
 from tests.cases.helpers import count, in_english, sign_in, text_of
 from tests.imports.helpers import people, token_of, upload, workbook
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed, sent_twice
-
-
-@pytest.fixture(autouse=True)
-def import_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_FOLDER", str(tmp_path / "imports"))
 
 
 def test_an_import_confirmed_twice_imports_once_and_shows_the_cases(client, make, auth):

@@ -1,0 +1,113 @@
+"""The folder the app's temporary files go to, its own, instead of the system's.
+
+A workbook being made may spill names to disk: openpyxl keeps each sheet of a workbook in a
+temporary file until it is saved, and a process killed midway (out of memory, ``kill -9``, a
+server's restart) leaves such files behind. So each process writes its temporary files into
+``instance/tmp/<host>-<pid>`` (readable by the app alone), openpyxl's included (the process's
+``tempfile.tempdir`` points there once it makes a workbook), and a sweep, when the app starts
+and before each workbook, removes the folders of this host's processes that no longer run and
+anything older than a day.
+"""
+
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import time
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+# Nothing the app writes here is meant to outlive a day; a folder of a process that still runs
+# (or of another host, sharing the instance folder) is left alone until then.
+LONGEST_SECONDS = 24 * 3600
+
+
+def base(app=None) -> str:
+    return os.path.join((app or current_app).instance_path, "tmp")
+
+
+def _own_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def folder(app=None) -> str:
+    """This process's folder, made if need be (0700)."""
+    parent = base(app)
+    path = os.path.join(parent, _own_name())
+    os.makedirs(parent, mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    return path
+
+
+def use(app=None) -> str:
+    """Send this process's temporary files, those of its libraries included, to its folder."""
+    path = folder(app)
+    tempfile.tempdir = path
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    return True
+
+
+def _left_behind(name: str, host: str, oldest: float, path: str) -> bool:
+    owner, _, pid = name.rpartition("-")
+    if owner == host and pid.isdigit() and not _alive(int(pid)):
+        return True
+    return _older(path, oldest)
+
+
+def _older(path: str, oldest: float) -> bool:
+    try:
+        return os.lstat(path).st_mtime < oldest
+    except FileNotFoundError:
+        return False
+
+
+def sweep(app=None) -> int:
+    """Remove what crashed processes left, and anything older than a day; the count removed."""
+    parent = base(app)
+    try:
+        names = os.listdir(parent)
+    except FileNotFoundError:
+        return 0
+    host, own, oldest = socket.gethostname(), _own_name(), time.time() - LONGEST_SECONDS
+    removed = 0
+    for name in names:
+        path = os.path.join(parent, name)
+        if name != own and _left_behind(name, host, oldest, path):
+            removed += _remove(path)
+        elif os.path.isdir(path) and not os.path.islink(path):
+            removed += sum(_remove(os.path.join(path, inner)) for inner in _old(path, oldest))
+    if removed:
+        log.info("temporary files: %s left by stopped processes or old, removed", removed)
+    return removed
+
+
+def _old(path: str, oldest: float) -> list[str]:
+    try:
+        return [name for name in os.listdir(path) if _older(os.path.join(path, name), oldest)]
+    except FileNotFoundError:
+        return []
+
+
+def _remove(path: str) -> int:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    except FileNotFoundError:
+        return 0
+    return 1
