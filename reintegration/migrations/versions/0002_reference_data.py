@@ -12,6 +12,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import delete_unused, refuse_losses
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -329,7 +331,21 @@ def upgrade():
         op.execute(statement)
 
 
+def _shipped() -> dict[str, int]:
+    """Rows upgrade() inserts, per table, in the order the downgrade deletes them."""
+    return {
+        "service_kinds": len(SERVICE_KINDS),
+        "entitlements": sum(len(letters.split()) for letters in ENTITLEMENTS.values()),
+        "support_types": len(SUPPORT_TYPES),
+        "list_items": sum(len(entries) for entries in LISTS.values()) + len(ETHNIC_GROUPS) + 1,
+        "provinces": len(PROVINCES),
+    }
+
+
 def downgrade():
+    # Rows added after the shipped ones are lost; rows that records still use stay (they go
+    # with their tables in 0001's downgrade, which counts them).
+    refuse_losses(rows={table: ("1 = 1", count) for table, count in _shipped().items()})
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS audit_entries_no_update")
@@ -337,5 +353,5 @@ def downgrade():
     elif dialect == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_entries_no_change ON audit_entries")
         op.execute("DROP FUNCTION IF EXISTS audit_entries_append_only()")
-    for table in ("service_kinds", "entitlements", "support_types", "list_items", "provinces"):
-        op.execute(f"DELETE FROM {table}")  # noqa: S608
+    for table in _shipped():
+        delete_unused(table, "1 = 1")

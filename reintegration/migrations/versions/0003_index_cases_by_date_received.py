@@ -19,5 +19,6 @@ def upgrade():
 
 
 def downgrade():
+    # Nothing is lost: an index holds no data of its own.
     with op.batch_alter_table("cases") as batch_op:
         batch_op.drop_index("ix_cases_received")

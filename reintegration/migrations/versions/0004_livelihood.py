@@ -11,6 +11,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import delete_unused, refuse_losses
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -624,8 +626,34 @@ def upgrade():
     _seed()
 
 
+TABLES = [
+    "indicator_answers",
+    "sustainability_checks",
+    "risk_flags",
+    "followup_risk_signs",
+    "plan_goals",
+    "followups",
+    "attendance",
+    "training_sessions",
+    "plans",
+    "placements",
+    "enrolments",
+    "course_employers",
+    "case_closures",
+    "employer_checks",
+    "courses",
+    "employers",
+    "indicators",
+]
+SHIPPED_ITEMS = "kind IN ('trade', 'soft_skill', 'risk_sign')"
+
+
 def downgrade():
-    op.execute("DELETE FROM list_items WHERE kind IN ('trade', 'soft_skill', 'risk_sign')")
+    refuse_losses(
+        tables=TABLES,
+        shipped={"indicators": len(INDICATORS)},
+        rows={"list_items": (SHIPPED_ITEMS, sum(len(entries) for entries in LISTS.values()))},
+    )
     op.drop_table("indicator_answers")
     with op.batch_alter_table("sustainability_checks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sustainability_checks_case_id"))
@@ -687,3 +715,5 @@ def downgrade():
 
     op.drop_table("employers")
     op.drop_table("indicators")
+    # After the tables that refer to them are gone; items other records use stay.
+    delete_unused("list_items", SHIPPED_ITEMS)

@@ -13,6 +13,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import refuse_losses
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -443,6 +445,22 @@ def upgrade():
 
 
 def downgrade():
+    refuse_losses(
+        tables=[
+            "payments",
+            "allowances",
+            "allowance_rules",
+            "allowance_kinds",
+            "holidays",
+            "assistance_levels",
+        ],
+        shipped={
+            "allowance_rules": len(KINDS),
+            "allowance_kinds": len(KINDS),
+            "holidays": len(HOLIDAYS),
+            "assistance_levels": len(LEVELS),
+        },
+    )
     for statement in DROP_GUARDS.get(op.get_bind().dialect.name, []):
         op.execute(statement)
     with op.batch_alter_table("payments", schema=None) as batch_op:

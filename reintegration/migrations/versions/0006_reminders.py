@@ -9,6 +9,8 @@ Create Date: 2026-11-23 06:50:18.541899
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import refuse_losses
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -230,6 +232,22 @@ def upgrade():
 
 
 def downgrade():
+    # scheduler_jobs is not counted: the scheduler writes its jobs again when it starts.
+    refuse_losses(
+        tables=[
+            "reminder_marks",
+            "reminders",
+            "digest_deliveries",
+            "reminder_rule_roles",
+            "reminder_rules",
+        ],
+        shipped={
+            "reminder_rules": len(RULES),
+            "reminder_rule_roles": sum(len(audience) for _c, _v, audience in RULES),
+        },
+        columns=["stays.discharge_planned_on", "stays.planned_destination_id"],
+        values={"users.wants_digest": "wants_digest"},
+    )
     with op.batch_alter_table("services", schema=None) as batch_op:
         batch_op.drop_index("ix_services_kind_case")
 

@@ -47,5 +47,7 @@ def upgrade():
 
 
 def downgrade():
+    # Nothing is lost: a version only tells two edits of a record apart, and a form opened
+    # before the downgrade is saved as before (reintegration/versions.py).
     for table in reversed(VERSIONED):
         op.drop_column(table, "version")

@@ -8,6 +8,8 @@ Create Date: 2026-12-07 02:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import refuse_losses
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -33,6 +35,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_losses(tables=["submissions"])
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.drop_index("ix_submissions_user_id_created_at")
     op.drop_table("submissions")
