@@ -71,7 +71,8 @@ def _refuse_broken_references(connection) -> None:
         for table, _rowid, parent, _key in broken:
             counts[(table, parent)] = counts.get((table, parent), 0) + 1
         described = "; ".join(
-            f"{table} → {parent}: {n} rows" for (table, parent), n in sorted(counts.items())
+            f"{table} → {parent}: {n} {'row' if n == 1 else 'rows'}"
+            for (table, parent), n in sorted(counts.items())
         )
         raise CommandError(
             "Migration refused, nothing was changed: rows would refer to rows that do not "

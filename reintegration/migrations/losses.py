@@ -32,9 +32,10 @@ from sqlalchemy import inspect, text
 FORCE = "force"
 
 RESTORE = (
-    "To go back to the older release, restore the backup taken before the upgrade "
-    "(flask --app wsgi restore FILE) and run the older release on it. To downgrade anyway "
-    "and lose this, run: flask --app wsgi db downgrade -x force=yes"
+    "To go back to the older release, restore the backup taken before the upgrade into an "
+    "empty database (AUTO_MIGRATE=0 flask --app wsgi restore --no-upgrade FILE) and run the "
+    "older release on it (docs/upgrading.md). To downgrade anyway and lose this, add "
+    "-x force=yes: flask --app wsgi db downgrade -x force=yes [REVISION]"
 )
 
 
