@@ -4,6 +4,7 @@ import os
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate.cli import db as migrate_commands
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,6 +13,7 @@ from .schema import CopyFailed, Facts, Refused
 
 
 @click.command("backup")
+@with_appcontext
 def backup():
     """Make a verified backup of the database, while the app runs (docs/backups.md)."""
     try:
@@ -31,6 +33,7 @@ def backup():
     show_default=True,
     help="Upgrade the restored database to this release's schema (else keep the backup's).",
 )
+@with_appcontext
 def restore(path, upgrade):
     """Restore a backup FILE into the configured database, which must be empty."""
     from .restoring import restore as restore_backup
@@ -52,6 +55,7 @@ def restore(path, upgrade):
 
 @click.command("copy")
 @click.option("--to", "target", required=True, metavar="URL", help="postgresql://user@host/name")
+@with_appcontext
 def copy_database(target):
     """Copy every table of this database into an empty PostgreSQL database."""
     from .moving import copy_database as copy
