@@ -4,7 +4,7 @@ A workbook being made may spill names to disk: openpyxl keeps each sheet of a wo
 temporary file until it is saved, and a process killed midway (out of memory, ``kill -9``, a
 server's restart) leaves such files behind. So each process writes its temporary files into
 ``instance/tmp/<host>-<pid>`` (readable by the app alone), openpyxl's included (the process's
-``tempfile.tempdir`` points there once it makes a workbook), and a sweep, when the app starts
+``tempfile.tempdir`` points there while it makes a workbook), and a sweep, when the app starts
 and before each workbook, removes the folders of this host's processes that no longer run and
 anything older than a day.
 """
@@ -15,7 +15,9 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 
 from flask import current_app
 
@@ -44,11 +46,31 @@ def folder(app=None) -> str:
     return path
 
 
-def use(app=None) -> str:
-    """Send this process's temporary files, those of its libraries included, to its folder."""
+_lock = threading.Lock()
+_users = 0
+_before: str | None = None
+
+
+@contextmanager
+def in_use(app=None):
+    """While a workbook is made, the process's temporary files, those of its libraries
+    included (openpyxl's sheets), go to its folder; the process's setting is put back when
+    the last workbook being made is done (a test runner's own temporary folder stays where it
+    was)."""
+    global _users, _before
     path = folder(app)
-    tempfile.tempdir = path
-    return path
+    with _lock:
+        if _users == 0:
+            _before = tempfile.tempdir
+            tempfile.tempdir = path
+        _users += 1
+    try:
+        yield path
+    finally:
+        with _lock:
+            _users -= 1
+            if _users == 0:
+                tempfile.tempdir = _before
 
 
 def _alive(pid: int) -> bool:

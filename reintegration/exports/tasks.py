@@ -178,11 +178,14 @@ class Heartbeat:
 def run(app: Flask, token: str, runner: str) -> None:
     with app.app_context():
         try:
-            scratch.use(app)
             job = db.session.get(Job, token)
             if job is None or job.runner != runner:
                 return  # expired, or taken over meanwhile
-            with Heartbeat(app, token, runner) as heartbeat, force_locale(job.language):
+            with (
+                scratch.in_use(app),
+                Heartbeat(app, token, runner) as heartbeat,
+                force_locale(job.language),
+            ):
                 _make(job, runner, heartbeat)
         except Superseded:
             db.session.rollback()
@@ -233,9 +236,7 @@ def _store(token: str, runner: str, workbook, written: int) -> None:
 def _failed(token: str, runner: str, error: Exception) -> None:
     """Say where it failed, never the error's message: a value it quotes may be a name."""
     where = "".join(traceback.format_tb(error.__traceback__))
-    log.error(
-        "support workbook %s failed: %s\n%s", jobs.short(token), type(error).__name__, where
-    )
+    log.error("support workbook %s failed: %s\n%s", jobs.short(token), type(error).__name__, where)
     try:
         with writing():
             jobs.fail(token, runner)

@@ -45,10 +45,11 @@ def support():
 
 
 def _at_once(form: SupportWorkbookForm, filters, scope):
-    # On disk, not in memory, whatever the size; deleted when the response is closed.
-    workbook = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
+    # On disk, not in memory, whatever the size; without a name, in the app's own folder, as
+    # openpyxl's sheets are while it is made: nothing is left if the process dies.
+    workbook = tempfile.TemporaryFile(dir=scratch.folder())  # noqa: SIM115  (the response closes it)
     db.session.commit()  # what the request read so far; the workbook's reads start afresh
-    with writing(False):  # on SQLite, other users' saves need not wait for these reads
+    with writing(False), scratch.in_use():  # on SQLite, others' saves need not wait for reads
         rows = made(
             form, lambda: services.write_support(filters, scope, workbook, form.reason_given)
         )
@@ -112,9 +113,7 @@ def job(token: str):
             _tidy()
             db.session.commit()
     job = _job_or_404(token)
-    return render_template(
-        "exports/job.html", job=job, form=Form(), max_attempts=jobs.MAX_ATTEMPTS
-    )
+    return render_template("exports/job.html", job=job, form=Form(), max_attempts=jobs.MAX_ATTEMPTS)
 
 
 @bp.get("/jobs/<token>/progress")

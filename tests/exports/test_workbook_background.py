@@ -310,6 +310,33 @@ def test_the_workbook_is_kept_sealed_and_nothing_of_it_stays_on_disk(
     assert stat.S_IMODE(os.stat(mine).st_mode) == 0o700
 
 
+@pytest.mark.parametrize("made", ["at once", "in the background"])
+def test_openpyxl_spills_its_sheets_only_into_the_apps_own_folder(
+    app, client, officer, province, at_once, monkeypatch, own_folder, made
+):
+    from openpyxl.worksheet import _writer
+
+    spilled = []
+    real = _writer.create_temporary_file
+
+    def noted(*args, **kwargs):
+        spilled.append(real(*args, **kwargs))
+        return spilled[-1]
+
+    monkeypatch.setattr(_writer, "create_temporary_file", noted)
+    if made == "in the background":
+        monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
+    before = tempfile.tempdir
+
+    download(client, _nghe_an(province), with_names="y", reason=REASON)
+
+    mine = str(own_folder / scratch._own_name())
+    assert len(spilled) == 9  # a sheet each
+    assert all(os.path.dirname(path) == mine for path in spilled)
+    assert _files(own_folder) == []
+    assert tempfile.tempdir == before  # the test runner's own is left as it was
+
+
 # Only its requester, and only until it expires
 
 
