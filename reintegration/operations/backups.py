@@ -31,7 +31,7 @@ from ..database import BUSY_TIMEOUT_MS, writing
 from ..extensions import db
 from . import runs
 from .copying import copy_tables
-from .schema import Facts, compare, facts, migrate, revision_of, sqlite_url
+from .schema import Facts, compare, facts, new_database_file, revision_of, sqlite_url
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,8 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 def copy_into_file(source: Connection, path: str, revision: str, app: Flask) -> None:
-    """Rows of ``source`` into the SQLite file at ``path``, migrated to ``revision`` first."""
-    migrate(sqlite_url(path), revision, app)
+    """Rows of ``source`` into the SQLite file at ``path``, a new database at ``revision``."""
+    new_database_file(path, revision, app)
     engine = create_engine(sqlite_url(path), hide_parameters=True)
     try:
         with writing():

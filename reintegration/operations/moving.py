@@ -45,7 +45,7 @@ def postgresql_url(text: str) -> URL:
 
 
 def shown(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    return url.set(drivername="postgresql").render_as_string(hide_password=True)
 
 
 def copy_database(app: Flask, target: str) -> Facts:

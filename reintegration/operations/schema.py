@@ -1,10 +1,12 @@
 """The schema revisions this code knows, the facts a copy is checked by, and migrating a
 database other than the app's own (a backup file, the target of a restore or a copy)."""
 
+import atexit
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +19,23 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import JSON, Connection, Text, cast, func, inspect, select, text, type_coerce
+from sqlalchemy import (
+    JSON,
+    Connection,
+    MetaData,
+    Text,
+    cast,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+    type_coerce,
+)
 
 from ..database import MIGRATIONS
 from ..extensions import db
-from .copying import NOT_COPIED, reflect
+from .copying import NOT_COPIED
 
 AUDIT_TABLE = "audit_entries"
 
@@ -97,14 +111,15 @@ class Facts:
 
 def facts(connection: Connection) -> Facts:
     """Read in the connection's transaction: one snapshot when the caller holds one."""
-    metadata = reflect(connection)
+    names = sorted(set(inspect(connection).get_table_names()) - NOT_COPIED)
     counts = {
-        table.name: connection.scalar(select(func.count()).select_from(table))
-        for table in metadata.sorted_tables
-        if table.name not in NOT_COPIED
+        name: connection.scalar(select(func.count()).select_from(table(name))) for name in names
     }
-    audit = metadata.tables.get(AUDIT_TABLE)
-    digest = audit_digest(connection, audit) if audit is not None else ""
+    digest = ""
+    if AUDIT_TABLE in counts:
+        metadata = MetaData()
+        metadata.reflect(bind=connection, only=[AUDIT_TABLE])
+        digest = audit_digest(connection, metadata.tables[AUDIT_TABLE])
     return Facts(revision_of(connection), counts, digest)
 
 
@@ -183,16 +198,37 @@ def rows_beyond_migrations(connection: Connection, like: Flask) -> dict[str, int
 
 def _fresh_counts(revision: str, like: Flask) -> dict[str, int]:
     if revision not in _FRESH:
-        folder = tempfile.mkdtemp(prefix="reintegration-schema-")
-        try:
-            url = sqlite_url(os.path.join(folder, "fresh.db"))
-            migrate(url, revision, like)
-            with app_on(url, like) as other, other.app_context(), db.engine.connect() as c:
-                _FRESH[revision] = facts(c).counts
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        url = sqlite_url(migrated_template(revision, like))
+        with app_on(url, like) as other, other.app_context(), db.engine.connect() as c:
+            _FRESH[revision] = facts(c).counts
     return _FRESH[revision]
 
 
-# Reference data of a freshly migrated database, per revision: the same for every database.
+def new_database_file(path: str, revision: str, like: Flask) -> None:
+    """Make the (empty, existing) file at ``path`` a new SQLite database at ``revision``: a
+    copy of one migrated once per process, since migrating takes seconds."""
+    source = sqlite3.connect(migrated_template(revision, like))
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def migrated_template(revision: str, like: Flask) -> str:
+    """A new SQLite database migrated to ``revision``: reference data only, no person's."""
+    if revision not in _TEMPLATES:
+        if not _TEMPLATES:
+            os.makedirs(_TEMPLATE_FOLDER, mode=0o700, exist_ok=True)
+            atexit.register(shutil.rmtree, _TEMPLATE_FOLDER, ignore_errors=True)
+        path = os.path.join(_TEMPLATE_FOLDER, f"schema-{revision}.db")
+        migrate(sqlite_url(path), revision, like)
+        _TEMPLATES[revision] = path
+    return _TEMPLATES[revision]
+
+
+# Per revision, what a freshly migrated database holds: the same for every database.
 _FRESH: dict[str, dict[str, int]] = {}
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATE_FOLDER = os.path.join(tempfile.gettempdir(), f"reintegration-schemas-{os.getpid()}")
