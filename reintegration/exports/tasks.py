@@ -20,6 +20,7 @@ import os
 import queue
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable
 
@@ -36,6 +37,9 @@ from .jobs import Job
 from .queries import Filters
 
 log = logging.getLogger(__name__)
+
+# The rows written are told at most this often (the page asks every 2 s).
+PROGRESS_SECONDS = 2.0
 
 
 class Superseded(Exception):
@@ -85,7 +89,9 @@ def launch(token: str, runner: str) -> None:
     app = current_app._get_current_object()
     with _lock:
         _mine[runner] = app
-    executor().submit(run, app, token, runner)
+    # Beats from now, while the job waits its turn behind another, so that no other process
+    # takes a job that is only waiting.
+    executor().submit(run, app, token, runner, Heartbeat(app, token, runner).start())
 
 
 def start(filters: Filters, user: User, language: str, expected: int) -> Job:
@@ -129,25 +135,28 @@ def pick_up(job: Job) -> bool:
 
 
 class Heartbeat:
-    """Writes the job's heartbeat and the rows written so far, from a thread of its own, until
-    stopped; notices when another process took the job over."""
+    """Writes the job's heartbeat every EXPORT_HEARTBEAT_SECONDS, and the rows written so far
+    when they changed (at most every PROGRESS_SECONDS), from a thread of its own, from the
+    moment the job is given to this process (waiting its turn included) until it ends; notices
+    when another process took the job over."""
 
     def __init__(self, app: Flask, token: str, runner: str):
         self.app, self.token, self.runner = app, token, runner
+        with app.app_context():
+            self.seconds = jobs.heartbeat_seconds()
         self.written = 0
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
 
-    def __enter__(self) -> "Heartbeat":
-        with self.app.app_context():
-            self.seconds = jobs.heartbeat_seconds()
+    def start(self) -> "Heartbeat":
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def stop(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def tell(self, written: int) -> None:
         """The progress callback of the workbook: stops a job taken over by another process."""
@@ -156,11 +165,15 @@ class Heartbeat:
             raise Superseded
 
     def _beat(self) -> None:
+        told, last = 0, time.monotonic()
         with self.app.app_context():
-            while not self._stop.wait(self.seconds):
+            while not self._stop.wait(min(self.seconds, PROGRESS_SECONDS)):
+                if self.written == told and time.monotonic() - last < self.seconds:
+                    continue
+                written = self.written
                 try:
                     with writing():
-                        ours = jobs.beat(self.token, self.runner, self.written)
+                        ours = jobs.beat(self.token, self.runner, written)
                         db.session.commit()
                 except Exception as error:  # the database away a moment: try at the next beat
                     db.session.rollback()
@@ -173,19 +186,17 @@ class Heartbeat:
                 if not ours:
                     self.lost = True
                     return
+                told, last = written, time.monotonic()
 
 
-def run(app: Flask, token: str, runner: str) -> None:
+def run(app: Flask, token: str, runner: str, heartbeat: Heartbeat | None = None) -> None:
+    heartbeat = heartbeat or Heartbeat(app, token, runner).start()
     with app.app_context():
         try:
             job = db.session.get(Job, token)
             if job is None or job.runner != runner:
                 return  # expired, or taken over meanwhile
-            with (
-                scratch.in_use(app),
-                Heartbeat(app, token, runner) as heartbeat,
-                force_locale(job.language),
-            ):
+            with scratch.in_use(app), force_locale(job.language):
                 _make(job, runner, heartbeat)
         except Superseded:
             db.session.rollback()
@@ -194,6 +205,7 @@ def run(app: Flask, token: str, runner: str) -> None:
             db.session.rollback()
             _failed(token, runner, error)
         finally:
+            heartbeat.stop()
             with _lock:
                 _mine.pop(runner, None)
 

@@ -70,6 +70,14 @@ def own_folder(app, tmp_path, monkeypatch):
     return tmp_path / "instance" / "tmp"
 
 
+@pytest.fixture(autouse=True)
+def quiet_heartbeat(app, monkeypatch):
+    """No heartbeat in these tests, whose requests and jobs share one database connection:
+    the tests move the app's clock instead (see test_jobs_across_servers for real ones)."""
+    monkeypatch.setitem(app.config, "EXPORT_HEARTBEAT_SECONDS", 3600)
+    monkeypatch.setattr(tasks, "PROGRESS_SECONDS", 3600)
+
+
 @pytest.fixture
 def large(app, monkeypatch):
     """Every workbook counts as too large to make during a request."""
