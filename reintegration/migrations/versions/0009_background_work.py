@@ -10,6 +10,8 @@ Create Date: 2026-12-07 04:40:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import refuse_losses
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -84,6 +86,8 @@ def upgrade():
 
 
 def downgrade():
+    # Workbooks waiting for their download and previews waiting for their import.
+    refuse_losses(tables=["export_jobs", "import_previews"])
     with op.batch_alter_table("import_previews", schema=None) as batch_op:
         batch_op.drop_index("ix_import_previews_created_at")
     op.drop_table("import_previews")
