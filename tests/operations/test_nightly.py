@@ -1,0 +1,81 @@
+"""The scheduler's nightly backup, and the runs of background tasks as the administrator sees
+them."""
+
+import os
+
+import pytest
+
+from reintegration import create_app
+from reintegration.operations import backups, runs
+from reintegration.operations.backups import BackupFailed
+from reintegration.reminders import services, tasks
+from tests.own_database import SETTINGS, own_sessions
+
+OLD = [f"reintegration-2026010{day}T190000Z-rev0009.db" for day in (1, 2, 3)]
+
+
+@pytest.fixture
+def backup_folder(province, tmp_path, monkeypatch):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for name in OLD:
+        (folder / name).write_bytes(b"an older backup")
+    monkeypatch.setitem(province.config, "BACKUP_FOLDER", str(folder))
+    monkeypatch.setitem(province.config, "BACKUP_KEEP", 2)
+    monkeypatch.setattr(tasks, "_app", province)
+    return folder
+
+
+def test_the_nightly_backup_keeps_the_last_ones_once_a_new_one_is_verified(backup_folder):
+    with own_sessions():
+        tasks.make_nightly_backup()
+
+    kept = sorted(os.listdir(backup_folder))
+    assert kept[0] == OLD[-1]
+    assert kept[1] > OLD[-1] and backups.read_facts(backup_folder / kept[1]) is not None
+    assert len(kept) == 2
+
+
+def test_a_nightly_backup_that_fails_deletes_nothing_and_is_recorded(
+    province, backup_folder, monkeypatch
+):
+    def fails(_path, _expected):
+        raise BackupFailed("the written backup does not verify: rows differ in cases")
+
+    monkeypatch.setattr(backups, "verify", fails)
+    with own_sessions():
+        tasks.make_nightly_backup()
+        with province.app_context():
+            run = runs.last_runs()[runs.BACKUP]
+
+    assert sorted(os.listdir(backup_folder)) == OLD
+    assert run.failed and run.error == "BackupFailed"
+
+
+def test_the_scheduler_backs_up_sqlite_every_night_at_the_hour_set():
+    sqlite = create_app({**SETTINGS, "DATABASE_URL": "sqlite://", "BACKUP_HOUR": 3})
+    postgresql = create_app({**SETTINGS, "DATABASE_URL": "postgresql://officer@db/province"})
+
+    nightly = {job_id: trigger for job_id, _function, trigger in tasks.jobs(sqlite)}
+    assert str(nightly[tasks.BACKUP_JOB]) == "cron[hour='3', minute='0']"
+    assert tasks.BACKUP_JOB not in {job_id for job_id, _f, _t in tasks.jobs(postgresql)}
+
+
+def test_a_failed_reminder_pass_is_recorded_by_its_error_class_only(app, monkeypatch):
+    def fails(**_):
+        raise ValueError("Nguyễn Thị Hoa, born 1999")
+
+    monkeypatch.setattr(tasks, "_app", app)
+    monkeypatch.setattr(services, "run_pass", fails)
+    tasks.run_reminder_pass()
+    failed = runs.last_runs()[runs.REMINDER_PASS]
+
+    monkeypatch.undo()
+    monkeypatch.setattr(tasks, "_app", app)
+    tasks.run_reminder_pass()
+    recovered = runs.last_runs()[runs.REMINDER_PASS]
+
+    assert failed.failed and failed.error == "ValueError" and failed.succeeded_at is None
+    assert "Nguyễn" not in repr(failed)
+    assert not recovered.failed and recovered.error is None
+    assert recovered.succeeded_at == recovered.finished_at >= recovered.started_at
