@@ -9,6 +9,8 @@ Create Date: 2026-12-07 05:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+from reintegration.migrations.losses import refuse_losses
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -30,6 +32,7 @@ def upgrade():
 
 
 def downgrade():
-    # Only when the runs were recorded: what is lost is the history of background runs, which
-    # the next runs write again; no case data.
+    # The history of background runs: no case data, but the administrator's page and the
+    # check before migrating PostgreSQL (a recent backup) read it.
+    refuse_losses(tables=["task_runs"])
     op.drop_table("task_runs")
