@@ -104,6 +104,9 @@ def sweep(app=None) -> int:
         names = os.listdir(parent)
     except FileNotFoundError:
         return 0
+    except OSError as error:
+        log.warning("temporary files: %s not read (%s)", parent, type(error).__name__)
+        return 0
     host, own, oldest = socket.gethostname(), _own_name(), time.time() - LONGEST_SECONDS
     removed = 0
     for name in names:
@@ -131,5 +134,9 @@ def _remove(path: str) -> int:
         else:
             os.remove(path)
     except FileNotFoundError:
+        return 0  # removed a moment ago by another process's sweep
+    except OSError as error:
+        # Not the app's to remove (another user's): said, and the app goes on.
+        log.warning("temporary files: %s not removed (%s)", path, type(error).__name__)
         return 0
     return 1
