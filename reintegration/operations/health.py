@@ -9,42 +9,25 @@ or failed scheduled work is ``degraded`` with 200, since the pages still work, f
 raise.
 """
 
-import functools
-
-from alembic.script import ScriptDirectory
 from flask import Blueprint
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ..database import MIGRATIONS
 from ..extensions import csrf, db
-from . import runs, status
+from . import runs, schema, status
 
 bp = Blueprint("health", __name__)
-
-
-@functools.cache
-def _head() -> str:
-    return ScriptDirectory(MIGRATIONS).get_current_head()
 
 
 def schema_state() -> str:
     """``current``, ``behind`` (migrations to run), ``ahead`` (a newer release's database) or
     ``empty``. Raises the database's error if it cannot be reached."""
-    try:
-        version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except DBAPIError as error:
-        if error.connection_invalidated or "alembic_version" not in str(error.orig):
-            raise
-        db.session.rollback()
+    revision = schema.revision_of(db.session.connection())
+    if revision is None:
         return "empty"
-    if version == _head():
+    if revision == schema.head():
         return "current"
-    if version is None:
-        return "empty"
-    known = {script.revision for script in ScriptDirectory(MIGRATIONS).walk_revisions()}
-    return "behind" if version in known else "ahead"
+    return "behind" if schema.is_known(revision) else "ahead"
 
 
 @bp.get("/health")
