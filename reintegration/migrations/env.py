@@ -23,8 +23,10 @@ from sqlalchemy import inspect, text
 from reintegration.database import writing
 
 config = context.config
-# Keep the application's own loggers working when migrations run at start.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app's logging (operations/logs.py) prints alembic's lines too, with their time and
+# request id; alembic.ini's is for a run without it (keeping the app's loggers working).
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -62,16 +62,20 @@ def _install_record_factory() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """The app's messages at INFO on stderr, unless the server's logging is configured; tests
-    leave them to pytest, which still sees each record's request id."""
+    """The app's messages at INFO, and every library's warnings, on stderr, unless the server's
+    logging is configured; tests leave them to pytest, which still sees each record's request
+    id."""
     _install_record_factory()
-    logger = logging.getLogger("reintegration")
-    logger.setLevel(logging.INFO)
-    if not (app.testing or logger.handlers or logging.getLogger().handlers):
+    for name in ("reintegration", "alembic"):  # the app's lines, and the migrations' at start
+        logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # its set-up, each run
+    root = logging.getLogger()
+    if not (app.testing or root.handlers):
+        # On the root logger: the libraries' warnings (the scheduler's, the database
+        # driver's) come out in the same form.
         handler = logging.StreamHandler()
         handler.setFormatter(UtcFormatter(FORMAT))
-        logger.addHandler(handler)
-        logger.propagate = False  # the migrations' logging setup, later, would print it twice
+        root.addHandler(handler)
 
     @app.before_request
     def name_request():
