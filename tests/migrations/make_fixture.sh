@@ -1,13 +1,15 @@
 #!/bin/sh
 # Make the populated database of one released schema, with that release's own code:
-#   tests/migrations/make_fixture.sh COMMIT
-# writes tests/migrations/fixtures/schema-<revision>.db.gz (revision: the release's head).
+#   tests/migrations/make_fixture.sh COMMIT [FOLDER]
+# writes FOLDER/schema-<revision>.db.gz (revision: the release's head; FOLDER:
+# tests/migrations/fixtures).
 # Run it once per release from the repository's root, with the project's venv installed
-# (.venv); commit the file it writes. It fills the database with the release's demo, then
-# runs the reminder pass where the release has one (so reminders are not empty).
+# (.venv); commit the file it writes. It fills the database with the release's demo, runs
+# the reminder pass where the release has one, then fill_fixture.py.
 set -eu
 commit=$1
 root=$(git rev-parse --show-toplevel)
+folder=$(realpath "${2:-$root/tests/migrations/fixtures}")
 tree=/tmp/rel-$commit
 instance=/tmp/inst-$commit
 rm -rf "$instance"
@@ -21,6 +23,8 @@ case $where in "$tree"/*) ;; *) echo "release code not in use: $where" >&2; exit
 if "$root/.venv/bin/flask" --app wsgi reminders --help >/dev/null 2>&1; then
     "$root/.venv/bin/flask" --app wsgi reminders run
 fi
+# What the demo leaves empty, with the release's own services (fill_fixture.py says what).
+"$root/.venv/bin/python" "$root/tests/migrations/fill_fixture.py"
 database=$(ls "$instance"/*.db)
 revision=$("$root/.venv/bin/python" - "$database" <<'PY'
 import sqlite3, sys
@@ -32,5 +36,5 @@ print(db.execute("SELECT version_num FROM alembic_version").fetchone()[0])
 db.close()
 PY
 )
-gzip -9 -n -c "$database" >"$root/tests/migrations/fixtures/schema-$revision.db.gz"
-echo "tests/migrations/fixtures/schema-$revision.db.gz from $commit"
+gzip -9 -n -c "$database" >"$folder/schema-$revision.db.gz"
+echo "$folder/schema-$revision.db.gz from $commit"
