@@ -127,17 +127,22 @@ def send_digest():
 @click.command("scheduler")
 @with_appcontext
 def scheduler():
-    """Run the scheduler: the reminder pass every hour and the morning digest. Ctrl+C stops it."""
+    """Run the scheduler: the reminder pass, the morning digest, the nightly backup (SQLite)."""
     from flask import current_app
 
     from .reminders import tasks
 
     app = current_app._get_current_object()
     runner = tasks.build(app)
+    nightly = (
+        f", backup every night at {app.config['BACKUP_HOUR']}:00"
+        if app.config["NIGHTLY_BACKUP"]
+        else ""
+    )
     click.echo(
         f"Scheduler running (Asia/Ho_Chi_Minh): reminder pass every "
         f"{app.config['REMINDER_PASS_MINUTES']} minutes, digest at hours "
-        f"{app.config['DIGEST_HOURS']}. Ctrl+C stops it."
+        f"{app.config['DIGEST_HOURS']}{nightly}. Ctrl+C stops it."
     )
     # A service manager stops it with SIGTERM: finish like Ctrl+C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -123,7 +123,7 @@ def database_at_0009_with_data(tmp_path_factory):
 
 @needs_sqlite
 def test_a_sqlite_database_with_data_is_backed_up_before_it_is_migrated(
-    database_at_0009_with_data, tmp_path, capfd
+    database_at_0009_with_data, tmp_path, caplog
 ):
     folder = tmp_path / "backups"
     settings = {**SETTINGS, "DATABASE_URL": database_at_0009_with_data}
@@ -133,7 +133,7 @@ def test_a_sqlite_database_with_data_is_backed_up_before_it_is_migrated(
     (backup,) = backups_in(str(folder))
     assert backup.endswith("-rev0009.db")
     assert read_facts(backup).counts["audit_entries"] == 1
-    assert f"backup before migrating from schema 0009: {backup}" in capfd.readouterr().err
+    assert f"backup before migrating from schema 0009: {backup}" in caplog.text
     with own_sessions():
         assert facts_of(started).revision == head()
         assert facts_of(started).counts["audit_entries"] == 1
