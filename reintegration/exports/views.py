@@ -166,7 +166,9 @@ def dataset():
     years, kind = (form.year_from.data, form.year_to.data), form.file_format.data
     language = current_user.language
     db.session.commit()
-    with writing(False):  # a long read: on SQLite, other users' saves need not wait for it
+    # A long read: on SQLite, other users' saves need not wait for it. Its file and openpyxl's
+    # go to the app's own folder.
+    with writing(False), scratch.in_use():
         stream, report = services.make_dataset(current_user, *years, kind, language)
         db.session.rollback()
     with writing():
