@@ -128,7 +128,8 @@ def _copy_rows(
     statement = insert(target_table).values(
         {name: _written(target, target_table.c[name]) for name in names}
     )
-    convert = [_converter(target_table.c[name]) for name in names]
+    convert = {name: _converter(target_table.c[name]) for name in names}
+    convert = {name: change for name, change in convert.items() if change is not _unchanged}
     copied = 0
     for rows in source.execute(query).partitions():
         target.execute(statement, [_row(names, convert, row) for row in rows])
@@ -136,8 +137,11 @@ def _copy_rows(
     return copied
 
 
-def _row(names: list[str], convert: list[Callable[[Any], Any]], row) -> dict[str, Any]:
-    return {name: change(value) for name, change, value in zip(names, convert, row, strict=True)}
+def _row(names: list[str], convert: dict[str, Callable[[Any], Any]], row) -> dict[str, Any]:
+    values = dict(zip(names, row, strict=True))
+    for name, change in convert.items():
+        values[name] = change(values[name])
+    return values
 
 
 def _read(connection: Connection, column: Column):
