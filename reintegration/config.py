@@ -211,7 +211,9 @@ def _check_spreadsheet_settings(config) -> None:
 
 def _check_backup_settings(config) -> None:
     if config.get("NIGHTLY_BACKUP") is None:
-        config["NIGHTLY_BACKUP"] = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        # Not in tests: a scheduler test would back up its database into instance/.
+        sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        config["NIGHTLY_BACKUP"] = sqlite and not config.get("TESTING")
     if config["BACKUP_KEEP"] < 1:
         raise RuntimeError("BACKUP_KEEP must be at least 1: the newest backup is always kept.")
     if not 0 <= config["BACKUP_HOUR"] <= 23:

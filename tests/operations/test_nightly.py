@@ -9,7 +9,7 @@ from reintegration import create_app
 from reintegration.operations import backups, runs
 from reintegration.operations.backups import BackupFailed
 from reintegration.reminders import services, tasks
-from tests.own_database import SETTINGS, own_sessions
+from tests.own_database import own_sessions
 
 OLD = [f"reintegration-2026010{day}T190000Z-rev0009.db" for day in (1, 2, 3)]
 
@@ -53,8 +53,9 @@ def test_a_nightly_backup_that_fails_deletes_nothing_and_is_recorded(
 
 
 def test_the_scheduler_backs_up_sqlite_every_night_at_the_hour_set():
-    sqlite = create_app({**SETTINGS, "DATABASE_URL": "sqlite://", "BACKUP_HOUR": 3})
-    postgresql = create_app({**SETTINGS, "DATABASE_URL": "postgresql://officer@db/province"})
+    production = {"SECRET_KEY": "test-secret", "AUTO_MIGRATE": False}
+    sqlite = create_app({**production, "DATABASE_URL": "sqlite://", "BACKUP_HOUR": 3})
+    postgresql = create_app({**production, "DATABASE_URL": "postgresql://officer@db/province"})
 
     nightly = {job_id: trigger for job_id, _function, trigger in tasks.jobs(sqlite)}
     assert str(nightly[tasks.BACKUP_JOB]) == "cron[hour='3', minute='0']"
