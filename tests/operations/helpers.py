@@ -20,9 +20,11 @@ needs_sqlite = pytest.mark.skipif(on_postgresql, reason="SQLite only")
 
 @contextmanager
 def app_on_new_database(tmp_path_factory, suffix: str, **settings):
-    """The app on a database of its own, new: no schema unless AUTO_MIGRATE=True is given."""
+    """The app on a database of its own, new: no schema unless AUTO_MIGRATE=True is given.
+    Its backup folder (where a restore keeps its working copy) is a temporary one."""
+    folder = str(tmp_path_factory.mktemp(f"{suffix}-backups") / "backups")
     with race_database(tmp_path_factory, suffix) as url:
-        app = create_app({**SETTINGS, "DATABASE_URL": url, **settings})
+        app = create_app({**SETTINGS, "DATABASE_URL": url, "BACKUP_FOLDER": folder, **settings})
         try:
             yield app
         finally:
