@@ -196,7 +196,7 @@ def run(app: Flask, token: str, runner: str, heartbeat: Heartbeat | None = None)
             job = db.session.get(Job, token)
             if job is None or job.runner != runner:
                 return  # expired, or taken over meanwhile
-            with scratch.in_use(app), force_locale(job.language):
+            with force_locale(job.language):
                 _make(job, runner, heartbeat)
         except Superseded:
             db.session.rollback()
@@ -216,7 +216,9 @@ def _make(job: Job, runner: str, heartbeat: Heartbeat) -> None:
     scope = case_scope(db.session.get(User, user_id))
     # Without a name on disk: nothing is left of it if the process dies.
     with tempfile.TemporaryFile(dir=scratch.folder()) as target:
-        with writing(False):  # a long read: on SQLite, other users' saves need not wait for it
+        # A long read: on SQLite, other users' saves need not wait for it. openpyxl's sheets go
+        # to the app's folder while it writes.
+        with writing(False), scratch.in_use():
             rows = support.write(filters, scope, target, heartbeat.tell)
             db.session.rollback()
         written = sum(rows.values())
