@@ -16,7 +16,9 @@ import glob
 import logging
 import os
 import re
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,8 +75,9 @@ def make_backup(app: Flask | None = None) -> Backup:
 
 def _make(app: Flask) -> Backup:
     folder = private_folder(backup_folder(app))
+    remove_left_behind(folder)
     at = clock.utcnow()
-    partial = os.path.join(folder, f".{PREFIX}{at:%Y%m%dT%H%M%S%f}.partial")
+    partial = partial_path(folder, f"{PREFIX}{at:%Y%m%dT%H%M%S%f}")
     private_file(partial)
     try:
         if db.engine.dialect.name == "sqlite":
@@ -239,6 +242,45 @@ def private_folder(folder: str) -> str:
 
 def private_file(path: str) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def partial_path(folder: str, stem: str) -> str:
+    """A file being written, hidden, named after the process writing it: one that died leaves
+    it behind, and the next backup or restore removes it (``remove_left_behind``)."""
+    return os.path.join(folder, f".{stem}@{socket.gethostname()}-{os.getpid()}{_PARTIAL}")
+
+
+def remove_left_behind(folder: str) -> list[str]:
+    """Remove the files being written by processes of this host that no longer run (killed
+    midway: each a whole copy of the database), and any older than a day; those removed."""
+    host, oldest = socket.gethostname(), time.time() - _LONGEST_SECONDS
+    removed = []
+    for found in glob.glob(os.path.join(glob.escape(folder), f".*{_PARTIAL}*")):
+        path = found[: found.rindex(_PARTIAL) + len(_PARTIAL)]
+        writer = os.path.basename(path).removesuffix(_PARTIAL).rpartition("@")[2]
+        owner, _, pid = writer.rpartition("-")
+        try:
+            old = os.path.getmtime(found) < oldest
+        except FileNotFoundError:
+            continue
+        if path not in removed and (old or (owner == host and pid.isdigit() and _gone(int(pid)))):
+            remove(path)
+            removed.append(path)
+    return removed
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+_PARTIAL = ".partial"
+_LONGEST_SECONDS = 24 * 3600
 
 
 def remove(path: str) -> None:

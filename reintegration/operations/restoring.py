@@ -19,7 +19,16 @@ from sqlalchemy import create_engine
 
 from ..database import MIGRATIONS, writing
 from ..extensions import db
-from .backups import backup_folder, copy_file, private_file, private_folder, read_facts, remove
+from .backups import (
+    backup_folder,
+    copy_file,
+    partial_path,
+    private_file,
+    private_folder,
+    read_facts,
+    remove,
+    remove_left_behind,
+)
 from .copying import copy_tables
 from .schema import (
     AUDIT_TABLE,
@@ -51,9 +60,9 @@ def restore(path: str, app: Flask, to_head: bool = True) -> Restored:
     """Restore the backup at ``path`` into the app's database (in an app context)."""
     backup = backup_facts(path)
     target_revision = empty_target(app)
-    working = os.path.join(
-        private_folder(backup_folder(app)), f".restore-{secrets.token_hex(8)}.partial"
-    )
+    folder = private_folder(backup_folder(app))
+    remove_left_behind(folder)
+    working = partial_path(folder, f"restore-{secrets.token_hex(8)}")
     private_file(working)
     try:
         copy_file(path, working)
