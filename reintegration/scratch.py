@@ -61,7 +61,9 @@ def in_use(app=None):
     path = folder(app)
     with _lock:
         if _users == 0:
-            _before = tempfile.tempdir
+            # Found now, not left to be found (None): another thread finding the system's
+            # folder at this moment would set it over ours, for the whole workbook.
+            _before = tempfile.gettempdir()
             tempfile.tempdir = path
         _users += 1
     try:

@@ -5,6 +5,8 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 import pytest
@@ -77,3 +79,61 @@ def test_the_sweep_removes_anything_older_than_a_day(base):
 def test_a_sweep_without_a_folder_does_nothing(base):
     assert scratch.sweep() == 0
     assert not base.exists()
+
+
+class _WatchedLock:
+    """tempfile's lock around finding the system's temporary folder, telling when the thread
+    watched begins to wait for it."""
+
+    def __init__(self, watched: list, waiting: threading.Event):
+        self.lock, self.watched, self.waiting = threading.Lock(), watched, waiting
+
+    def acquire(self, *args, **kwargs):
+        if threading.current_thread() in self.watched:
+            self.waiting.set()
+        return self.lock.acquire(*args, **kwargs)
+
+    def release(self):
+        self.lock.release()
+
+
+def test_a_workbook_begun_while_another_request_finds_the_system_folder_stays_in_the_apps(
+    app, base, monkeypatch
+):
+    """Another request of the process (an upload being read) asks for the system's temporary
+    folder at the moment a workbook begins: openpyxl's sheets, holding names, still go to
+    the app's folder, not the system's."""
+    system, finding, found = tempfile.gettempdir(), threading.Event(), threading.Event()
+    bounded = 30  # seconds: only if the app's code hangs
+
+    def slow_default():
+        finding.set()
+        assert found.wait(bounded)
+        return system
+
+    workbook: list = []
+    begun = threading.Event()  # the workbook is in its folder, or waits for the other request
+    seen: list[str] = []
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(tempfile, "_get_default_tempdir", slow_default)
+    monkeypatch.setattr(tempfile, "_once_lock", _WatchedLock(workbook, begun))
+
+    def make_workbook():
+        with app.app_context(), scratch.in_use() as folder:
+            begun.set()
+            assert found.wait(bounded)
+            other.join(bounded)
+            seen.extend([folder, tempfile.gettempdir()])
+
+    other = threading.Thread(target=tempfile.gettempdir)
+    other.start()
+    assert finding.wait(bounded)
+    workbook.append(threading.Thread(target=make_workbook))
+    workbook[0].start()
+    assert begun.wait(bounded)
+    found.set()
+    workbook[0].join(bounded)
+    other.join(bounded)
+
+    folder, used = seen
+    assert used == folder
