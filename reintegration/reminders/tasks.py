@@ -39,7 +39,13 @@ def _job(name: str, task: str, work, write_lock: bool = True, failure=None):
     with _app.app_context(), writing(write_lock), acting_as("scheduler"):
         try:
             with runs.recorded(task) as run:
-                result = work()
+                try:
+                    result = work()
+                except BaseException:
+                    # Its transaction (on SQLite, the write lock) ends before the run's failure
+                    # is written, in a transaction of its own that would wait for that lock.
+                    db.session.rollback()
+                    raise
                 if failure is not None and failure(result):
                     run.failed(failure(result))
             return result

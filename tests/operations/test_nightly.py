@@ -4,8 +4,11 @@ them."""
 import os
 
 import pytest
+from sqlalchemy import func, select
 
 from reintegration import create_app
+from reintegration.auth.models import User
+from reintegration.extensions import db
 from reintegration.operations import backups, runs
 from reintegration.operations.backups import BackupFailed
 from reintegration.reminders import services, tasks
@@ -80,3 +83,22 @@ def test_a_failed_reminder_pass_is_recorded_by_its_error_class_only(app, monkeyp
     assert "Nguyễn" not in repr(failed)
     assert not recovered.failed and recovered.error is None
     assert recovered.succeeded_at == recovered.finished_at >= recovered.started_at
+
+
+def test_a_reminder_pass_that_fails_midway_is_recorded_as_failed(province, monkeypatch):
+    """The pass fails after it began to write (its transaction holds SQLite's write lock):
+    the administrator still sees that it failed, not a pass running for ever."""
+
+    def fails_midway(**_):
+        db.session.execute(select(func.count()).select_from(User))
+        raise ValueError("a rule's query failed")
+
+    monkeypatch.setattr(tasks, "_app", province)
+    monkeypatch.setattr(services, "run_pass", fails_midway)
+    with own_sessions():
+        tasks.run_reminder_pass()
+        with province.app_context():
+            run = runs.last_runs()[runs.REMINDER_PASS]
+
+    assert run.failed and run.error == "ValueError"
+    assert not run.running
