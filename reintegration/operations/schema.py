@@ -2,12 +2,11 @@
 database other than the app's own (a backup file, the target of a restore or a copy)."""
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from .. import scratch
 from ..database import MIGRATIONS
 from ..extensions import db
 from .copying import NOT_COPIED
@@ -217,18 +217,26 @@ def new_database_file(path: str, revision: str, like: Flask) -> None:
 
 
 def migrated_template(revision: str, like: Flask) -> str:
-    """A new SQLite database migrated to ``revision``: reference data only, no person's."""
-    if revision not in _TEMPLATES:
-        if not _TEMPLATES:
-            os.makedirs(_TEMPLATE_FOLDER, mode=0o700, exist_ok=True)
-            atexit.register(shutil.rmtree, _TEMPLATE_FOLDER, ignore_errors=True)
-        path = os.path.join(_TEMPLATE_FOLDER, f"schema-{revision}.db")
+    """A new SQLite database migrated to ``revision``: reference data only, no person's. Kept
+    in the process's own temporary folder (``scratch``), swept if the process dies."""
+    path = _TEMPLATES.get(revision)
+    if path is None or not os.path.exists(path):  # a sweep removes a day-old file
+        path = os.path.join(scratch.folder(like), f"schema-{revision}.db")
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
         migrate(sqlite_url(path), revision, like)
+        if not _TEMPLATES:
+            atexit.register(_remove_templates)
         _TEMPLATES[revision] = path
-    return _TEMPLATES[revision]
+    return path
+
+
+def _remove_templates() -> None:
+    for path in _TEMPLATES.values():
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 # Per revision, what a freshly migrated database holds: the same for every database.
 _FRESH: dict[str, dict[str, int]] = {}
 _TEMPLATES: dict[str, str] = {}
-_TEMPLATE_FOLDER = os.path.join(tempfile.gettempdir(), f"reintegration-schemas-{os.getpid()}")
