@@ -89,8 +89,8 @@ def tasks(now: datetime | None = None) -> list[Task]:
 def _state(run: runs.Run | None, period: timedelta | None, now: datetime) -> State:
     if run is None:
         return State.OFF if period is None else State.NEVER
-    if run.running:
-        return State.RUNNING
+    if run.running and (period is None or now - run.started_at <= period):
+        return State.RUNNING  # unfinished for longer: its process died midway, so it is late
     if run.failed:
         return State.FAILED
     if period is not None and (run.succeeded_at is None or now - run.succeeded_at > period):

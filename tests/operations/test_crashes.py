@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 from reintegration.operations.backups import make_backup
 from tests.own_database import SETTINGS, own_sessions
@@ -75,3 +76,19 @@ def test_a_restore_killed_midway_leaves_no_copy_once_restored_again(
 
         assert restored.exit_code == 0, restored.output
         assert _hidden(folder) == []
+
+
+def test_a_nightly_backup_killed_midway_is_late_by_the_next_night(tmp_path_factory, frozen_clock):
+    """Its process died (the scheduler's, with the backup) and nothing started it again: the
+    administrator and /health learn that backups stopped, not that one is running for ever."""
+    with app_on_new_database(
+        tmp_path_factory, "ops_crash_nightly", AUTO_MIGRATE=True, NIGHTLY_BACKUP=True
+    ) as app:
+        _dies_during(app, "backup")
+        frozen_clock.now = datetime.now(UTC) + timedelta(hours=30)
+
+        with own_sessions():
+            health = app.test_client().get("/health")
+
+        assert health.json["backup"] == "late"
+        assert health.json["status"] == "degraded"
