@@ -1,6 +1,7 @@
 """The reintegration and livelihood support tracker."""
 
 import os
+import sys
 
 from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
@@ -28,11 +29,38 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
-    if app.config["AUTO_MIGRATE"]:
+    if app.config["AUTO_MIGRATE"] and not command_keeps_the_schema(sys.argv):
         from .database import migrate_on_start
 
         migrate_on_start(app)
     return app
+
+
+# Commands that take the database at the schema it has: a backup copies it as it is (the one
+# taken before an upgrade, with the new release installed), a restore needs it as it is, and
+# ``db`` commands (upgrade, downgrade, current) move or read the schema themselves.
+KEEPING_THE_SCHEMA = frozenset({"backup", "restore", "db"})
+# The flask command's own options that take a value, before the command's name.
+_FLASK_OPTIONS_WITH_VALUE = frozenset({"--app", "-A", "--env-file", "-e"})
+
+
+def command_keeps_the_schema(argv: list[str]) -> bool:
+    """Whether this process is ``flask ... backup|restore|db ...``: the app does not migrate
+    when it starts for them."""
+    if not argv:
+        return False
+    program = argv[0]
+    if os.path.basename(program) != "flask" and not program.endswith(
+        os.path.join("flask", "__main__.py")
+    ):
+        return False
+    words = iter(argv[1:])
+    for word in words:
+        if word in _FLASK_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word in KEEPING_THE_SCHEMA
+    return False
 
 
 def register_logging(app: Flask) -> None:

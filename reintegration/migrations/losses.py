@@ -33,7 +33,7 @@ FORCE = "force"
 
 RESTORE = (
     "To go back to the older release, restore the backup taken before the upgrade into an "
-    "empty database (AUTO_MIGRATE=0 flask --app wsgi restore --no-upgrade FILE) and run the "
+    "empty database (flask --app wsgi restore --no-upgrade FILE) and run the "
     "older release on it (docs/upgrading.md). To downgrade anyway and lose this, add "
     "-x force=yes: flask --app wsgi db downgrade -x force=yes [REVISION]"
 )

@@ -115,7 +115,7 @@ def _backed_up(app: Flask, current: str | None) -> None:
         raise MigrationRefused(
             f"The database is at schema revision {current} and this release migrates it to "
             f"{head()}. Take a backup first, with the new release installed: "
-            "`AUTO_MIGRATE=0 flask --app wsgi backup`, then start the app again. When a "
+            "`flask --app wsgi backup`, then start the app again. When a "
             "pg_dump of the database was taken instead, start it with "
             "MIGRATE_WITHOUT_BACKUP=1 (docs/backups.md)."
         )
