@@ -12,42 +12,16 @@ def _run_demo(runner):
     return runner.invoke(args=["demo"])
 
 
-def test_demo_prints_an_account_for_every_role(runner):
+def test_demo_builds_a_believable_province(runner):
+    """One run of the demo (it takes seconds), checked for each part of the journey."""
     result = _run_demo(runner)
 
     assert result.exit_code == 0, result.output
-    for role in Role:
-        assert role.value in result.output
-    roles = set(db.session.scalars(select(User.role)))
-    assert roles == set(Role)
-
-
-def test_demo_has_cases_at_every_stage_of_the_stay(runner):
-    _run_demo(runner)
-
-    stages = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
-    open_stays = db.session.scalars(select(Stay).where(Stay.discharged_on.is_(None))).all()
-    assert 55 <= sum(stages.values()) <= 70
-    assert stages[Stage.RECEIVED] and stages[Stage.IN_SHELTER] and stages[Stage.DISCHARGED]
-    assert any(stay.days_remaining(TODAY) < 0 for stay in open_stays)
-    assert any(0 <= stay.days_remaining(TODAY) <= 10 for stay in open_stays)
-    assert any(stay.day_number(TODAY) < 40 for stay in open_stays)
-    assert db.session.scalar(select(func.count(StayExtension.id))) > 0
-
-
-def test_demo_spans_two_provinces_and_three_facilities_within_capacity(runner):
-    _run_demo(runner)
-
-    facilities = db.session.scalars(select(Facility)).all()
-    assert len(facilities) == 3
-    assert len({facility.province_id for facility in facilities}) == 2
-    for facility in facilities:
-        residents = db.session.scalar(
-            select(func.count(Stay.id)).where(
-                Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
-            )
-        )
-        assert residents <= facility.capacity
+    _has_an_account_for_every_role(result.output)
+    _has_cases_at_every_stage_of_the_stay()
+    _spans_two_provinces_and_three_facilities_within_capacity()
+    _shows_the_livelihood_journey()
+    _has_allowances_waiting_approved_and_paid()
 
 
 def test_demo_refuses_a_database_that_already_has_cases(runner, make):
@@ -60,13 +34,42 @@ def test_demo_refuses_a_database_that_already_has_cases(runner, make):
     assert db.session.scalar(select(func.count(Case.id))) == 1
 
 
-def test_demo_shows_the_livelihood_journey(runner):
+def _has_an_account_for_every_role(output: str) -> None:
+    for role in Role:
+        assert role.value in output
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+
+
+def _has_cases_at_every_stage_of_the_stay() -> None:
+    stages = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
+    open_stays = db.session.scalars(select(Stay).where(Stay.discharged_on.is_(None))).all()
+    assert 55 <= sum(stages.values()) <= 70
+    assert stages[Stage.RECEIVED] and stages[Stage.IN_SHELTER] and stages[Stage.DISCHARGED]
+    assert any(stay.days_remaining(TODAY) < 0 for stay in open_stays)
+    assert any(0 <= stay.days_remaining(TODAY) <= 10 for stay in open_stays)
+    assert any(stay.day_number(TODAY) < 40 for stay in open_stays)
+    assert db.session.scalar(select(func.count(StayExtension.id))) > 0
+
+
+def _spans_two_provinces_and_three_facilities_within_capacity() -> None:
+    facilities = db.session.scalars(select(Facility)).all()
+    assert len(facilities) == 3
+    assert len({facility.province_id for facility in facilities}) == 2
+    for facility in facilities:
+        residents = db.session.scalar(
+            select(func.count(Stay.id)).where(
+                Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
+            )
+        )
+        assert residents <= facility.capacity
+
+
+def _shows_the_livelihood_journey() -> None:
     from reintegration.employment.models import Employer, Placement
     from reintegration.employment.services import refusal
     from reintegration.followups.models import FollowUp, RiskFlag
     from reintegration.training.models import Course, Enrolment, EnrolmentStatus
-
-    _run_demo(runner)
 
     trainer = db.session.scalar(select(User).where(User.role == Role.TRAINER))
     courses = db.session.scalars(select(Course).where(Course.trainer_id == trainer.id)).all()
@@ -83,10 +86,8 @@ def test_demo_shows_the_livelihood_journey(runner):
     assert db.session.scalar(done) > 0
 
 
-def test_demo_has_allowances_waiting_approved_and_paid(runner):
+def _has_allowances_waiting_approved_and_paid() -> None:
     from reintegration.allowances.models import Allowance, AllowanceStatus, Payment
-
-    _run_demo(runner)
 
     statuses = set(db.session.scalars(select(Allowance.status)))
     assert {AllowanceStatus.REQUESTED, AllowanceStatus.APPROVED, AllowanceStatus.PAID} <= statuses
