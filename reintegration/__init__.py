@@ -160,6 +160,14 @@ def register_errorhandlers(app: Flask) -> None:
     register_conflicts(app)
 
 
+# Only the app's own files; forms post only to the app (an injected form cannot post a page's
+# data elsewhere); no <base> to redirect relative links; no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
 def register_request_hooks(app: Flask) -> None:
     from .audit.services import write_views
     from .auth.scopes import Permission, can
@@ -199,12 +207,18 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
-        )
-        if current_user and current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"
+            )
+        if request.endpoint != "static" and (
+            "attachment" in response.headers.get("Content-Disposition", "")
+            or (current_user and current_user.is_authenticated)
+        ):
+            # Pages and files with names are never kept by a browser or a proxy (a download's
+            # own "no-cache" would still store it).
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     if app.config["SCHEDULER_IN_WEB"]:

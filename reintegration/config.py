@@ -32,6 +32,10 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_SECURE: bool | None = None
 
+    # Strict-Transport-Security: browsers reach the app over HTTPS only, for this many seconds
+    # once seen (None: a year in production, off in development and tests; 0: off).
+    HSTS_SECONDS: int | None = None
+
     LOGIN_MAX_ATTEMPTS = 5
     LOGIN_LOCK_MINUTES = 15
 
@@ -121,6 +125,7 @@ ENV_OVERRIDES = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "SESSION_MINUTES": int,
+    "HSTS_SECONDS": int,
     "LOGIN_MAX_ATTEMPTS": int,
     "LOGIN_LOCK_MINUTES": int,
     "ESSENTIAL_NEEDS_MAX_DAYS": int,
@@ -186,6 +191,8 @@ def _derive(app) -> None:
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(name) is None:
             config[name] = secure
+    if config.get("HSTS_SECONDS") is None:
+        config["HSTS_SECONDS"] = 365 * 24 * 3600 if secure else 0
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_MINUTES"])
     if config.get("SCHEDULER_IN_WEB") is None:
         config["SCHEDULER_IN_WEB"] = development and not config.get("TESTING")

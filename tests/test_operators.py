@@ -226,3 +226,38 @@ def test_health_is_unavailable_on_a_database_an_upgrade_has_not_reached(tmp_path
 
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "ok", "schema": "behind"}
+
+
+def test_every_page_forbids_posting_forms_elsewhere_framing_and_base_links(client):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+
+    for directive in ("form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in policy
+
+
+def test_production_asks_browsers_for_https_only_and_development_does_not(app):
+    from reintegration import create_app
+
+    settings = {"AUTO_MIGRATE": False, "SECRET_KEY": "a long secret"}
+    settings["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    production = create_app({**settings, "ENV": "production", "TESTING": False})
+    development = create_app({**settings, "ENV": "development"})
+    try:
+        shown = production.test_client().get("/health").headers
+        plain = development.test_client().get("/health").headers
+    finally:
+        for other in (production, development):
+            with other.app_context():
+                db.engine.dispose()
+
+    assert shown["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in plain
+
+
+def test_a_download_is_never_stored_by_a_browser_or_a_proxy(client, make, auth):
+    auth.login(make.user(Role.ADMIN))
+
+    response = client.get("/imports/template.xlsx")
+
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"

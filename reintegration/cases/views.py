@@ -65,7 +65,12 @@ def _case_list(data):
 @bp.get("/")
 @require(Permission.VIEW_CASES)
 def index():
-    """The list with its filters in the address, so it can be bookmarked."""
+    """The list with its filters in the address, so it can be bookmarked. A search text is
+    never taken from the address (it may be a name, which an address carries into server logs
+    and browser history): the same list without it, at an address without it."""
+    if "q" in request.args:
+        kept = {name: value for name, value in request.args.items() if name != "q"}
+        return redirect(url_for("cases.index", **kept), 303)
     return _case_list(request.args)
 
 

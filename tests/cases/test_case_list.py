@@ -256,6 +256,18 @@ def test_the_searched_name_is_in_no_address_and_no_cookie(client, make, admin):
         assert "Nguy" not in repr(dict(session))
 
 
+def test_a_name_in_the_address_searches_nothing_and_leaves_the_address(client, make, admin):
+    make.case(full_name="Nguyễn Thị Hoa")
+    make.case(full_name="Trần Văn Bình")
+
+    response = client.get("/cases/?q=Hoa&stage=received")
+    listed = client.get(response.location)
+
+    assert response.status_code == 303
+    assert response.location == "/cases/?stage=received"
+    assert "Trần Văn Bình" in text_of(listed)
+
+
 def test_filters_without_a_search_go_in_the_address(client, make, admin):
     response = client.post("/cases/", data={"q": "", "stage": "received", "sort": "code"})
 
