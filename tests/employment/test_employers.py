@@ -114,3 +114,23 @@ def test_an_administrator_may_register_employers_anywhere(client, make, auth):
 
     assert response.status_code == 302
     assert db.session.scalar(select(Employer)).province.code == "HT"
+
+
+PLANTED = '<form action="https://evil.example/steal"><button>OK</button></form>'
+
+
+@pytest.mark.parametrize("passed", [None, False])
+def test_an_employer_name_holding_html_is_shown_as_text_in_its_warning(
+    client, make, officer, passed
+):
+    from .helpers import check
+
+    planted = employer(make, name=PLANTED)
+    if passed is not None:
+        check(make, planted, passed=passed)
+    db.session.commit()
+
+    page = client.get(f"/employers/{planted.id}").get_data(as_text=True)
+
+    assert "&lt;form action=&#34;https://evil.example/steal&#34;&gt;" in page
+    assert PLANTED not in page and 'evil.example/steal"' not in page
