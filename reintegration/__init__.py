@@ -182,21 +182,33 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def expire_idle_session():
-        """Log out after SESSION_MINUTES without a request, whatever the cookie says."""
+        """Log out after SESSION_MINUTES without a request, and SESSION_MAX_HOURS after the
+        login however active (a copied cookie does not live for ever), whatever the cookie
+        says."""
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = clock.utcnow().timestamp()
         seen = session.get("seen", 0)
+        # A session of an earlier release has no start: its lifetime counts from now.
+        began = session.setdefault("began", now)
         if now - seen > app.config["SESSION_MINUTES"] * 60:
-            language = current_user.language
-            logout_user()
-            session.clear()
-            session["language"] = language
-            flash(_("Your session expired after a while without activity. Log in again."), "info")
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        session["seen"] = now
-        session.permanent = True
-        return None
+            message = _("Your session expired after a while without activity. Log in again.")
+        elif now - began > app.config["SESSION_MAX_HOURS"] * 3600:
+            message = _(
+                "Your session ended %(hours)s hours after you logged in, however active. "
+                "Log in again.",
+                hours=app.config["SESSION_MAX_HOURS"],
+            )
+        else:
+            session["seen"] = now
+            session.permanent = True
+            return None
+        language = current_user.language
+        logout_user()
+        session.clear()
+        session["language"] = language
+        flash(message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     app.before_request(answer_resubmission)  # after the session check: a form sent twice
 

@@ -24,6 +24,8 @@ class Defaults:
 
     # Sessions expire after this many minutes without a request.
     SESSION_MINUTES = 30
+    # ...and after this many hours from the login, however active.
+    SESSION_MAX_HOURS = 12
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -125,6 +127,7 @@ ENV_OVERRIDES = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "SESSION_MINUTES": int,
+    "SESSION_MAX_HOURS": int,
     "HSTS_SECONDS": int,
     "LOGIN_MAX_ATTEMPTS": int,
     "LOGIN_LOCK_MINUTES": int,

@@ -23,7 +23,7 @@ def start_session(user) -> None:
     session.clear()
     login_user(user)
     session.permanent = True
-    session["seen"] = clock.utcnow().timestamp()
+    session["seen"] = session["began"] = clock.utcnow().timestamp()
 
 
 @bp.route("/login", methods=["GET", "POST"])

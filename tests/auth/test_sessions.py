@@ -94,3 +94,22 @@ def test_logout_without_csrf_token_keeps_the_session(client, logged_in, monkeypa
 
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
+
+
+ENDED = "Your session ended 12 hours after you logged in, however active. Log in again."
+
+
+def test_a_session_ends_twelve_hours_after_the_login_however_active(
+    client, logged_in, frozen_clock
+):
+    logged_in(Role.PROVINCIAL_OFFICER, language="en")
+    for _ in range(35):  # a request every 20 minutes: 11 h 40 min
+        frozen_clock.advance(minutes=20)
+        assert client.get("/cases/").status_code == 200
+    frozen_clock.advance(minutes=21)
+
+    response = client.get("/cases/")
+
+    assert response.location == "/login?next=/cases/"
+    assert ENDED in text(client.get(response.location).get_data(as_text=True))
+    assert client.get("/").location == "/login"
