@@ -33,7 +33,15 @@ from ..database import BUSY_TIMEOUT_MS, writing
 from ..extensions import db
 from . import runs
 from .copying import copy_tables
-from .schema import Facts, compare, facts, new_database_file, revision_of, sqlite_url
+from .schema import (
+    Facts,
+    compare,
+    copy_sqlite,
+    facts,
+    new_database_file,
+    revision_of,
+    sqlite_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +149,7 @@ def copy_into_file(source: Connection, path: str, revision: str, app: Flask) -> 
 
 def copy_file(path: str, into: str) -> None:
     """A copy of the SQLite file at ``path`` (opened read only) by SQLite's backup API."""
-    source = open_read_only(path)
-    target = sqlite3.connect(into)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
+    copy_sqlite(open_read_only(path), into)
 
 
 def open_read_only(path: str) -> sqlite3.Connection:

@@ -207,8 +207,13 @@ def _fresh_counts(revision: str, like: Flask) -> dict[str, int]:
 def new_database_file(path: str, revision: str, like: Flask) -> None:
     """Make the (empty, existing) file at ``path`` a new SQLite database at ``revision``: a
     copy of one migrated once per process, since migrating takes seconds."""
-    source = sqlite3.connect(migrated_template(revision, like))
-    target = sqlite3.connect(path)
+    copy_sqlite(sqlite3.connect(migrated_template(revision, like)), path)
+
+
+def copy_sqlite(source: sqlite3.Connection, into: str) -> None:
+    """Every page of ``source`` into the SQLite file ``into``, by SQLite's backup API; both
+    connections closed after."""
+    target = sqlite3.connect(into)
     try:
         source.backup(target)
     finally:
