@@ -5,10 +5,9 @@ import sys
 
 from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from . import clock, config
+from . import config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -114,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from .allowances.views import bp as allowances
     from .audit.views import bp as audit
     from .auth.admin import bp as users
+    from .auth.session_views import bp as sessions
     from .auth.views import bp as auth
     from .cases.views import bp as cases
     from .employment.views import bp as employment
@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         auth,
         users,
+        sessions,
         cases,
         shelter,
         reference,
@@ -170,6 +171,7 @@ CONTENT_SECURITY_POLICY = (
 
 def register_request_hooks(app: Flask) -> None:
     from .audit.services import write_views
+    from .auth import sessions
     from .auth.scopes import Permission, can
     from .formatting import register_filters
     from .submissions import answer_resubmission
@@ -181,26 +183,14 @@ def register_request_hooks(app: Flask) -> None:
     )
 
     @app.before_request
-    def expire_idle_session():
-        """Log out after SESSION_MINUTES without a request, and SESSION_MAX_HOURS after the
-        login however active (a copied cookie does not live for ever), whatever the cookie
-        says."""
+    def check_session():
+        """Log out when the cookie's session is no longer open on the server: ended (a logout,
+        a password or role change, an administrator), SESSION_MINUTES without a request, or
+        SESSION_MAX_HOURS after the login however active (auth/sessions.py)."""
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
-        now = clock.utcnow().timestamp()
-        seen = session.get("seen", 0)
-        # A session of an earlier release has no start: its lifetime counts from now.
-        began = session.setdefault("began", now)
-        if now - seen > app.config["SESSION_MINUTES"] * 60:
-            message = _("Your session expired after a while without activity. Log in again.")
-        elif now - began > app.config["SESSION_MAX_HOURS"] * 3600:
-            message = _(
-                "Your session ended %(hours)s hours after you logged in, however active. "
-                "Log in again.",
-                hours=app.config["SESSION_MAX_HOURS"],
-            )
-        else:
-            session["seen"] = now
+        message = sessions.refusal(current_user.id)
+        if message is None:
             session.permanent = True
             return None
         language = current_user.language
@@ -213,6 +203,7 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(answer_resubmission)  # after the session check: a form sent twice
 
     app.after_request(write_views)
+    app.after_request(sessions.note_activity)
 
     @app.after_request
     def security_headers(response):

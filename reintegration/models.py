@@ -12,6 +12,7 @@ from .allowances.models import (
 from .audit import services as audit_hooks  # noqa: F401  (before any mapper is configured)
 from .audit.models import AuditEntry
 from .auth.models import User
+from .auth.session_models import UserSession
 from .cases.models import Case, CaseCodeCounter, Closure
 from .employment.models import Employer, EmployerCheck, Placement
 from .exports.models import ExportJob, ExportJobPart
@@ -85,5 +86,6 @@ __all__ = [
     "TaskRun",
     "TrainingSession",
     "User",
+    "UserSession",
     "scheduler_jobs",
 ]

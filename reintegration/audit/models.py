@@ -18,6 +18,7 @@ class Action(LabelledEnum):
     LOCKOUT = "lockout"
     LOGOUT = "logout"
     EXPORT = "export"
+    SESSIONS_ENDED = "sessions_ended"
 
     @classmethod
     def labels(cls):
@@ -31,6 +32,7 @@ class Action(LabelledEnum):
             cls.LOCKOUT: _l("Account locked"),
             cls.LOGOUT: _l("Logged out"),
             cls.EXPORT: _l("Exported"),
+            cls.SESSIONS_ENDED: _l("Sessions ended"),
         }
 
 

@@ -15,6 +15,7 @@ from ..database import writing
 from ..errors import DomainError
 from ..extensions import db
 from ..reference.models import Province
+from . import sessions
 from .models import Role, User
 from .passwords import hash_password, needs_rehash, verify_password
 
@@ -204,6 +205,11 @@ def update_user(
     if user.id == acting.id and user.role == Role.ADMIN and role != Role.ADMIN:
         raise DomainError(_l("You cannot take away your own administrator role."), "role")
     province = _check_scope(role, facility, province)
+    scope = (role, getattr(facility, "id", None), getattr(province, "id", None))
+    if scope != (user.role, user.facility_id, user.province_id):
+        # Sessions begun under the old role or scope end: the user logs in again to the new.
+        ended = sessions.EndReason.ROLE_CHANGED
+        sessions.end_all(user.id, ended, keep_current=user.id == acting.id)
     user.role = role
     user.facility = facility
     user.province = province
@@ -217,6 +223,7 @@ def set_password(user: User, password: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.session_version += 1
+    sessions.end_all(user.id, sessions.EndReason.PASSWORD_CHANGED)
 
 
 def set_active(user: User, active: bool, acting: User) -> None:
@@ -225,6 +232,7 @@ def set_active(user: User, active: bool, acting: User) -> None:
     user.active = active
     if not active:
         user.session_version += 1
+        sessions.end_all(user.id, sessions.EndReason.BY_ADMINISTRATOR)
 
 
 def load_session_user(user_id: str) -> User | None:

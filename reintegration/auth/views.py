@@ -3,7 +3,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import clock
 from ..audit.models import Action
 from ..audit.services import record
 from ..database import reads_only
@@ -11,7 +10,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error
 from ..web import applied, local_path
-from . import services
+from . import services, sessions
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetupForm
 from .models import Role
 from .passwords import verify_password
@@ -23,7 +22,7 @@ def start_session(user) -> None:
     session.clear()
     login_user(user)
     session.permanent = True
-    session["seen"] = session["began"] = clock.utcnow().timestamp()
+    sessions.begin(user.id)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,6 +49,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.end_current(sessions.EndReason.LOGOUT)
     record(Action.LOGOUT, "users", current_user.id)
     db.session.commit()
     language = current_user.language
