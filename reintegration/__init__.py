@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     config.load(app, overrides)
+    trust_proxies(app)
     register_logging(app)
     register_extensions(app)
     register_converters(app)
@@ -60,6 +61,16 @@ def command_keeps_the_schema(argv: list[str]) -> bool:
         elif not word.startswith("-"):
             return word in KEEPING_THE_SCHEMA
     return False
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, a visitor's address is the one they forward: guesses
+    at passwords are counted per visitor (auth/throttle.py), and the audit log shows who it was."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)
 
 
 def register_logging(app: Flask) -> None:

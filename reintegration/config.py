@@ -38,8 +38,23 @@ class Defaults:
     # once seen (None: a year in production, off in development and tests; 0: off).
     HSTS_SECONDS: int | None = None
 
-    LOGIN_MAX_ATTEMPTS = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Guesses at a password or a two-factor code (reintegration/auth/throttle.py): after
+    # LOGIN_FREE_ATTEMPTS failures at one account, each next attempt at it waits 1 s, 2 s,
+    # 4 s ... up to LOGIN_ACCOUNT_MAX_WAIT_SECONDS; from one address the same after
+    # LOGIN_ADDRESS_FREE_ATTEMPTS failures (at any accounts), up to
+    # LOGIN_ADDRESS_MAX_WAIT_SECONDS. No account is ever locked: the short wait of an account
+    # keeps a guesser from keeping its owner out. A count starts again LOGIN_FORGET_MINUTES
+    # after its last failure.
+    LOGIN_FREE_ATTEMPTS = 5
+    LOGIN_ACCOUNT_MAX_WAIT_SECONDS = 60
+    LOGIN_ADDRESS_FREE_ATTEMPTS = 10
+    LOGIN_ADDRESS_MAX_WAIT_SECONDS = 15 * 60
+    LOGIN_FORGET_MINUTES = 60
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: none, the app is
+    # reached directly). Behind one (nginx, a load balancer) set 1, or every visitor has the
+    # proxy's address: guesses would be counted as one address's, and the audit log would
+    # show the proxy.
+    PROXY_COUNT = 0
 
     # Argon2 cost; tests lower it so the suite stays quick.
     ARGON2_TIME_COST = 3
@@ -129,8 +144,12 @@ ENV_OVERRIDES = {
     "SESSION_MINUTES": int,
     "SESSION_MAX_HOURS": int,
     "HSTS_SECONDS": int,
-    "LOGIN_MAX_ATTEMPTS": int,
-    "LOGIN_LOCK_MINUTES": int,
+    "LOGIN_FREE_ATTEMPTS": int,
+    "LOGIN_ACCOUNT_MAX_WAIT_SECONDS": int,
+    "LOGIN_ADDRESS_FREE_ATTEMPTS": int,
+    "LOGIN_ADDRESS_MAX_WAIT_SECONDS": int,
+    "LOGIN_FORGET_MINUTES": int,
+    "PROXY_COUNT": int,
     "ESSENTIAL_NEEDS_MAX_DAYS": int,
     "AUTO_MIGRATE": _flag,
     "SCHEDULER_IN_WEB": _flag,

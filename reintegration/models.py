@@ -13,6 +13,7 @@ from .audit import services as audit_hooks  # noqa: F401  (before any mapper is 
 from .audit.models import AuditEntry
 from .auth.models import User
 from .auth.session_models import UserSession
+from .auth.throttle_models import GuessCount
 from .cases.models import Case, CaseCodeCounter, Closure
 from .employment.models import Employer, EmployerCheck, Placement
 from .exports.models import ExportJob, ExportJobPart
@@ -62,6 +63,7 @@ __all__ = [
     "Facility",
     "FollowUp",
     "Goal",
+    "GuessCount",
     "Holiday",
     "ImportPreview",
     "Indicator",

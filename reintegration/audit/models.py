@@ -29,7 +29,7 @@ class Action(LabelledEnum):
             cls.DELETE: _l("Deleted"),
             cls.LOGIN: _l("Logged in"),
             cls.LOGIN_FAILED: _l("Failed login"),
-            cls.LOCKOUT: _l("Account locked"),
+            cls.LOCKOUT: _l("Too many attempts"),
             cls.LOGOUT: _l("Logged out"),
             cls.EXPORT: _l("Exported"),
             cls.SESSIONS_ENDED: _l("Sessions ended"),

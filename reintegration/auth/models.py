@@ -33,7 +33,7 @@ class User(UserMixin, Versioned, db.Model):
     __audited__ = True
     __audit_hidden__ = frozenset({"password_hash"})
     # Login bookkeeping: logins and failures have audit entries of their own.
-    __audit_skip__ = frozenset({"failed_logins", "locked_until", "last_login_at"})
+    __audit_skip__ = frozenset({"last_login_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -47,8 +47,6 @@ class User(UserMixin, Versioned, db.Model):
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"), index=True)
     language: Mapped[str] = mapped_column(String(5), default="vi")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on password reset or deactivation: sessions made before it stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = created_at_column()

@@ -1,12 +1,9 @@
-"""Accounts: creating and changing users, and the login rules (lockout, sessions)."""
+"""Accounts: creating and changing users, and the login rules (guess limits, sessions)."""
 
-from datetime import timedelta
 from functools import cache
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from .. import clock
 from ..audit.models import Action
@@ -15,36 +12,24 @@ from ..database import writing
 from ..errors import DomainError
 from ..extensions import db
 from ..reference.models import Province
-from . import sessions
+from . import password_rules, sessions, throttle
 from .models import Role, User
 from .passwords import hash_password, needs_rehash, verify_password
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = password_rules.MIN_LENGTH
 
 
 class LoginRefused(DomainError):
     pass
 
 
-class AccountLocked(LoginRefused):
-    def __init__(self, minutes: int):
-        super().__init__(
-            lazy_ngettext(
-                "Too many failed attempts: this account is locked. Try again in %(num)s "
-                "minute or ask an administrator.",
-                "Too many failed attempts: this account is locked. Try again in %(num)s "
-                "minutes or ask an administrator.",
-                minutes,
-            )
-        )
-        self.minutes = minutes
-
-
 # What the audit log keeps of a login attempt for a username that does not exist: the text
 # typed may be a password entered in the wrong field.
 UNKNOWN_USERNAME = "?"
 
-INVALID_LOGIN = _l("Wrong username or password.")
+# One answer for an unknown username, a wrong password, a deactivated account and an attempt
+# held back by the guess limits (auth/throttle.py), so that none tells which accounts exist.
+INVALID_LOGIN = _l("Wrong username or password, or too many attempts: wait a moment and try again.")
 
 
 def normalise_username(username: str) -> str:
@@ -70,11 +55,10 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            _l("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH), "password"
-        )
+def check_password_rules(password: str, username: str = "", full_name: str = "") -> None:
+    """A DomainError on the password field when the new password breaks a rule
+    (auth/password_rules.py): too short, too common, too close to the username or name."""
+    password_rules.check(password, username, full_name)
 
 
 @cache
@@ -82,13 +66,10 @@ def _decoy_hash() -> str:
     return hash_password("decoy password, never anyone's")
 
 
-def _lock_minutes_left(user: User) -> int:
-    left = user.locked_until - clock.utcnow()
-    return max(1, -(-int(left.total_seconds()) // 60))
-
-
-def authenticate(username: str, password: str) -> User:
-    """The user these credentials belong to, or LoginRefused. Counts failures, locks.
+def authenticate(username: str, password: str, address: str | None) -> User:
+    """The user these credentials belong to, or LoginRefused. Counts failed guesses per
+    username and per ``address`` (auth/throttle.py); an attempt they hold back is refused
+    whatever the password, with the same answer, after the same check of the password.
 
     The password is checked first, in a read, and the outcome written after, in a transaction
     that takes SQLite's write lock (``database.writing``): the hash is slow on purpose, and held
@@ -105,23 +86,19 @@ def authenticate(username: str, password: str) -> User:
         user = find_user(username)
         if user is not None and user.password_hash != stored:  # changed while it was checked
             correct = verify_password(user.password_hash, password)
-        return _outcome(user, correct, password)
+        return _outcome(user, correct, password, normalise_username(username), address)
 
 
-def _outcome(user: User | None, correct: bool, password: str) -> User:
-    if user is None:
-        record(Action.LOGIN_FAILED, "users", username=UNKNOWN_USERNAME)
-        raise LoginRefused(INVALID_LOGIN)
-    if user.locked_until and user.locked_until > clock.utcnow():
-        record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
-        raise AccountLocked(_lock_minutes_left(user))
-    if not correct:
-        _count_failure(user)
-    if not user.active:
-        record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
-        raise LoginRefused(INVALID_LOGIN)
-    user.failed_logins = 0
-    user.locked_until = None
+def _outcome(
+    user: User | None, correct: bool, password: str, username: str, address: str | None
+) -> User:
+    # Unknown usernames are counted too: the limits behave the same whether an account exists.
+    if not throttle.check(throttle.LOGIN, username, address):
+        _refuse(Action.LOCKOUT, user)
+    if user is None or not correct or not user.active:
+        throttle.failed(throttle.LOGIN, username, address)
+        _refuse(Action.LOGIN_FAILED, user)
+    throttle.succeeded(throttle.LOGIN, username, address)
     user.last_login_at = clock.utcnow()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -129,31 +106,30 @@ def _outcome(user: User | None, correct: bool, password: str) -> User:
     return user
 
 
-def _count_failure(user: User):
-    """Count in the database, not in Python: guesses sent in parallel to several workers
-    each add one, so no one gets more than the allowed attempts."""
-    config = current_app.config
-    this_user = User.id == user.id
-    failures = db.session.execute(
-        update(User)
-        .where(this_user)
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    db.session.expire(user, ["failed_logins", "locked_until"])
-    record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
-    if failures >= config["LOGIN_MAX_ATTEMPTS"]:
-        locked_until = clock.utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-        db.session.execute(
-            update(User)
-            .where(this_user)
-            .values(failed_logins=0, locked_until=locked_until)
-            .execution_options(synchronize_session=False)
-        )
-        record(Action.LOCKOUT, "users", user.id, user_id=user.id, username=user.username)
-        raise AccountLocked(config["LOGIN_LOCK_MINUTES"])
+def _refuse(action: Action, user: User | None):
+    """An audit entry (never what was typed), and the one answer of every refusal."""
+    if user is None:
+        record(action, "users", username=UNKNOWN_USERNAME)
+    else:
+        record(action, "users", user.id, user_id=user.id, username=user.username)
     raise LoginRefused(INVALID_LOGIN)
+
+
+def current_password_accepted(user: User, password: str, address: str | None) -> bool:
+    """Whether ``password`` is the user's own (the change-password page): a guess like a
+    login's, limited the same way, held back or not after the same check. The caller commits
+    either way, so that failures are counted."""
+    correct = verify_password(user.password_hash, password)
+    account = str(user.id)
+    if not throttle.check(throttle.CURRENT_PASSWORD, account, address):
+        record(Action.LOCKOUT, "users", user.id, user_id=user.id, username=user.username)
+        return False
+    if not correct:
+        throttle.failed(throttle.CURRENT_PASSWORD, account, address)
+        record(Action.LOGIN_FAILED, "users", user.id, user_id=user.id, username=user.username)
+        return False
+    throttle.succeeded(throttle.CURRENT_PASSWORD, account, address)
+    return True
 
 
 def _check_scope(role: Role, facility, province: Province | None) -> Province | None:
@@ -182,7 +158,7 @@ def create_user(
     username = normalise_username(username)
     if find_user(username) is not None:
         raise DomainError(_l("This username is taken."), "username")
-    check_password_rules(password)
+    check_password_rules(password, username, full_name)
     province = _check_scope(role, facility, province)
     user = User(
         username=username,
@@ -218,10 +194,9 @@ def update_user(
 
 
 def set_password(user: User, password: str) -> None:
-    check_password_rules(password)
+    check_password_rules(password, user.username, user.full_name)
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forget_account(throttle.LOGIN, user.username)  # a reset lets the user in at once
     user.session_version += 1
     sessions.end_all(user.id, sessions.EndReason.PASSWORD_CHANGED)
 

@@ -13,7 +13,6 @@ from ..web import applied, local_path
 from . import services, sessions
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetupForm
 from .models import Role
-from .passwords import verify_password
 
 bp = Blueprint("auth", __name__)
 
@@ -35,7 +34,9 @@ def login():
     form = LoginForm(next=local_path(request.args.get("next")))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.authenticate(
+                form.username.data, form.password.data, request.remote_addr
+            )
         except services.LoginRefused as refusal:
             db.session.commit()  # failed attempts and lockouts are kept
             form.form_errors.append(refusal.message)
@@ -106,8 +107,16 @@ def language():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
-            form.current.errors.append(_("This is not your current password."))
+        if not services.current_password_accepted(
+            current_user, form.current.data, request.remote_addr
+        ):
+            db.session.commit()  # the failed guess is counted
+            form.current.errors.append(
+                _(
+                    "This is not your current password, or too many attempts: wait a moment "
+                    "and try again."
+                )
+            )
         elif applied(form, lambda: services.set_password(current_user, form.password.data)):
             db.session.commit()
             # The user, not the proxy: stored as the session's user, the proxy would

@@ -49,7 +49,9 @@ def test_wrong_current_password_is_refused_beside_the_field(client, logged_in, a
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert field_errors(page, "current") == ["This is not your current password."]
+    assert field_errors(page, "current") == [
+        "This is not your current password, or too many attempts: wait a moment and try again."
+    ]
     auth.logout()
     assert auth.login(trainer, password=PASSWORD).location == "/"
 
