@@ -19,7 +19,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -30,6 +29,7 @@ from ..auth.scopes import case_scope
 from ..cases.models import Case, Sex
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
+from .workbook import FORMULA_START, WriteOnlyCell, as_text
 
 FIELDS = (
     "sex",
@@ -294,8 +294,6 @@ def _shown(field: str, value, names: dict) -> str | int:
 
 _SPACES = re.compile(r"[\t\n\r\v\f]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
-# What a spreadsheet reads as the start of a formula when the text is typed or imported.
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def _clean(text: str) -> str:
@@ -304,17 +302,13 @@ def _clean(text: str) -> str:
 
 
 def _csv_text(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A CSV has no cell types: a text that a spreadsheet would read as a formula is quoted."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _xlsx_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # openpyxl stores text starting with "=" as a formula unless told it is text; Excel's
-        # text marker keeps it text when the cell is edited later.
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_START):
-            cell.quotePrefix = True
+    cell = as_text(WriteOnlyCell(sheet), value) if isinstance(value, str) else None
+    cell = cell or WriteOnlyCell(sheet, value=value)
     if font is not None:
         cell.font = font
     return cell

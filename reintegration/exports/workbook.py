@@ -31,10 +31,10 @@ FIRST_DAY = date(1901, 1, 1)
 # not characters, and an xlsx file cannot hold them either.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 # What Excel and LibreOffice read as the start of a formula once a cell is edited (OWASP, CSV
-# injection); a tab before it hides it from a quick look.
-_FORMULA_START = ("=", "+", "-", "@", "\t")
+# injection); a tab or a line break before it hides it from a quick look.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Text that openpyxl, given it as a plain value, would not store as text ("#N/A" is an error).
-_NOT_PLAIN = (*_FORMULA_START, "#")
+_NOT_PLAIN = (*FORMULA_START, "#")
 # Characters a sheet's name may not hold, and its length in Excel.
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _TITLE_LENGTH = 31
@@ -98,16 +98,23 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def as_text(made: Cell, text: str) -> Cell:
+    """Put ``text`` in a cell (of any workbook, write-only or not) as text, never a formula.
+
+    Every text a workbook of the app holds goes through here: openpyxl would store "=..." as a
+    formula and "#N/A" as an error, and a text that starts like a formula also carries Excel's
+    text marker (quotePrefix), so that editing the cell later in Excel or LibreOffice does not
+    turn it into one either. The reader sees the text as it was typed."""
+    made.value = text
+    made.data_type = "s"
+    made.quotePrefix = text.startswith(FORMULA_START)
+    return made
+
+
 def cell(sheet, value, kind: Kind = Kind.TEXT, font: Font | None = None) -> WriteOnlyCell:
-    """One typed cell. A text is always stored as text, never as a formula; one that starts
-    like a formula also carries Excel's text marker (quotePrefix), so that editing the cell
-    later does not turn it into one either."""
+    """One typed cell: a text as text (``as_text``), a number or a date with its format."""
     if isinstance(value, str):
-        value = clean(value)
-        made = WriteOnlyCell(sheet, value=value)
-        made.data_type = "s"  # openpyxl would read "=..." as a formula and "#N/A" as an error
-        if value.startswith(_FORMULA_START):
-            made.quotePrefix = True
+        made = as_text(WriteOnlyCell(sheet), clean(value))
     else:
         made = WriteOnlyCell(sheet, value=value)
         number_format = _number_format(value, kind)

@@ -8,6 +8,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..exports.workbook import as_text
 from ..text import writable
 from .columns import BY_KEY, COLUMNS, DATE_COLUMNS, Choice, Vocabulary, current_language
 
@@ -146,9 +147,6 @@ def _text(cell, value) -> None:
     without a control character that an older release let an administrator store (an xlsx file
     cannot hold one)."""
     if isinstance(value, str):
-        value = writable(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(("=", "+", "-", "@")):
-            cell.quotePrefix = True
+        as_text(cell, writable(value))
+    else:
+        cell.value = value
