@@ -25,6 +25,8 @@ from reintegration.auth.models import Role, User
 from reintegration.auth.services import create_user
 from reintegration.cases.models import Case, Sex, Stage
 from reintegration.extensions import db
+from reintegration.keys.models import SearchToken
+from reintegration.keys.tokens import rows_for_cases
 from reintegration.reference.models import (
     IdentificationStatus,
     ListItem,
@@ -33,7 +35,6 @@ from reintegration.reference.models import (
     ServiceKind,
 )
 from reintegration.shelter.models import Facility, Service, Stay
-from reintegration.text import fold
 
 PASSWORD = "benchmark-password"
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Lô", "Vi"]
@@ -79,7 +80,6 @@ def fill(cases: int, services_per_case: int) -> None:
                 "facility_id": facility.id,
                 "stage": Stage.IN_SHELTER if open_stay else Stage.DISCHARGED,
                 "full_name": name,
-                "name_search": fold(name),
                 "sex": Sex.FEMALE,
                 "date_of_birth": received - timedelta(days=rng.randint(16 * 365, 45 * 365)),
                 "home_province_id": facility.province_id,
@@ -125,6 +125,7 @@ def fill(cases: int, services_per_case: int) -> None:
 def _flush(cases: list, stays: list, services: list) -> None:
     if cases:
         db.session.execute(insert(Case), cases)
+        db.session.execute(insert(SearchToken), rows_for_cases(cases))
         db.session.execute(insert(Stay), stays)
     if services:
         db.session.execute(insert(Service), services)

@@ -45,6 +45,8 @@ from reintegration.database import writing
 from reintegration.extensions import db
 from reintegration.followups.models import ContactMethod, FollowUp, FollowUpReason, RiskFlag
 from reintegration.followups.services import add_months
+from reintegration.keys.models import SearchToken
+from reintegration.keys.tokens import rows_for_cases
 from reintegration.plans.models import Plan
 from reintegration.reference.models import (
     IdentificationStatus,
@@ -57,7 +59,6 @@ from reintegration.reminders import services
 from reintegration.reminders.models import Reminder, ReminderRule
 from reintegration.reminders.rules import NEEDS_ASSESSMENT, RULES
 from reintegration.shelter.models import Facility, Service, Stay
-from reintegration.text import fold
 from reintegration.training.models import (
     Attendance,
     Course,
@@ -107,6 +108,8 @@ class Filler:
             rows = self.rows.pop(model, None)
             if rows:
                 db.session.execute(insert(model.__table__), rows)
+            if rows and model is Case:
+                db.session.execute(insert(SearchToken), rows_for_cases(rows))
 
     def run(self) -> None:
         rng = self.rng
@@ -204,7 +207,6 @@ class Filler:
                 "facility_id": facility[0],
                 "stage": stage,
                 "full_name": name,
-                "name_search": fold(name),
                 "sex": Sex.FEMALE,
                 "date_of_birth": received - timedelta(days=rng.randint(16 * 365, 45 * 365)),
                 "home_province_id": facility[1],

@@ -29,38 +29,54 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
+    keys_command = command_word(sys.argv) == "keys"
+    if not keys_command:
+        # Without its keys the app cannot read or write a personal field, nor migrate.
+        from .keys.keyring import KeyProblem, problem_with_keys
+
+        if problem := problem_with_keys(app):
+            raise KeyProblem(problem)
     if app.config["AUTO_MIGRATE"] and not command_keeps_the_schema(sys.argv):
         from .database import migrate_on_start
 
         migrate_on_start(app)
+    if not keys_command:
+        from .keys.check import check_keys
+
+        check_keys(app)
     return app
 
 
 # Commands that take the database at the schema it has: a backup copies it as it is (the one
 # taken before an upgrade, with the new release installed), a restore needs it as it is, and
 # ``db`` commands (upgrade, downgrade, current) move or read the schema themselves.
-KEEPING_THE_SCHEMA = frozenset({"backup", "restore", "db"})
+KEEPING_THE_SCHEMA = frozenset({"backup", "restore", "db", "keys"})
 # The flask command's own options that take a value, before the command's name.
 _FLASK_OPTIONS_WITH_VALUE = frozenset({"--app", "-A", "--env-file", "-e"})
 
 
 def command_keeps_the_schema(argv: list[str]) -> bool:
-    """Whether this process is ``flask ... backup|restore|db ...``: the app does not migrate
-    when it starts for them."""
+    """Whether this process is ``flask ... backup|restore|db|keys ...``: the app does not
+    migrate when it starts for them."""
+    return command_word(argv) in KEEPING_THE_SCHEMA
+
+
+def command_word(argv: list[str]) -> str | None:
+    """The command of a ``flask`` process (``flask --app wsgi keys new``: "keys")."""
     if not argv:
-        return False
+        return None
     program = argv[0]
     if os.path.basename(program) != "flask" and not program.endswith(
         os.path.join("flask", "__main__.py")
     ):
-        return False
+        return None
     words = iter(argv[1:])
     for word in words:
         if word in _FLASK_OPTIONS_WITH_VALUE:
             next(words, None)
         elif not word.startswith("-"):
-            return word in KEEPING_THE_SCHEMA
-    return False
+            return word
+    return None
 
 
 def trust_proxies(app: Flask) -> None:
@@ -86,9 +102,11 @@ def register_extensions(app: Flask) -> None:
     )
     from .auth.services import load_session_user
     from .extensions import babel, csrf, db, login, migrate
+    from .keys import keyring as data_keys
 
     db.init_app(app)
     database.init_app(app)
+    data_keys.init_app(app)
     migrate.init_app(app, db, directory=database.MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

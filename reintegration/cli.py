@@ -15,6 +15,7 @@ from .errors import DomainError
 from .exports.cli import export as export_commands
 from .extensions import db
 from .imports.cli import imports as import_commands
+from .keys.cli import keys as key_commands
 from .operations import runs
 from .operations.cli import register as register_operations
 
@@ -162,4 +163,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(import_commands)
     app.cli.add_command(export_commands)
+    app.cli.add_command(key_commands)
     register_operations(app)

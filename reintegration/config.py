@@ -15,6 +15,11 @@ class Defaults:
     # "development" or "production"; REINTEGRATION_ENV chooses.
     ENV = "production"
     SECRET_KEY: str | None = None
+    # The keys of the personal fields, "ID:SECRET" separated by commas, the first encrypting
+    # (reintegration/keys/keyring.py). None: read from DATA_KEY_FILE.
+    DATA_KEYS: str | None = None
+    # The key file (None: instance/data.keys), made by `flask --app wsgi keys new`.
+    DATA_KEY_FILE: str | None = None
     DATABASE_URL: str | None = None  # None: SQLite file in instance/
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Values never appear in SQL error messages or logs: they may be names or health data.
@@ -161,6 +166,8 @@ ENV_OVERRIDES = {
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
     "BASE_URL": str,
+    "DATA_KEYS": str,
+    "DATA_KEY_FILE": str,
     "DATASET_K": int,
     "BACKUP_FOLDER": str,
     "BACKUP_KEEP": int,

@@ -19,6 +19,7 @@ from .employment.models import Employer, EmployerCheck, Placement
 from .exports.models import ExportJob, ExportJobPart
 from .followups.models import FollowUp, Indicator, IndicatorAnswer, RiskFlag, SustainabilityCheck
 from .imports.models import ImportPreview
+from .keys.models import DataKeyRecord, SearchToken
 from .operations.models import TaskRun
 from .plans.models import Goal, Plan
 from .reference.models import (
@@ -53,6 +54,7 @@ __all__ = [
     "Closure",
     "Commune",
     "Course",
+    "DataKeyRecord",
     "DigestDelivery",
     "Employer",
     "EmployerCheck",
@@ -78,6 +80,7 @@ __all__ = [
     "ReminderRule",
     "RiskFlag",
     "RuleRole",
+    "SearchToken",
     "Service",
     "ServiceKind",
     "Stay",

@@ -18,7 +18,6 @@ def test_a_database_error_does_not_carry_the_values_it_tried_to_write(make):
     duplicate = Case(
         code=existing.code,
         full_name=SECRET_NAME,
-        name_search="hoang thi bi mat",
         sex=existing.sex,
         received_on=existing.received_on,
         province=existing.province,

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..reference.models import Named, Province, SupportType
 from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
 
@@ -193,7 +194,7 @@ class Allowance(Versioned, db.Model):
     # How the amount was computed, kept as computed: one part per rule applied (see explain()).
     computation: Mapped[list] = mapped_column(JSON)
     applied_on: Mapped[date]
-    documents: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[str] = mapped_column(Encrypted("allowances.documents"), default="")
     decision_due_on: Mapped[date | None]
     status: Mapped[AllowanceStatus] = mapped_column(
         enum_type(AllowanceStatus), default=AllowanceStatus.REQUESTED
@@ -203,7 +204,7 @@ class Allowance(Versioned, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Why it was refused or cancelled, or a note on the approval.
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Encrypted("allowances.reason"), default="")
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped["Case"] = relationship()  # noqa: F821
@@ -271,7 +272,7 @@ class Payment(db.Model):
     paid_on: Mapped[date]
     method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
     receipt_number: Mapped[str] = mapped_column(String(60))
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Encrypted("payments.reason"), default="")
     paid_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 

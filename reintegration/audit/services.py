@@ -8,6 +8,7 @@ import enum
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from functools import cache
 
 from flask import g, has_request_context, make_response, request
 from flask_login import current_user
@@ -19,6 +20,7 @@ from .. import clock
 from ..database import writing
 from ..errors import database_busy
 from ..extensions import db
+from ..keys.fields import Encrypted
 from .models import Action, AuditEntry
 
 # Who acts outside a request (a flask command): (user id, username).
@@ -73,7 +75,7 @@ def record(
 
 def record_update(obj, old: dict, new: dict) -> None:
     """Log a change written with a bulk UPDATE, which the flush hooks never see."""
-    hidden = getattr(obj, "__audit_hidden__", frozenset())
+    hidden = hidden_columns(obj)
     changes = {
         name: "changed" if name in hidden else [_plain(old.get(name)), _plain(value)]
         for name, value in new.items()
@@ -148,9 +150,27 @@ def _case_id(obj) -> int | None:
 _SKIPPED = frozenset({"updated_at", "created_at"})
 
 
+def hidden_columns(obj) -> frozenset[str]:
+    """Columns whose values the log never holds, only that they changed: the model's
+    ``__audit_hidden__`` (a password hash) and every encrypted field. The log is append-only
+    and travels with every copy of the database: it must not become a second store of
+    identities, in clear or under a key a rotation could not reach."""
+    return _hidden(type(obj))
+
+
+@cache
+def _hidden(model) -> frozenset[str]:
+    encrypted = {
+        attr.key
+        for attr in inspect(model).column_attrs
+        if any(isinstance(column.type, Encrypted) for column in attr.columns)
+    }
+    return frozenset(encrypted) | frozenset(getattr(model, "__audit_hidden__", ()))
+
+
 def _column_changes(obj, only_changed: bool) -> dict:
     state = inspect(obj)
-    hidden = getattr(obj, "__audit_hidden__", frozenset())
+    hidden = hidden_columns(obj)
     skipped = _SKIPPED | getattr(obj, "__audit_skip__", frozenset())
     changes = {}
     for attr in state.mapper.column_attrs:

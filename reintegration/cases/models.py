@@ -1,11 +1,12 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..extensions import db
+from ..keys.fields import Encrypted, EncryptedDate
 from ..reference.models import Commune, IdentificationStatus, ListItem, Province
 from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
 
@@ -92,12 +93,7 @@ class Case(Versioned, db.Model):
 
     __tablename__ = "cases"
     __audited__ = True
-    # The log says these changed, never their values: it is append-only and travels with every
-    # copy of the database, so it must not become a second, uncorrectable store of identities.
-    __audit_hidden__ = frozenset(
-        {"full_name", "phone", "family_contacts", "home_address", "trafficking_notes"}
-    )
-    __audit_skip__ = frozenset({"name_search"})  # follows full_name
+    # The log says that encrypted fields changed, never their values (audit.services).
     __table_args__ = (
         Index("ix_cases_province_received", "province_id", "received_on"),
         Index("ix_cases_home_province", "home_province_id"),
@@ -112,26 +108,25 @@ class Case(Versioned, db.Model):
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     stage: Mapped[Stage] = mapped_column(enum_type(Stage), default=Stage.RECEIVED, index=True)
 
-    full_name: Mapped[str] = mapped_column(String(200))
-    # The name folded to lower-case ASCII, so "nguyen" finds "Nguyễn".
-    name_search: Mapped[str] = mapped_column(String(200), index=True)
+    full_name: Mapped[str] = mapped_column(Encrypted("cases.full_name", 200))
+    # Searched by its keyed tokens (keys.tokens), made again whenever it changes.
     sex: Mapped[Sex] = mapped_column(enum_type(Sex))
-    date_of_birth: Mapped[date | None]
+    date_of_birth: Mapped[date | None] = mapped_column(EncryptedDate("cases.date_of_birth"))
     estimated_birth_year: Mapped[int | None]
     ethnicity_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
     citizenship_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
     home_province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
     home_commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"))
-    home_address: Mapped[str] = mapped_column(String(300), default="")
-    phone: Mapped[str] = mapped_column(String(50), default="")
-    family_contacts: Mapped[str] = mapped_column(Text, default="")
+    home_address: Mapped[str] = mapped_column(Encrypted("cases.home_address", 300), default="")
+    phone: Mapped[str] = mapped_column(Encrypted("cases.phone", 50), default="")
+    family_contacts: Mapped[str] = mapped_column(Encrypted("cases.family_contacts"), default="")
 
     return_route_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
     receiving_agency: Mapped[str] = mapped_column(String(200), default="")
     received_on: Mapped[date]
     exploitation_country_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
     recruitment_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
-    trafficking_notes: Mapped[str] = mapped_column(Text, default="")
+    trafficking_notes: Mapped[str] = mapped_column(Encrypted("cases.trafficking_notes"), default="")
     identification_status: Mapped[IdentificationStatus] = mapped_column(
         enum_type(IdentificationStatus), index=True
     )
@@ -214,10 +209,10 @@ class Closure(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome))
     closed_on: Mapped[date]
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Encrypted("case_closures.note"), default="")
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reopened_on: Mapped[date | None]
-    reopen_reason: Mapped[str] = mapped_column(Text, default="")
+    reopen_reason: Mapped[str] = mapped_column(Encrypted("case_closures.reopen_reason"), default="")
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 

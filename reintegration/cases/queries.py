@@ -1,20 +1,22 @@
 """Reading cases: the searchable list and the case page, each in a fixed number of queries."""
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..auth.models import User
 from ..auth.scopes import case_scope
 from ..extensions import db
+from ..keys import tokens
 from ..reference.models import IdentificationStatus
 from ..shelter.models import Service, Stay, StayExtension
-from ..text import fold, like_pattern
+from ..text import like_pattern
 from .models import Case, Stage
 
 DAY_FILTERS = {
@@ -26,7 +28,6 @@ DAY_FILTERS = {
 SORTS = {
     "received": (_l("Newest received"), lambda: (Case.received_on.desc(), Case.id.desc())),
     "code": (_l("Code"), lambda: (Case.code,)),
-    "name": (_l("Name"), lambda: (Case.name_search, Case.id)),
     "days": (_l("Days remaining"), lambda: (Stay.planned_end.is_(None), Stay.planned_end, Case.id)),
 }
 
@@ -61,15 +62,30 @@ def _open_stay_join(query: Select) -> Select:
     return query.outerjoin(Stay, and_(Stay.case_id == Case.id, Stay.discharged_on.is_(None)))
 
 
+def matching(text: str) -> ColumnElement[bool]:
+    """Cases whose code begins with ``text`` or ends with its digits ("0037" finds
+    NA-2026-0037), whose name has a word beginning with each word of ``text``, in any order,
+    with or without diacritics, or whose phone number is ``text``'s digits.
+
+    Names and phones are encrypted: they are found by their keyed tokens (keys.tokens)."""
+    found = [Case.code.like(f"{like_pattern(text.upper())}%", escape="\\")]
+    if CODE_DIGITS.fullmatch(text):
+        found.append(Case.code.like(f"%-{like_pattern(text)}", escape="\\"))
+    if words := tokens.name_matches(text):
+        found.append(and_(*words))
+    if (phone := tokens.same_phone(text)) is not None:
+        found.append(phone)
+    return or_(*found)
+
+
+CODE_DIGITS = re.compile(r"\d+(-\d+)?")
+
+
 def _filtered(user: User, filters: CaseFilters) -> Select:
     query = _open_stay_join(select(Case).where(case_scope(user)))
     text = filters.q.strip()
     if text:
-        name = f"%{like_pattern(fold(text))}%"
-        code = f"{like_pattern(text.upper())}%"
-        query = query.where(
-            or_(Case.code.like(code, escape="\\"), Case.name_search.like(name, escape="\\"))
-        )
+        query = query.where(matching(text))
     if filters.facility_id:
         query = query.where(Case.facility_id == filters.facility_id)
     if filters.stage in Stage.__members__.values():

@@ -14,8 +14,8 @@ from ..auth.scopes import case_scope
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
+from ..keys import tokens
 from ..reference.models import Province
-from ..text import fold
 from .models import Case, CaseCodeCounter, Stage
 
 
@@ -65,12 +65,12 @@ def find_duplicates(
     """
     same_person = []
     if date_of_birth:
-        same_person.append(Case.date_of_birth == date_of_birth)
+        same_person.append(tokens.same_birth(date_of_birth))
     if home_commune_id:
         same_person.append(Case.home_commune_id == home_commune_id)
-    if not same_person:
+    if not same_person or not tokens.words(full_name):
         return Duplicates([], 0)
-    condition = and_(Case.name_search == fold(full_name), or_(*same_person))
+    condition = and_(tokens.same_name(full_name), or_(*same_person))
     if exclude_id is not None:
         condition = and_(condition, Case.id != exclude_id)
     scope = case_scope(user)
@@ -102,12 +102,12 @@ def create_case(case: Case, province: Province, user: User) -> Case:
     check_identity(case)
     check_consent(case)
     case.province = province
-    case.name_search = fold(case.full_name)
     case.code = next_case_code(province, case.received_on.year)
     case.stage = Stage.RECEIVED
     case.created_by = user
     db.session.add(case)
     db.session.flush()
+    tokens.index_case(case)
     return case
 
 
@@ -134,7 +134,8 @@ def update_case(case: Case, facility_id: int | None) -> None:
             "facility",
         )
     case.facility_id = facility_id
-    case.name_search = fold(case.full_name)
+    db.session.flush()
+    tokens.index_case(case)  # the name, phone or birth date may have changed
 
 
 def refresh_stage(case: Case) -> None:

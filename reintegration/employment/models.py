@@ -5,6 +5,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..reference.models import Commune, Province
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
@@ -140,7 +141,7 @@ class Placement(db.Model):
     contract_type: Mapped[ContractType] = mapped_column(enum_type(ContractType))
     end_on: Mapped[date | None]
     end_reason: Mapped[EndReason | None] = mapped_column(enum_type(EndReason))
-    end_note: Mapped[str] = mapped_column(Text, default="")
+    end_note: Mapped[str] = mapped_column(Encrypted("placements.end_note"), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 

@@ -1,10 +1,11 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..plans.models import Dimension
 from ..reference.models import ListItem, Named
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
@@ -66,7 +67,7 @@ class FollowUp(Versioned, db.Model):
     method: Mapped[ContactMethod | None] = mapped_column(enum_type(ContactMethod))
     contact_made: Mapped[bool | None]
     still_in_job: Mapped[bool | None]
-    wellbeing: Mapped[str] = mapped_column(Text, default="")
+    wellbeing: Mapped[str] = mapped_column(Encrypted("followups.wellbeing"), default="")
     created_at: Mapped[datetime] = created_at_column()
 
     case: Mapped["Case"] = relationship()  # noqa: F821
@@ -93,7 +94,9 @@ class RiskFlag(db.Model):
     raised_on: Mapped[date]
     resolved_on: Mapped[date | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    resolution_note: Mapped[str] = mapped_column(
+        Encrypted("risk_flags.resolution_note"), default=""
+    )
     created_at: Mapped[datetime] = created_at_column()
 
     followup: Mapped[FollowUp | None] = relationship()

@@ -105,6 +105,17 @@ def run_migrations_online() -> None:
                 if connection.in_transaction():
                     connection.rollback()
                 _foreign_keys(connection, on=True)
+        if sqlite and connection.info.pop("vacuum_after_migrating", False):
+            _vacuum(connection)
+
+
+def _vacuum(connection) -> None:
+    """Rewrite the SQLite file once a migration that rewrote values in place has committed:
+    the pages that held the old values (personal fields in clear, before 0015) are gone from
+    the file and its write-ahead log, not just marked free. Outside any transaction."""
+    raw = connection.connection.driver_connection
+    raw.execute("VACUUM")
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 if context.is_offline_mode():

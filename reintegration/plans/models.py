@@ -1,10 +1,11 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
 
@@ -49,7 +50,7 @@ class Plan(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     agreed_on: Mapped[date]
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Encrypted("plans.note"), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
@@ -69,7 +70,7 @@ class Goal(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     dimension: Mapped[Dimension] = mapped_column(enum_type(Dimension))
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Encrypted("plan_goals.description"))
     owner: Mapped[str] = mapped_column(String(200))
     target_on: Mapped[date | None]
     status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus), default=GoalStatus.PLANNED)

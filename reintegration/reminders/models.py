@@ -8,7 +8,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
-    Text,
     Unicode,
     UniqueConstraint,
     text,
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Role
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..types import UTCDateTime, Versioned, created_at_column, enum_type
 
 # APScheduler's job store, declared here so that migrations own the table.
@@ -121,7 +121,7 @@ class ReminderMark(db.Model):
     # Done on this day, or snoozed until this day: either way hidden from the role until then.
     hidden_until: Mapped[date]
     done: Mapped[bool]
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Encrypted("reminder_marks.note"), default="")
     marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     marked_at: Mapped[datetime] = created_at_column()
 

@@ -1,10 +1,11 @@
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..reference.models import ListItem, Province, ServiceKind, SupportType
 from ..types import Versioned, created_at_column
 
@@ -61,8 +62,10 @@ class Stay(Versioned, db.Model):
     planned_end: Mapped[date] = mapped_column(index=True)
     discharged_on: Mapped[date | None] = mapped_column(index=True)
     destination_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
-    destination_address: Mapped[str] = mapped_column(String(300), default="")
-    discharge_note: Mapped[str] = mapped_column(Text, default="")
+    destination_address: Mapped[str] = mapped_column(
+        Encrypted("stays.destination_address", 300), default=""
+    )
+    discharge_note: Mapped[str] = mapped_column(Encrypted("stays.discharge_note"), default="")
     # The discharge being prepared: when, and where the person is expected to go.
     discharge_planned_on: Mapped[date | None]
     planned_destination_id: Mapped[int | None] = mapped_column(ForeignKey("list_items.id"))
@@ -109,7 +112,7 @@ class StayExtension(db.Model):
     stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), index=True)
     previous_end: Mapped[date]
     new_end: Mapped[date]
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Encrypted("stay_extensions.reason"))
     approved_by: Mapped[str] = mapped_column(String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
@@ -142,7 +145,7 @@ class Service(db.Model):
     support_type_id: Mapped[int] = mapped_column(ForeignKey("support_types.id"), index=True)
     provided_on: Mapped[date]
     provider: Mapped[str] = mapped_column(String(200))
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Encrypted("services.notes"), default="")
     cost: Mapped[int] = mapped_column(BigInteger, default=0)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()

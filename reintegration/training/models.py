@@ -14,6 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..keys.fields import Encrypted
 from ..reference.models import ListItem, Province
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
@@ -116,7 +117,7 @@ class Enrolment(db.Model):
     certificate_number: Mapped[str] = mapped_column(String(100), default="")
     certificate_on: Mapped[date | None]
     dropped_out_on: Mapped[date | None]
-    dropout_reason: Mapped[str] = mapped_column(Text, default="")
+    dropout_reason: Mapped[str] = mapped_column(Encrypted("enrolments.dropout_reason"), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from reintegration.auth.models import Role
 from reintegration.cases.models import Case, Sex, Stage
+from reintegration.cases.queries import matching
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus, ListKind
 from tests.cases.helpers import count, field_errors, in_english, reload, sign_in, text_of
@@ -385,7 +386,8 @@ def test_editing_a_case_changes_the_stored_values(client, make, staff, facility,
     assert response.status_code == 302
     case = reload(case)
     assert case.full_name == "Trần Thị Lan Anh"
-    assert case.name_search == "tran thi lan anh"
+    # The search finds the new name, by its keyed tokens (names are stored encrypted).
+    assert db.session.scalars(select(Case.id).where(matching("anh tran"))).all() == [case.id]
     assert case.phone == "0912 345 678"
     assert case.identification_status == IdentificationStatus.UNDER_IDENTIFICATION_ABROAD
     assert case.consent_contact

@@ -43,9 +43,18 @@ class Table:
         return self.rows.total()
 
 
-def snapshot(database: Path, columns: dict[str, tuple[str, ...]] | None = None) -> dict:
+# Columns a later migration drops because they only repeat others: 0015's folded copy of the
+# name, which keyed search tokens replace; or because they only held back logins for minutes:
+# 0013's lock of a user, which the guess limits replace.
+DERIVED = {"cases": {"name_search"}, "users": {"failed_logins", "locked_until"}}
+
+
+def snapshot(
+    database: Path, columns: dict[str, tuple[str, ...]] | None = None, opened=None
+) -> dict:
     """Each table's columns and rows (of ``columns`` only, when given: the columns a table had
-    before it was migrated). The migrations' own table is left out."""
+    before it was migrated), each value passed through ``opened(table, column, value)`` when
+    given (to decrypt the encrypted fields). The migrations' own table is left out."""
     with closing(sqlite3.connect(database)) as connection:
         tables = [
             name
@@ -57,9 +66,21 @@ def snapshot(database: Path, columns: dict[str, tuple[str, ...]] | None = None) 
         shot = {}
         for table in tables:
             present = tuple(row[1] for row in connection.execute(f'PRAGMA table_info("{table}")'))
-            chosen = (columns or {}).get(table, present)
+            chosen = [
+                column
+                for column in (columns or {}).get(table, present)
+                if column not in DERIVED.get(table, ())
+            ]
             listed = ", ".join(f'"{column}"' for column in chosen)
             rows = connection.execute(f'SELECT {listed} FROM "{table}"')  # noqa: S608
+            if opened is not None:
+                rows = [
+                    tuple(
+                        opened(table, column, value)
+                        for column, value in zip(chosen, row, strict=True)
+                    )
+                    for row in rows
+                ]
             shot[table] = Table(present, Counter(map(repr, rows)))
         return shot
 

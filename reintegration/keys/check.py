@@ -1,0 +1,67 @@
+"""At start: the app has its keys, and they are the ones the database was encrypted with."""
+
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .. import clock
+from ..database import writing
+from ..extensions import db
+from .keyring import KeyProblem, keyring, problem_with_keys
+from .models import DataKeyRecord
+
+
+def check_keys(app) -> None:
+    """Refuse to start (KeyProblem, which says what to do) without keys, or with keys that do
+    not open this database; record a key added in front of the keyring."""
+    if problem := problem_with_keys(app):
+        raise KeyProblem(problem)
+    with app.app_context():
+        if not inspect(db.engine).has_table(DataKeyRecord.__tablename__):
+            return  # a schema before encryption: its migration records the key
+        problem = mismatch(db.session.scalars(select(DataKeyRecord)).all())
+        if problem:
+            raise KeyProblem(problem)
+        record_current()
+        db.session.remove()
+
+
+def mismatch(records) -> str | None:
+    """Why the keyring does not open a database whose keys are ``records``; None if it does."""
+    ring = keyring()
+    for record in records:
+        if record.retired_at is not None:
+            continue
+        key = ring.get(record.id)
+        if key is None:
+            return (
+                f"The database's personal fields are encrypted with the data key {record.id}, "
+                f"which {ring.source} does not hold. Bring the key file (or DATA_KEYS) this "
+                "database was made with; without it the names, addresses and notes cannot be "
+                "read."
+            )
+        if key.verifier != record.verifier:
+            return (
+                f"The data key {record.id} in {ring.source} is not the key {record.id} this "
+                "database was encrypted with (another installation's key file?). Bring the "
+                "right key file; nothing was changed."
+            )
+    return None
+
+
+def record_current() -> None:
+    """A key put first in the keyring by hand (or by ``keys rotate``) is recorded, so that a
+    later start knows it."""
+    key = keyring().current
+    if db.session.get(DataKeyRecord, key.id) is not None:
+        db.session.rollback()
+        return
+    db.session.rollback()
+    try:
+        with writing():
+            if db.session.get(DataKeyRecord, key.id) is None:
+                db.session.add(
+                    DataKeyRecord(id=key.id, verifier=key.verifier, added_at=clock.utcnow())
+                )
+            db.session.commit()
+    except (IntegrityError, OperationalError):  # another worker recorded it, or is busy
+        db.session.rollback()

@@ -1,0 +1,130 @@
+"""Keyed search tokens (a blind index) of the encrypted names, phones and birth dates.
+
+A token is HMAC-SHA256 under the key's token key of a kind and a folded text, cut to 16 bytes:
+the same word gives the same token, so the database can find it, but a token says nothing of
+the word to someone without the key. A name gives a token for each word (folded: lower case,
+no diacritics), for each prefix of a word from 2 letters, and for the whole name; a phone, one
+for its digits; a birth date, one.
+
+What tokens still tell a holder of the database without the key: how many cases share a token
+(so which words are common), and which cases share a name. Not the words themselves.
+"""
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import ColumnElement, delete, insert, select
+
+from ..extensions import db
+from ..text import fold
+from .keyring import DataKey, keyring
+from .models import SearchToken
+
+WORD = "w"
+NAME = "n"
+PHONE = "p"
+BIRTH = "d"
+SHORTEST_PREFIX = 2
+
+
+def token(key: DataKey, kind: str, text: str) -> str:
+    message = f"{kind}\x00{text}".encode()
+    return hmac.new(key.token_key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def words(name: str) -> list[str]:
+    return re.findall(r"\w+", fold(name))
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number, a Vietnamese +84 written as the national 0."""
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def _texts(full_name: str, phone: str, born: date | None) -> set[tuple[str, str]]:
+    texts = set()
+    for word in words(full_name):
+        texts.add((WORD, word))
+        for end in range(SHORTEST_PREFIX, len(word)):
+            texts.add((WORD, word[:end]))
+    if words(full_name):
+        texts.add((NAME, " ".join(words(full_name))))
+    if phone_digits(phone or ""):
+        texts.add((PHONE, phone_digits(phone)))
+    if born is not None:
+        texts.add((BIRTH, born.isoformat()))
+    return texts
+
+
+def rows_for(case_id: int, full_name: str, phone: str, born: date | None, key: DataKey):
+    return [
+        {"token": token(key, kind, text), "case_id": case_id, "key_id": key.id}
+        for kind, text in _texts(full_name, phone, born)
+    ]
+
+
+def rows_for_cases(cases: list[dict]) -> list[dict]:
+    """The token rows of cases inserted in bulk (as dicts with id, full_name, phone and
+    date_of_birth), under the current key."""
+    key = keyring().current
+    return [
+        row
+        for case in cases
+        for row in rows_for(
+            case["id"], case["full_name"], case.get("phone", ""), case.get("date_of_birth"), key
+        )
+    ]
+
+
+def index_case(case) -> None:
+    """Make the case's tokens again from its name, phone and birth date (after a flush)."""
+    db.session.execute(delete(SearchToken).where(SearchToken.case_id == case.id))
+    rows = rows_for(case.id, case.full_name, case.phone, case.date_of_birth, keyring().current)
+    if rows:
+        db.session.execute(insert(SearchToken), rows)
+
+
+def _any_key(kind: str, text: str) -> list[str]:
+    """The token of ``text`` under every key of the keyring (a rotation may be halfway)."""
+    return [token(key, kind, text) for key in keyring().keys]
+
+
+def cases_with(kind: str, text: str) -> ColumnElement[bool]:
+    """A condition on cases.id: the case has this token."""
+    from ..cases.models import Case
+
+    return Case.id.in_(
+        select(SearchToken.case_id).where(SearchToken.token.in_(_any_key(kind, text)))
+    )
+
+
+def name_matches(text: str) -> list[ColumnElement[bool]]:
+    """Conditions that each word typed begins a word of the name (a word of one letter must be
+    a whole word); empty when nothing was typed that a name holds."""
+    return [cases_with(WORD, word) for word in words(text)]
+
+
+def same_name(full_name: str) -> ColumnElement[bool]:
+    return cases_with(NAME, " ".join(words(full_name)))
+
+
+def same_birth(born: date) -> ColumnElement[bool]:
+    return cases_with(BIRTH, born.isoformat())
+
+
+def same_phone(phone: str) -> ColumnElement[bool] | None:
+    digits = phone_digits(phone)
+    return cases_with(PHONE, digits) if len(digits) >= 6 else None
+
+
+def stale_cases(current_id: str, limit: int) -> Iterable[int]:
+    """Cases with a token made by another key than the current one (a rotation's work)."""
+    return db.session.scalars(
+        select(SearchToken.case_id).where(SearchToken.key_id != current_id).distinct().limit(limit)
+    ).all()
