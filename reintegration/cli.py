@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .audit.cli import audit as audit_commands
 from .audit.services import acting_as
 from .auth.models import Role
 from .errors import DomainError
@@ -164,4 +165,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_commands)
     app.cli.add_command(export_commands)
     app.cli.add_command(key_commands)
+    app.cli.add_command(audit_commands)
     register_operations(app)

@@ -37,7 +37,8 @@ class Action(LabelledEnum):
 
 
 class AuditEntry(db.Model):
-    """One line of the audit log. Rows are never updated or deleted (database triggers)."""
+    """One line of the audit log. Rows are never updated or deleted (database triggers); each
+    is chained to the one before by a keyed hash, so a change by hand shows (chain.py)."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (
@@ -57,5 +58,7 @@ class AuditEntry(db.Model):
     case_id: Mapped[int | None]
     changes: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str] = mapped_column(String(64), default="")
+    # Keyed hash of this entry and the one before it (reintegration/audit/chain.py).
+    chain: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped["User | None"] = relationship()  # noqa: F821

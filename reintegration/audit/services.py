@@ -12,7 +12,7 @@ from functools import cache
 
 from flask import g, has_request_context, make_response, request
 from flask_login import current_user
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapper, Session
 
@@ -21,6 +21,7 @@ from ..database import writing
 from ..errors import database_busy
 from ..extensions import db
 from ..keys.fields import Encrypted
+from . import chain
 from .models import Action, AuditEntry
 
 # Who acts outside a request (a flask command): (user id, username).
@@ -119,7 +120,7 @@ def write_views(response):
     db.session.commit()  # ends the page's reads (nothing else is pending on a page that views)
     try:
         with writing():
-            db.session.execute(insert(AuditEntry), views)
+            chain.append(db.session.connection(), views)
             db.session.commit()
     except OperationalError as error:
         return make_response(database_busy(error))
@@ -278,8 +279,8 @@ def _write_changes(session: Session) -> None:
         return
     actor_id, actor_name = _actor()
     now, ip = clock.utcnow(), _ip()
-    session.connection().execute(
-        insert(AuditEntry),
+    chain.append(
+        session.connection(),
         [
             {
                 "at": now,

@@ -13,6 +13,7 @@ from ..auth.scopes import Permission, require
 from ..cases.models import Case
 from ..extensions import db
 from ..forms import DayField, FilterForm, number_arg
+from ..operations import runs
 from .models import Action, AuditEntry
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -58,6 +59,31 @@ def _field_labels() -> dict[str, object]:
     labels["consent_given"] = labels["consent"]
     labels["kind_id"] = labels["kind"]
     return labels
+
+
+# What the last check of the chain found, as recorded by chain.check ("changed #12").
+PROBLEMS = {
+    "changed": _l("entry #%(id)s was changed"),
+    "removed": _l("entries just before #%(id)s were removed"),
+    "inserted": _l("entry #%(id)s was added by hand"),
+    "before_key_change": _l("an entry before #%(id)s, where the key changed, was altered"),
+    "wrong_key": _l("the log does not match this installation's SECRET_KEY (entry #%(id)s)"),
+}
+
+
+def _verification() -> dict | None:
+    """The last check of the chain: when, and the problem it found (None: intact)."""
+    run = runs.last_runs().get(runs.AUDIT_VERIFY)
+    if run is None:
+        return None
+    found = {"run": run, "problem": None, "unfinished": None}
+    if run.failed and run.error:
+        problem, _, entry_id = run.error.partition(" #")
+        if problem in PROBLEMS and entry_id.isdigit():
+            found["problem"] = PROBLEMS[problem] % {"id": entry_id}
+        else:
+            found["unfinished"] = run.error  # an error's class name: the walk did not finish
+    return found
 
 
 def _start_of(day) -> datetime:
@@ -114,4 +140,5 @@ def index():
         codes=codes,
         entities=ENTITIES,
         labels=_field_labels(),
+        verification=_verification(),
     )

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 REMINDER_PASS = "reminder_pass"  # noqa: S105  (a task's name)
 DIGEST = "digest"
 BACKUP = "backup"
-TASKS = (REMINDER_PASS, DIGEST, BACKUP)
+AUDIT_VERIFY = "audit_verify"
+TASKS = (REMINDER_PASS, DIGEST, BACKUP, AUDIT_VERIFY)
 
 
 @dataclass(frozen=True)

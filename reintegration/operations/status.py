@@ -63,6 +63,7 @@ class Task:
             runs.REMINDER_PASS: _l("Reminder pass"),
             runs.DIGEST: _l("Daily email digest"),
             runs.BACKUP: _l("Nightly backup"),
+            runs.AUDIT_VERIFY: _l("Audit log check"),
         }[self.name]
 
 
@@ -73,6 +74,7 @@ def _periods(config) -> dict[str, timedelta | None]:
         runs.REMINDER_PASS: timedelta(minutes=2 * config["REMINDER_PASS_MINUTES"] + 15),
         runs.DIGEST: timedelta(hours=26),
         runs.BACKUP: timedelta(hours=26) if config["NIGHTLY_BACKUP"] else None,
+        runs.AUDIT_VERIFY: timedelta(hours=26),
     }
 
 

@@ -1,5 +1,6 @@
-"""Background work: the reminder pass every hour, the morning digest and, on SQLite, the
-nightly backup, run by APScheduler. Each run is recorded (reintegration/operations/runs.py).
+"""Background work: the reminder pass every hour, the morning digest, the nightly check of the
+audit log's chain and, on SQLite, the nightly backup, run by APScheduler.
+Each run is recorded (reintegration/operations/runs.py).
 
 The scheduler runs as its own process (``flask --app wsgi scheduler``) beside the web workers.
 Its jobs are kept in the database (table ``scheduler_jobs``), so a run missed while it was
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 REMINDER_JOB = "reminder-pass"
 DIGEST_JOB = "daily-digest"
 BACKUP_JOB = "nightly-backup"
+AUDIT_JOB = "nightly-audit-verify"
 
 # The application the jobs run in; set when the scheduler is built.
 _app: Flask | None = None
@@ -100,6 +102,21 @@ def make_nightly_backup() -> None:
             log.exception("nightly backup failed; older backups are kept, the next night tries")
 
 
+def verify_audit_chain() -> None:
+    """A job: walk the audit log's chain; a broken link is recorded as the run's failure."""
+    from ..audit import chain
+
+    result = _job(
+        "audit log check",
+        runs.AUDIT_VERIFY,
+        chain.verify_only,
+        write_lock=False,
+        failure=lambda verdict: verdict.broken.recorded if verdict.broken else None,
+    )
+    if result is not None and result.broken is not None:
+        log.error("the audit log's chain is broken: %s", result.broken.describe())
+
+
 def jobs(app: Flask) -> list[tuple[str, str, object]]:
     """(id, function, trigger) of every job, in Vietnam's time."""
     config = app.config
@@ -107,6 +124,12 @@ def jobs(app: Flask) -> list[tuple[str, str, object]]:
         BACKUP_JOB,
         f"{__name__}:make_nightly_backup",
         CronTrigger(hour=config["BACKUP_HOUR"], minute=0, timezone=clock.VIETNAM),
+    )
+    # Half an hour after the backup's hour, when the app is quiet.
+    audit = (
+        AUDIT_JOB,
+        f"{__name__}:verify_audit_chain",
+        CronTrigger(hour=config["BACKUP_HOUR"], minute=30, timezone=clock.VIETNAM),
     )
     return [
         (
@@ -119,6 +142,7 @@ def jobs(app: Flask) -> list[tuple[str, str, object]]:
             f"{__name__}:send_daily_digest",
             CronTrigger(hour=config["DIGEST_HOURS"], minute=0, timezone=clock.VIETNAM),
         ),
+        audit,
     ] + ([backup] if config["NIGHTLY_BACKUP"] else [])
 
 
