@@ -9,7 +9,9 @@ What a request costs:
 - one indexed read, the row of the cookie's token (``refusal``, before the view);
 - "last seen" written at most once a minute, after the page is made, in a short transaction of
   its own (``note_activity``): on SQLite a page only reads (reintegration/database.py). When the
-  database is busy the write is skipped, never an error page; a later request makes it.
+  database is busy the write is skipped, never an error page; a later request makes it. The
+  idle time counts from the last "last seen" written, so it may end a session up to a minute
+  early, never late.
 
 Old rows are deleted when someone logs in: rows are only made by logins, so that is enough to
 keep the table small.
@@ -186,7 +188,7 @@ def note_activity(response):
             if seen is not None:
                 # Two requests of one session at once: the second finds it written.
                 _update(
-                    (UserSession.id == seen) & (UserSession.last_seen_at < now - ACTIVITY_STEP),
+                    (UserSession.id == seen) & (UserSession.last_seen_at <= now - ACTIVITY_STEP),
                     last_seen_at=now,
                 )
             if expired is not None:

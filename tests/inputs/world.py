@@ -10,6 +10,8 @@ from reintegration import clock
 from reintegration.allowances import admin_services
 from reintegration.allowances.models import AllowanceRule, AssistanceLevel, Holiday
 from reintegration.auth.models import Role
+from reintegration.auth.session_models import UserSession
+from reintegration.auth.sessions import digest
 from reintegration.cases.services import close_case
 from reintegration.extensions import db
 from reintegration.followups import services as followups
@@ -107,6 +109,8 @@ def build_world(make) -> World:
     ids["user_id"] = make.user(Role.CASE_WORKER, province="NA").id
     ids["reminder_id"] = _reminder().id
     ids["token"] = "a" * 32
+    # The shelter staff's session on another device: the one they may end.
+    ids["session_id"] = _session(users[Role.SHELTER_STAFF]).id
     db.session.commit()
     return World({role: user.username for role, user in users.items()}, ids)
 
@@ -117,6 +121,19 @@ def _first(model, *conditions):
 
 def _holiday() -> Holiday:
     return _first(Holiday) or admin_services.add_holiday(TODAY, "Ngày thử", "Test day")
+
+
+def _session(user) -> UserSession:
+    now = clock.utcnow()
+    session = UserSession(
+        token_digest=digest(f"another device of {user.username}"),
+        user_id=user.id,
+        started_at=now,
+        last_seen_at=now,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
 
 
 def _reminder() -> Reminder:
