@@ -32,20 +32,28 @@ from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility, Stay
 from reintegration.training import services as training
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus
-from tests.conftest import PASSWORD, TODAY, Clock, Factory, _Client, _ConnectionSession
+from tests.conftest import TODAY, Clock, Factory, _Client, _ConnectionSession
 from tests.employment import helpers as employment_helpers
 from tests.imports import helpers as imports
 from tests.inputs.world import ROLES, address_values, build_world
 from tests.training import helpers as training_helpers
 
-from .plant import payload, plant_everywhere, planting, raw_in, shown_in, typed_columns
+from .plant import log_in, payload, plant_everywhere, planting, raw_in, shown_in, typed_columns
 
 LANGUAGES = ("vi", "en")
 ANONYMOUS = {"auth.login", "auth.setup"}
 REFUSALS = (401, 403, 404, 405)
-# Pages the world cannot reach: a background export's (no export job is made here), and the
-# first administrator's setup (users exist).
-UNREACHED = {"exports.job", "exports.download", "exports.progress", "auth.setup"}
+# Pages the world cannot reach: a background export's (no export job is made here), the
+# first administrator's setup (users exist), the code step of a login (between the password
+# and the code only), and the reset of a second factor (the world's other user has none).
+UNREACHED = {
+    "exports.job",
+    "exports.download",
+    "exports.progress",
+    "auth.setup",
+    "second_factor.code",
+    "second_factor.reset",
+}
 # Pages of one record, asked for each record of the world of its kind.
 SHOWN_ONE_BY_ONE = {"cases.show", "allowances.show", "employment.employer"}
 OTHERS = {
@@ -165,8 +173,7 @@ def _more_records(make, world) -> None:
 
 def _logged_in(app, username: str):
     client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, f"{username} could not log in"
+    log_in(client, username)
     return client
 
 
