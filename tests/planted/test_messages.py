@@ -18,6 +18,7 @@ from reintegration.employment.models import Placement
 from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.forms import Form, attach_error
+from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Stay
 from tests.allowances import helpers as allowances
 from tests.cases.helpers import field_errors, form_errors, in_english, sign_in
@@ -304,3 +305,31 @@ def test_no_code_or_template_marks_a_text_as_html():
 
     assert files
     assert not marking, "\n".join(marking)
+
+
+def test_a_case_staying_elsewhere_names_its_facility_as_text(client, auth, make, language):
+    name = payload("facility")
+    facility = make.facility("NA", name=name)
+    case = make.case(facility, full_name="Trần Thị Lan")
+    make.stay(case)
+    other = make.facility("NA")
+    _as(client, auth, make.user(Role.ADMIN), language)
+    form = {
+        "facility": str(other.id),
+        "full_name": "Trần Thị Lan",
+        "sex": "female",
+        "date_of_birth": "17/05/2000",
+        "home_province": str(make.province("NA").id),
+        "return_route": str(make.item(ListKind.RETURN_ROUTE, "HANDOVER").id),
+        "receiving_agency": "Bộ đội Biên phòng",
+        "received_on": "12/03/2026",
+        "identification_status": "identified",
+        "consent": "given",
+        "consent_date": "12/03/2026",
+        "consent_storage": "y",
+    }
+
+    response = client.post(f"/cases/{case.id}/edit", data=form)
+
+    assert_shown_as_text(response.get_data(as_text=True), name)
+    assert name in field_errors(response, "facility")[0]
