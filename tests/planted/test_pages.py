@@ -1,8 +1,9 @@
 """Every page, with an HTML payload in every text a user can type: shown as text, never as HTML.
 
 The records are made through the services (the world of tests/inputs, one of each kind an
-address names, and an import waiting for confirmation), then every typed text column of every
-row holds its own payload (plant.py). Every GET page of the app's URL map is asked for by each
+address names, a few more the pages show, and an import waiting for confirmation); every typed
+text column of every row holds its own payload, written with the record, and for the reference
+data after (plant.py). Every GET page of the app's URL map is asked for by each
 role that reaches it in Vietnamese, and by one in English (the names of lists have a column
 per language). No page may hold a payload as HTML, and every planted field must be shown, escaped,
 on some page, unless it is known to be shown nowhere (``SHOWN_NOWHERE``).
