@@ -1,12 +1,13 @@
 """The folder the app's temporary files go to, its own, instead of the system's.
 
-A workbook being made may spill names to disk: openpyxl keeps each sheet of a workbook in a
-temporary file until it is saved, and a process killed midway (out of memory, ``kill -9``, a
-server's restart) leaves such files behind. So each process writes its temporary files into
-``instance/tmp/<host>-<pid>`` (readable by the app alone), openpyxl's included (the process's
-``tempfile.tempdir`` points there while it makes a workbook), and a sweep, when the app starts
-and before each workbook, removes the folders of this host's processes that no longer run and
-anything older than a day.
+A workbook being made keeps each of its sheets on disk until it is saved, and a large one waits
+on disk before it is stored; a process killed midway (out of memory, ``kill -9``, a server's
+restart) may leave files behind. So each process writes its temporary files into
+``instance/tmp/<host>-<pid>`` (readable by the app alone): a workbook's, sealed with a key held
+only in memory and without a name (exports/spool.py), and any a library makes while a workbook
+is made (the process's ``tempfile.tempdir`` points there meanwhile). A sweep, when the app
+starts and before each workbook, removes the folders of this host's processes that no longer
+run and anything older than a day.
 """
 
 import contextlib

@@ -23,6 +23,8 @@ from flask import current_app
 # The first byte of a sealed value says how it was sealed, so that another way can follow.
 VERSION = b"\x01"
 NONCE_BYTES = 12
+# What sealing adds to a value: the version, the nonce and AES-GCM's 16-byte tag.
+OVERHEAD = len(VERSION) + NONCE_BYTES + 16
 SALT = b"reintegration sealing"
 
 

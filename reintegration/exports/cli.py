@@ -1,8 +1,8 @@
 """``flask --app wsgi export support``: the support workbook from a shell (for cron, or a
 server without a browser at hand). Case codes only: names are given in the app, with a reason."""
 
+import contextlib
 import os
-import tempfile
 from datetime import date
 
 import click
@@ -17,6 +17,7 @@ from ..reference.queries import province_by_code
 from ..shelter.models import Facility
 from . import services
 from .queries import Filters
+from .spool import Spool
 from .workbook import FIRST_DAY
 
 export = AppGroup("export", help="Exports: the support workbook of a province or facility.")
@@ -84,18 +85,31 @@ def _filters(province_code, facility_code, start: date, end: date) -> Filters:
 
 
 def _write(filters: Filters, output: str):
-    """Write beside ``output`` and move the file in place once the export is audited, so that a
-    failure leaves no half-written workbook. The file is readable by its owner only."""
-    folder = os.path.dirname(os.path.abspath(output))
-    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".xlsx", delete=False)  # noqa: SIM115
-    try:
-        with handle:
-            rows = services.export_support(filters, true(), handle)
-        db.session.commit()
-        os.replace(handle.name, output)
-    except BaseException:
-        db.session.rollback()
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)
-        raise
+    """Make the workbook sealed on disk (spool.py), then write it to ``output`` once the export
+    is audited: the file the officer named is the only one in clear, and a failure leaves no
+    half-written workbook there. The file is readable by its owner only."""
+    with Spool() as workbook:
+        try:
+            rows = services.export_support(filters, true(), workbook)
+            with _written(output) as target:
+                workbook.copy_to(target)
+                target.flush()  # a full disk is told before the export is committed
+                db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
     return rows
+
+
+@contextlib.contextmanager
+def _written(output: str):
+    """``output`` opened to be written; removed again if the block fails."""
+    handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(handle, 0o600)  # a file that was there keeps its mode otherwise
+        with os.fdopen(handle, "wb") as target:
+            yield target
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(output)
+        raise

@@ -18,7 +18,7 @@ from typing import IO
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from ..auth.scopes import case_scope
 from ..cases.models import Case, Sex
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
-from .workbook import FORMULA_START, WriteOnlyCell, as_text
+from .workbook import FORMULA_START, as_text, new_workbook
 
 FIELDS = (
     "sex",
@@ -238,7 +238,7 @@ def suppress(
 def write_xlsx(rows: list[dict], stream_or_path, language: str) -> None:
     """One sheet: a frozen, filterable header row, then one row per published record."""
     headers, table = _table(rows, language)
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()  # its sheet sealed on disk until saved
     with force_locale(language):
         sheet = workbook.create_sheet(str(_l("Anonymised dataset")))
     sheet.freeze_panes = "A2"

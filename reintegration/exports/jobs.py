@@ -10,21 +10,22 @@ UPDATE, so that only one does, and makes it again, up to MAX_ATTEMPTS times; the
 and its requester may start it again. Every write of the process making a job names the attempt
 (``runner``): one that was taken over changes nothing any more.
 
-The finished workbook is stored sealed (reintegration/sealing.py) in parts of PART_BYTES.
+The finished workbook is stored sealed (reintegration/sealing.py) in parts of PART_BYTES, and
+sent unsealed a part at a time: it is never in clear on disk (spool.py).
 """
 
 import logging
 import os
 import secrets
 import socket
-import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO
 
 from flask import current_app
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 
-from .. import clock, scratch, sealing
+from .. import clock, sealing
 from ..extensions import db
 from .models import ExportJob, ExportJobPart, State, lifetime
 from .queries import Filters
@@ -264,27 +265,53 @@ def delete_expired() -> int:
     return deleted.rowcount
 
 
-def open_workbook(job: Job) -> IO[bytes] | None:
-    """The finished workbook, unsealed into a file without a name in the app's own folder:
-    nothing is left on disk once it is closed, or if the process dies."""
-    numbers = db.session.scalars(
-        select(ExportJobPart.number)
-        .where(ExportJobPart.token == job.token)
+@dataclass
+class StoredWorkbook:
+    """A finished workbook as it leaves the server: its size, and its bytes part by part."""
+
+    size: int
+    parts: Iterator[bytes]
+
+
+def open_workbook(job: Job) -> StoredWorkbook | None:
+    """The finished workbook, unsealed a part at a time as it is read (its size known from the
+    sealed parts' lengths): never whole in memory, never in clear on disk. None if it is not
+    there, or was sealed with another SECRET_KEY (as good as expired)."""
+    token = job.token
+    stored = db.session.execute(
+        select(ExportJobPart.number, func.length(ExportJobPart.sealed))
+        .where(ExportJobPart.token == token)
         .order_by(ExportJobPart.number)
     ).all()
-    if not numbers:
+    if not stored:
         return None
-    target = tempfile.TemporaryFile(dir=scratch.folder())  # noqa: SIM115  (the caller closes it)
+    numbers = [number for number, _length in stored]
+    first = _unsealed(token, numbers[0])  # an unreadable workbook is found before it is sent
+    if first is None:
+        return None
+    size = sum(length - sealing.OVERHEAD for _number, length in stored)
+    return StoredWorkbook(size, _parts(token, first, numbers[1:]))
+
+
+def _unsealed(token: str, number: int) -> bytes | None:
+    sealed = db.session.scalar(
+        select(ExportJobPart.sealed).where(
+            ExportJobPart.token == token, ExportJobPart.number == number
+        )
+    )
     try:
-        for number in numbers:
-            sealed = db.session.scalar(
-                select(ExportJobPart.sealed).where(
-                    ExportJobPart.token == job.token, ExportJobPart.number == number
-                )
-            )
-            target.write(sealing.unseal(sealed, PURPOSE, f"{job.token}/{number}"))
+        return sealing.unseal(sealed, PURPOSE, f"{token}/{number}")
     except (sealing.Unreadable, TypeError):
-        target.close()
-        return None  # sealed with another SECRET_KEY: as good as expired
-    target.seek(0)
-    return target
+        return None
+
+
+def _parts(token: str, first: bytes, numbers: list[int]) -> Iterator[bytes]:
+    """Each part read in a short transaction of its own: a slow download holds no database
+    read open (on SQLite, a read held open keeps the write-ahead log from being emptied)."""
+    yield first
+    for number in numbers:
+        part = _unsealed(token, number)
+        db.session.rollback()
+        if part is None:  # deleted or altered meanwhile: the download ends short, as broken
+            raise sealing.Unreadable(PURPOSE)
+        yield part

@@ -3,9 +3,9 @@
 The job's order, state and progress are rows of the database (``jobs``), so the process that
 makes a workbook need not be the one that shows it. The thread runs in an app context of its
 own, with its own database session; a second thread writes the job's heartbeat and progress
-every EXPORT_HEARTBEAT_SECONDS, even while openpyxl saves the workbook. The workbook and
-openpyxl's temporary files are written into the process's own folder (``scratch``), never the
-system's; the finished workbook is sealed into the database, and its file had no name on disk.
+every EXPORT_HEARTBEAT_SECONDS, even while openpyxl saves the workbook. The workbook and its
+sheets wait on disk sealed with a key held only in memory (spool.py), in files without a name
+in the process's own folder (``scratch``); the finished workbook is sealed into the database.
 
 A process that stops gracefully (a server's restart) hands its jobs back as it exits, so the
 next look at them takes them over at once; one that is killed stops writing its heartbeat, and
@@ -18,7 +18,6 @@ import atexit
 import logging
 import os
 import queue
-import tempfile
 import threading
 import time
 import traceback
@@ -35,6 +34,7 @@ from ..extensions import db
 from . import jobs, support
 from .jobs import Job
 from .queries import Filters
+from .spool import Spool, in_parts
 
 log = logging.getLogger(__name__)
 
@@ -214,32 +214,29 @@ def _make(job: Job, runner: str, heartbeat: Heartbeat) -> None:
     token, user_id = job.token, job.user_id
     filters = job.filters()
     scope = case_scope(db.session.get(User, user_id))
-    # Without a name on disk: nothing is left of it if the process dies.
-    with tempfile.TemporaryFile(dir=scratch.folder()) as target:
-        # A long read: on SQLite, other users' saves need not wait for it. openpyxl's sheets go
-        # to the app's folder while it writes.
+    # A province's workbook is too large to hold in memory (tens of MB): it waits sealed on
+    # disk, without a name, so nothing of it is left, nor readable, if the process dies.
+    with Spool() as target:
+        # A long read: on SQLite, other users' saves need not wait for it.
         with writing(False), scratch.in_use():
             rows = support.write(filters, scope, target, heartbeat.tell)
             db.session.rollback()
         written = sum(rows.values())
         heartbeat.tell(written)
-        target.seek(0)
         _store(token, runner, target, written)
     log.info("support workbook %s made: %s rows", jobs.short(token), written)
 
 
-def _store(token: str, runner: str, workbook, written: int) -> None:
+def _store(token: str, runner: str, workbook: Spool, written: int) -> None:
     """The workbook into the database, sealed, a part per short transaction (on SQLite, other
     saves wait for one part, not the whole workbook)."""
-    number = 0
-    while data := workbook.read(jobs.PART_BYTES):
+    for number, data in enumerate(in_parts(workbook, jobs.PART_BYTES)):
         with writing():
             if not jobs.store_part(token, runner, number, data):
                 db.session.rollback()
                 raise Superseded
             db.session.commit()
         let_waiting_writers_in(db.engine.dialect.name)
-        number += 1
     with writing():
         if not jobs.finish(token, runner, written):
             db.session.rollback()

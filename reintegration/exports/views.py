@@ -1,6 +1,16 @@
-import tempfile
+import io
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -45,9 +55,9 @@ def support():
 
 
 def _at_once(form: SupportWorkbookForm, filters, scope):
-    # On disk, not in memory, whatever the size; without a name, in the app's own folder, as
-    # openpyxl's sheets are while it is made: nothing is left if the process dies.
-    workbook = tempfile.TemporaryFile(dir=scratch.folder())  # noqa: SIM115  (the response closes it)
+    # In memory, never on disk in clear (its sheets wait sealed on disk until it is saved):
+    # at most EXPORT_INLINE_MAX_ROWS rows, a file of about 2 MB.
+    workbook = io.BytesIO()
     db.session.commit()  # what the request read so far; the workbook's reads start afresh
     with writing(False), scratch.in_use():  # on SQLite, others' saves need not wait for reads
         rows = made(
@@ -55,7 +65,6 @@ def _at_once(form: SupportWorkbookForm, filters, scope):
         )
         db.session.rollback()
     if rows is None:
-        workbook.close()
         return _page(form)
     with writing():
         services.record_support(filters, form.reason_given, rows)
@@ -153,7 +162,12 @@ def download(token: str):
     with writing():
         services.record_support_download(jobs.find(token, current_user.id))
         db.session.commit()
-    return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filename)
+    # Unsealed a part at a time as it is sent: the workbook is never whole in memory, nor in
+    # clear on disk.
+    response = Response(stream_with_context(workbook.parts), mimetype=XLSX)
+    response.content_length = workbook.size
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
 
 
 @bp.route("/dataset", methods=["GET", "POST"])
@@ -166,8 +180,8 @@ def dataset():
     years, kind = (form.year_from.data, form.year_to.data), form.file_format.data
     language = current_user.language
     db.session.commit()
-    # A long read: on SQLite, other users' saves need not wait for it. Its file and openpyxl's
-    # go to the app's own folder.
+    # A long read: on SQLite, other users' saves need not wait for it. Its file is made in
+    # memory (one row per case, anonymised), its sheet sealed on disk until then.
     with writing(False), scratch.in_use():
         stream, report = services.make_dataset(current_user, *years, kind, language)
         db.session.rollback()

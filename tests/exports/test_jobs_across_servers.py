@@ -22,6 +22,7 @@ from reintegration.exports.models import ExportJob
 from reintegration.extensions import db
 from tests.browsing import Browser
 from tests.conftest import PASSWORD, Factory
+from tests.exports.clear_text import files_holding, open_files
 from tests.exports.servers import get_bytes, two_servers
 from tests.exports.workbook_helpers import NAMES, PERIOD, build_province, every_text, place_value
 from tests.own_database import SETTINGS, own_sessions
@@ -143,7 +144,7 @@ MAKER = textwrap.dedent(
     """
     import signal, sys, time
     from reintegration import create_app
-    from reintegration.exports import jobs, support, tasks
+    from reintegration.exports import jobs, spool, support, tasks
     from reintegration.exports.queries import Filters
     from reintegration.extensions import db
     from reintegration.reference.models import Province
@@ -154,11 +155,12 @@ MAKER = textwrap.dedent(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = create_app({SETTINGS!r} | {{"DATABASE_URL": url, "EXPORT_HEARTBEAT_SECONDS": 1}})
     support.PROGRESS_ROWS = 1
+    spool.CHUNK = 64  # the sheets reach the disk, sealed, as they are written
     told = tasks.Heartbeat.tell
 
     def tell(self, written):
         told(self, written)
-        if written == 3:  # rows in the workbook's files on disk: time to kill the process
+        if written == 3:  # rows in the workbook's sealed files on disk: time to kill the process
             print(self.token, flush=True)
             time.sleep(120)
 
@@ -213,8 +215,10 @@ def test_a_process_killed_or_restarted_midway_loses_no_workbook_and_leaves_no_fi
     try:
         began = _job(a.app, token).heartbeat_at
         own = os.path.join(a.folder, f"{socket.gethostname()}-{process.pid}")
-        spilled = [name for name in os.listdir(own) if name.startswith("openpyxl")]
-        assert spilled, "openpyxl's sheets are not in the app's own folder"
+        # The sheets wait in files without a name in the app's own folder, sealed.
+        assert open_files([own], process.pid), "the sheets are not in the app's own folder"
+        assert os.listdir(own) == []
+        assert files_holding(NAMES["mai"], [a.app.instance_path, system_tmp], process.pid) == []
         _beat_again(a.app, token, began)
         process.send_signal(stop)
         process.wait(WAIT_SECONDS)

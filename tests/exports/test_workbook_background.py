@@ -19,6 +19,7 @@ from reintegration.auth.models import Role
 from reintegration.exports import jobs, queries, services, support, tasks
 from reintegration.exports.models import ExportJob, ExportJobPart
 from reintegration.exports.queries import Filters
+from reintegration.exports.spool import Spool
 from reintegration.extensions import db
 from tests.cases.helpers import form_errors, in_english, sign_in, text_of
 from tests.exports.workbook_helpers import (
@@ -319,19 +320,20 @@ def test_the_workbook_is_kept_sealed_and_nothing_of_it_stays_on_disk(
 
 
 @pytest.mark.parametrize("made", ["at once", "in the background"])
-def test_openpyxl_spills_its_sheets_only_into_the_apps_own_folder(
+def test_the_sheets_wait_sealed_in_the_apps_own_folder_and_openpyxl_makes_no_file(
     app, client, officer, province, at_once, monkeypatch, own_folder, made
 ):
     from openpyxl.worksheet import _writer
 
-    spilled = []
-    real = _writer.create_temporary_file
+    spilled, spooled = [], []
+    monkeypatch.setattr(_writer, "create_temporary_file", lambda *_a, **_k: spilled.append(1))
+    made_spool = Spool.__init__
 
-    def noted(*args, **kwargs):
-        spilled.append(real(*args, **kwargs))
-        return spilled[-1]
+    def noted(self):
+        made_spool(self)
+        spooled.append(os.readlink(f"/proc/self/fd/{self._file.fileno()}"))
 
-    monkeypatch.setattr(_writer, "create_temporary_file", noted)
+    monkeypatch.setattr(Spool, "__init__", noted)
     if made == "in the background":
         monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
     before = tempfile.tempdir
@@ -339,8 +341,10 @@ def test_openpyxl_spills_its_sheets_only_into_the_apps_own_folder(
     download(client, _nghe_an(province), with_names="y", reason=REASON)
 
     mine = str(own_folder / scratch._own_name())
-    assert len(spilled) == 9  # a sheet each
-    assert all(os.path.dirname(path) == mine for path in spilled)
+    assert spilled == []
+    # A sheet each, and the workbook itself when it is made in the background.
+    assert len(spooled) == (9 if made == "at once" else 10)
+    assert all(os.path.dirname(path) == mine for path in spooled)
     assert _files(own_folder) == []
     assert tempfile.tempdir == before  # the test runner's own is left as it was
 
