@@ -144,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.admin import bp as users
     from .auth.session_views import bp as sessions
     from .auth.views import bp as auth
+    from .auth.totp_views import bp as second_factor
     from .cases.views import bp as cases
     from .employment.views import bp as employment
     from .exports.views import bp as exports
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         main,
         auth,
+        second_factor,
         users,
         sessions,
         cases,

@@ -39,6 +39,30 @@ def create_user(username, role, facility_code, province_code, full_name, passwor
     click.echo(f"Created {user.username} ({user.role.value}).")
 
 
+@users.command("reset-second-factor")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why, for the audit log (a lost phone...).")
+def reset_second_factor(username, reason):
+    """Turn a user's two-factor login off (a lost phone and lost recovery codes, or a changed
+    SECRET_KEY); the user sets it up again at the next login."""
+    from .auth import totp
+    from .auth.services import find_user
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    if not reason.strip():
+        raise click.BadParameter("say why", param_hint="--reason")
+    try:
+        with acting_as("cli"):
+            totp.reset(user, reason)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Two-factor login of {user.username} is reset: set up again at the next login.")
+
+
 def _create_user(username, role, facility_code, province_code, full_name, password):
     from .auth.services import create_user as create
     from .reference.queries import province_by_code
@@ -76,16 +100,28 @@ def _create_user(username, role, facility_code, province_code, full_name, passwo
 @click.command("demo")
 def demo():
     """Fill an empty database with demo provinces, facilities, users and about 60 cases."""
+    from .auth.totp import grouped, otpauth_uri
     from .demo import DemoRefused, load_demo
 
+    secrets: dict[str, str] = {}
     try:
         with acting_as("demo"):
-            accounts = load_demo()
+            accounts = load_demo(secrets)
     except DemoRefused as refusal:
         raise click.ClickException(str(refusal)) from refusal
-    click.echo("Demo data loaded. Accounts (username / password / role):")
+    click.echo("Demo data loaded. Accounts (username / password / role / two-factor key):")
     for username, password, role in accounts:
-        click.echo(f"  {username:<12} {password:<22} {role}")
+        key = grouped(secrets[username]) if username in secrets else ""
+        click.echo(f"  {username:<12} {password:<22} {role:<20} {key}".rstrip())
+    if secrets:
+        click.echo(
+            "Accounts with a two-factor key ask for a 6-digit code after the password. Add the "
+            "key to an authenticator app (or turn an address below into a QR code), or print "
+            "the current code with: .venv/bin/python -c "
+            "\"import pyotp; print(pyotp.TOTP('KEY').now())\" (the KEY without spaces)."
+        )
+        for username in secrets:
+            click.echo(f"  {username:<12} {otpauth_uri(secrets[username], username)}")
 
 
 reminders = AppGroup("reminders", help="Reminders: the pass and the daily digest.")

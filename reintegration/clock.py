@@ -17,6 +17,9 @@ def _system_now() -> datetime:
 
 
 current = _system_now
+# How far ``move_to`` moved the clock: what follows the real time (the codes of a phone's
+# authenticator app) takes it back.
+moved = timedelta(0)
 
 
 def utcnow() -> datetime:
@@ -38,6 +41,7 @@ def local(moment: datetime) -> datetime:
 
 def move_to(day: date) -> None:
     """Run on ``day`` at the present time of day (development only: see config)."""
-    global current
+    global current, moved
     offset = timedelta(days=(day - _system_now().astimezone(VIETNAM).date()).days)
+    moved = offset
     current = lambda: _system_now() + offset  # noqa: E731

@@ -61,6 +61,13 @@ class Defaults:
     # show the proxy.
     PROXY_COUNT = 0
 
+    # Two-factor login (TOTP): the roles that must use it (any role may turn it on), and how
+    # long the code page waits after the password. Wrong codes count as guesses (above).
+    TOTP_REQUIRED_ROLES = ("admin", "provincial_officer")
+    TOTP_PENDING_MINUTES = 5
+    # The name authenticator apps show beside the account.
+    TOTP_ISSUER = "Reintegration tracker"
+
     # Argon2 cost; tests lower it so the suite stays quick.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -143,6 +150,11 @@ def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes")
 
 
+def _roles(value: str) -> tuple[str, ...]:
+    """A comma-separated list of role names ("admin,provincial_officer"; "" for none)."""
+    return tuple(role.strip() for role in value.split(",") if role.strip())
+
+
 ENV_OVERRIDES = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
@@ -155,6 +167,8 @@ ENV_OVERRIDES = {
     "LOGIN_ADDRESS_MAX_WAIT_SECONDS": int,
     "LOGIN_FORGET_MINUTES": int,
     "PROXY_COUNT": int,
+    "TOTP_REQUIRED_ROLES": _roles,
+    "TOTP_ISSUER": str,
     "ESSENTIAL_NEEDS_MAX_DAYS": int,
     "AUTO_MIGRATE": _flag,
     "SCHEDULER_IN_WEB": _flag,

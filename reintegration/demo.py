@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from . import clock
 from .allowances import services as allowances
 from .allowances.models import AllowanceKind, PaymentMethod
+from .auth import totp
 from .auth.models import Role, User
 from .auth.services import create_user
 from .cases.models import Case, Sex, Stage
@@ -113,7 +114,9 @@ STAGES = [
 ]
 
 
-def load_demo() -> list[tuple[str, str, str]]:
+def load_demo(totp_secrets: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """The demo's accounts (username, password, role). The TOTP secret of each account whose
+    role requires two-factor login is put in ``totp_secrets``, by username."""
     if db.session.scalar(select(func.count(Case.id))):
         raise DemoRefused("The database already has cases: the demo only fills an empty one.")
     taken = db.session.scalar(
@@ -124,7 +127,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     rng = random.Random(2026)
     facilities = _facilities()
     _communes()
-    users, accounts = _users(facilities)
+    users, accounts = _users(facilities, totp_secrets if totp_secrets is not None else {})
     _cases(rng, facilities, users)
     _livelihood(rng, users)
     _allowances(users)
@@ -166,7 +169,7 @@ def _communes() -> None:
     db.session.flush()
 
 
-def _users(facilities) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
+def _users(facilities, totp_secrets: dict) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
     users, accounts = {}, []
     for username, shown_name, role, facility_code, province_code in ACCOUNTS:
         password = f"demo-{username.split('.')[0]}-2026"
@@ -179,6 +182,10 @@ def _users(facilities) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
             full_name=shown_name,
         )
         accounts.append((username, password, role.value))
+        if totp.required(users[username]):
+            # Enrolled, with a new secret each time, so that a tester logs in at once.
+            totp_secrets[username] = totp.new_secret()
+            totp.enrol_with_secret(users[username], totp_secrets[username])
     return users, accounts
 
 

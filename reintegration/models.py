@@ -14,6 +14,7 @@ from .audit.models import AuditEntry
 from .auth.models import User
 from .auth.session_models import UserSession
 from .auth.throttle_models import GuessCount
+from .auth.totp_models import RecoveryCode, SecondFactor
 from .cases.models import Case, CaseCodeCounter, Closure
 from .employment.models import Employer, EmployerCheck, Placement
 from .exports.models import ExportJob, ExportJobPart
@@ -75,12 +76,14 @@ __all__ = [
     "Placement",
     "Plan",
     "Province",
+    "RecoveryCode",
     "Reminder",
     "ReminderMark",
     "ReminderRule",
     "RiskFlag",
     "RuleRole",
     "SearchToken",
+    "SecondFactor",
     "Service",
     "ServiceKind",
     "Stay",

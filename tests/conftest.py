@@ -15,6 +15,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from reintegration import clock, create_app
+from reintegration.auth import totp
 from reintegration.auth.models import Role, User
 from reintegration.auth.services import create_user
 from reintegration.cases.models import Case, Sex
@@ -33,6 +34,8 @@ from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility
 
 PASSWORD = "correct horse battery"
+# The TOTP secret of every user Auth.login enrolls (tests/conftest.py).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # Tests run on a fixed day unless they move the clock: 15 March 2026, 09:00 in Vietnam.
 TODAY = date(2026, 3, 15)
 
@@ -204,7 +207,10 @@ class Factory:
         return facility
 
     def user(self, role: Role = Role.ADMIN, facility=None, province: str | None = None, **kw):
-        return create_user(
+        """A user; one whose role requires two-factor login is enrolled with TOTP_SECRET,
+        unless ``second_factor=False`` (the tests of enrolment)."""
+        second_factor = kw.pop("second_factor", True)
+        user = create_user(
             kw.pop("username", f"user{self._next()}"),
             kw.pop("password", PASSWORD),
             role,
@@ -212,6 +218,9 @@ class Factory:
             province=self.province(province) if province else None,
             **kw,
         )
+        if second_factor and totp.required(user):
+            totp.enrol_with_secret(user, TOTP_SECRET)
+        return user
 
     def case(self, facility=None, province: str = "NA", by: User | None = None, **fields) -> Case:
         defaults = dict(
@@ -252,12 +261,41 @@ class Auth:
     def __init__(self, client):
         self.client = client
 
-    def login(self, user: User, password: str = PASSWORD):
+    def login(self, user: User, password: str = PASSWORD, second_factor: bool = True):
+        """Log in as a person would, the code step included (a user whose role requires
+        two-factor login and who has not enrolled is enrolled first with TOTP_SECRET), unless
+        ``second_factor`` is False: the tests of the code step and of enrolment."""
+        factor = totp.factor_of(user)
+        if factor is not None:
+            factor.last_step = None  # a test may log in again at the same frozen moment
+        elif second_factor and totp.required(user):
+            totp.enrol_with_secret(user, TOTP_SECRET)
         db.session.commit()
-        return self.client.post("/login", data={"username": user.username, "password": password})
+        response = self.client.post(
+            "/login", data={"username": user.username, "password": password}
+        )
+        return second_step(self.client, response) if second_factor else response
 
     def logout(self):
         return self.client.post("/logout")
+
+
+def totp_codes(secret: str = TOTP_SECRET) -> list[str]:
+    """The code an authenticator app shows now (the frozen clock's time), then the next one:
+    the same user logged in twice at the same frozen moment needs a code not used yet."""
+    now = totp.step_at()
+    return [totp.code_at(secret, now), totp.code_at(secret, now + 1)]
+
+
+def second_step(client, response, secret: str = TOTP_SECRET):
+    """After a right password: type the code on the code page, as a person would."""
+    if response.location != "/login/code":
+        return response
+    for code in totp_codes(secret):
+        answer = client.post("/login/code", data={"code": code})
+        if answer.status_code == 302:
+            break
+    return answer
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import func, select
 
 from reintegration.auth.models import Role, User
@@ -18,6 +20,7 @@ def test_demo_builds_a_believable_province(runner):
 
     assert result.exit_code == 0, result.output
     _has_an_account_for_every_role(result.output)
+    _prints_the_two_factor_key_of_the_accounts_that_need_one(result.output)
     _has_cases_at_every_stage_of_the_stay()
     _spans_two_provinces_and_three_facilities_within_capacity()
     _shows_the_livelihood_journey()
@@ -39,6 +42,23 @@ def _has_an_account_for_every_role(output: str) -> None:
         assert role.value in output
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
+
+
+def _prints_the_two_factor_key_of_the_accounts_that_need_one(output: str) -> None:
+    """A tester logs in as the administrator and the officer with the key printed."""
+    from reintegration.auth import totp
+    from reintegration.auth.totp_models import SecondFactor
+
+    line = r"^  (\w+) +demo-\S+ +\w+ +([A-Z2-7]{4}(?: [A-Z2-7]{4})+)$"
+    keys = dict(re.findall(line, output, re.M))
+    assert set(keys) == {"admin", "officer"}
+    for username, key in keys.items():
+        user = db.session.scalar(select(User).where(User.username == username))
+        factor = db.session.get(SecondFactor, user.id)
+        assert totp._open(factor) == key.replace(" ", "")
+        assert "otpauth://totp/" in output and f"secret={key.replace(' ', '')}" in output
+    staff = db.session.scalar(select(User).where(User.username == "staff"))
+    assert db.session.get(SecondFactor, staff.id) is None
 
 
 def _has_cases_at_every_stage_of_the_stay() -> None:

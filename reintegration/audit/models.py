@@ -18,6 +18,12 @@ class Action(LabelledEnum):
     LOCKOUT = "lockout"
     LOGOUT = "logout"
     EXPORT = "export"
+    TOTP_ENROLLED = "totp_enrolled"
+    TOTP_FAILED = "totp_failed"
+    TOTP_DISABLED = "totp_disabled"
+    TOTP_RESET = "totp_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
     SESSIONS_ENDED = "sessions_ended"
 
     @classmethod
@@ -32,6 +38,12 @@ class Action(LabelledEnum):
             cls.LOCKOUT: _l("Too many attempts"),
             cls.LOGOUT: _l("Logged out"),
             cls.EXPORT: _l("Exported"),
+            cls.TOTP_ENROLLED: _l("Two-factor login turned on"),
+            cls.TOTP_FAILED: _l("Wrong two-factor code"),
+            cls.TOTP_DISABLED: _l("Two-factor login turned off"),
+            cls.TOTP_RESET: _l("Two-factor login reset by an administrator"),
+            cls.RECOVERY_CODE_USED: _l("Recovery code used"),
+            cls.RECOVERY_CODES_RENEWED: _l("Recovery codes renewed"),
             cls.SESSIONS_ENDED: _l("Sessions ended"),
         }
 

@@ -13,6 +13,7 @@ from ..web import applied, local_path
 from . import services, sessions
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetupForm
 from .models import Role
+from .totp_views import after_password, must_enrol_first
 
 bp = Blueprint("auth", __name__)
 
@@ -42,8 +43,7 @@ def login():
             form.form_errors.append(refusal.message)
         else:
             db.session.commit()
-            start_session(user)
-            return redirect(local_path(form.next.data) or url_for("main.home"))
+            return after_password(user, local_path(form.next.data))
     return render_template("auth/login.html", form=form)
 
 
@@ -86,6 +86,7 @@ def setup():
         else:
             db.session.commit()
             start_session(user)
+            must_enrol_first(user)
             flash(_("Welcome. You are the administrator of this installation."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/setup.html", form=form)

@@ -6,7 +6,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.auth.conftest import NON_ADMIN_ROLES
 from tests.auth.pages import field_errors, table_rows
-from tests.conftest import PASSWORD
+from tests.conftest import Auth
 
 # Columns of the audit table: when, user, action, record, case, changes, IP address.
 USER, ACTION, RECORD, CASE = 1, 2, 3, 4
@@ -46,13 +46,13 @@ class History:
         binh_client.post("/logout")
 
         frozen_clock.set(date(2026, 3, 20), time(9, 0))
-        client.post("/login", data={"username": admin.username, "password": PASSWORD})
+        Auth(client).login(admin)
         self.client = client
 
     @staticmethod
     def _visit(app, user, case):
         visitor = app.test_client()
-        visitor.post("/login", data={"username": user.username, "password": PASSWORD})
+        Auth(visitor).login(user)
         assert visitor.get(f"/cases/{case.id}").status_code == 200
         return visitor
 

@@ -6,7 +6,7 @@ from reintegration.auth.models import Role
 from reintegration.auth.services import set_active
 from reintegration.extensions import db
 from tests.auth.pages import form_values, text
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_step
 
 # The one answer of every refused login (tests/auth/test_guess_limits.py).
 WRONG = "Wrong username or password, or too many attempts: wait a moment and try again."
@@ -165,7 +165,7 @@ def test_after_login_the_user_returns_to_the_page_asked_for(client, member, engl
     assert asked.location.startswith("/login?next=")
     form = form_values(client.get(asked.location).get_data(as_text=True))
     form.update(username=officer.username, password=PASSWORD)
-    response = client.post(asked.location, data=form)
+    response = second_step(client, client.post(asked.location, data=form))
 
     assert response.location == "/cases/?stage=in_shelter"
 
@@ -192,7 +192,7 @@ def test_a_crafted_link_to_the_login_page_still_lets_the_user_log_in(client, mem
 
     form = form_values(client.get(f"/login?next={crafted}").get_data(as_text=True))
     form.update(username=officer.username, password=PASSWORD)
-    response = client.post("/login", data=form)
+    response = second_step(client, client.post("/login", data=form))
 
     assert response.status_code == 302
     assert response.location == "/"

@@ -3,7 +3,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.auth.pages import field_errors, text
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Auth
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -99,7 +99,7 @@ def test_password_reset_ends_the_users_open_session(app, client, member, auth):
     admin_client = app.test_client()
     admin = member(Role.ADMIN)
     db.session.commit()
-    admin_client.post("/login", data={"username": admin.username, "password": PASSWORD})
+    Auth(admin_client).login(admin)
 
     admin_client.post(
         f"/admin/users/{trainer.id}/password",

@@ -36,16 +36,20 @@ def test_setup_creates_an_administrator_and_logs_them_in(client, english):
     assert response.location == "/"
     admin = db.session.scalar(select(User))
     assert (admin.username, admin.role, admin.full_name) == ("admin", Role.ADMIN, "Trần Văn An")
-    home = client.get("/").get_data(as_text=True)
-    assert "Welcome. You are the administrator of this installation." in home
-    assert "Trần Văn An" in home
+    # An administrator sets up two-factor login before anything else.
+    home = client.get("/")
+    assert home.location == "/account/two-factor/enrol"
+    enrolment = client.get(home.location).get_data(as_text=True)
+    assert "Welcome. You are the administrator of this installation." in enrolment
+    assert "Turn on two-factor login" in enrolment
+    assert "Trần Văn An" in enrolment
 
 
 def test_first_administrator_keeps_the_language_of_the_setup_page(client, english):
     client.post("/setup", data=_setup_form())
 
     assert db.session.scalar(select(User.language)) == "en"
-    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_the_new_administrator_can_log_in_again_with_the_chosen_password(client, auth):

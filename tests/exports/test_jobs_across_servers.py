@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from reintegration import create_app
 from reintegration.auth.models import Role
+from reintegration.auth.totp_models import SecondFactor
 from reintegration.exports.models import ExportJob
 from reintegration.extensions import db
 from tests.browsing import Browser
@@ -55,6 +56,12 @@ def live(servers):
     """The servers' own database sessions during the test (the suite's, rolled back after each
     test, are on the main test database)."""
     with own_sessions():
+        # Each test starts at the same frozen moment: the officer's codes of that moment are
+        # new again (a code is accepted once).
+        with servers[0].app.app_context():
+            db.session.execute(update(SecondFactor).values(last_step=None))
+            db.session.commit()
+            db.session.remove()
         yield servers
 
 

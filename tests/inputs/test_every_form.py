@@ -31,7 +31,7 @@ from reintegration.errors import value_not_stored
 from reintegration.extensions import db
 from reintegration.forms import MOST_INTEGER
 from reintegration.shelter.models import Facility
-from tests.conftest import PASSWORD, Clock, Factory, _ConnectionSession
+from tests.conftest import PASSWORD, Clock, Factory, _ConnectionSession, second_step
 from tests.imports import helpers as imports
 
 from .hostile import HOSTILE, REFUSED_BY_ALL, REFUSED_BY_VALUES, FieldInfo, FormRecorder
@@ -166,6 +166,7 @@ def site(app, tmp_path_factory):
 def _log_in(app, username: str) -> str:
     client = app.test_client()
     response = client.post("/login", data={"username": username, "password": PASSWORD})
+    response = second_step(client, response)
     assert response.status_code == 302, f"{username} could not log in"
     return client.get_cookie("session", domain="localhost").value
 
