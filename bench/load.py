@@ -69,6 +69,7 @@ from reintegration.auth.services import create_user
 from reintegration.cases.models import Case, Stage
 from reintegration.database import writing
 from reintegration.extensions import db
+from reintegration.keys.keyring import TEST_KEYS
 from reintegration.reference.models import Province
 from reintegration.reminders import services as reminder_services
 from reintegration.reminders.models import Reminder
@@ -220,6 +221,8 @@ def gunicorn(url: str, workers: int):
             os.environ,
             REINTEGRATION_INSTANCE=instance,
             SECRET_KEY=secrets.token_hex(32),
+            # The key the bench's data was encrypted with (bench/case_list.py's app).
+            DATA_KEYS=TEST_KEYS,
             DATABASE_URL=url,
             # The bench migrated the database already; the workers need not try at once.
             AUTO_MIGRATE="0",
@@ -745,7 +748,7 @@ def main() -> None:
     url = args.database_url or "sqlite:///" + os.path.join(
         BENCH, f"load-{args.cases}x{args.services_per_case}.db"
     )
-    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url})
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "DATA_KEYS": TEST_KEYS})
     targets = prepare(app, args)
     if args.seconds <= 0:
         return

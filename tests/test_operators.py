@@ -14,6 +14,7 @@ from flask_migrate import downgrade
 from reintegration.auth.models import Role
 from reintegration.database import MIGRATIONS
 from reintegration.extensions import db
+from reintegration.keys.keyring import TEST_KEYS
 from reintegration.operations import runs
 from reintegration.operations.logs import FORMAT, UtcFormatter
 
@@ -238,7 +239,7 @@ def test_every_page_forbids_posting_forms_elsewhere_framing_and_base_links(clien
 def test_production_asks_browsers_for_https_only_and_development_does_not(app):
     from reintegration import create_app
 
-    settings = {"AUTO_MIGRATE": False, "SECRET_KEY": "a long secret"}
+    settings = {"AUTO_MIGRATE": False, "SECRET_KEY": "a long secret", "DATA_KEYS": TEST_KEYS}
     settings["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
     production = create_app({**settings, "ENV": "production", "TESTING": False})
     development = create_app({**settings, "ENV": "development"})

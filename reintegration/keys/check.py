@@ -1,5 +1,7 @@
 """At start: the app has its keys, and they are the ones the database was encrypted with."""
 
+import logging
+
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -9,6 +11,8 @@ from ..extensions import db
 from .keyring import KeyProblem, keyring, problem_with_keys
 from .models import DataKeyRecord
 
+log = logging.getLogger(__name__)
+
 
 def check_keys(app) -> None:
     """Refuse to start (KeyProblem, which says what to do) without keys, or with keys that do
@@ -16,9 +20,18 @@ def check_keys(app) -> None:
     if problem := problem_with_keys(app):
         raise KeyProblem(problem)
     with app.app_context():
-        if not inspect(db.engine).has_table(DataKeyRecord.__tablename__):
-            return  # a schema before encryption: its migration records the key
-        problem = mismatch(db.session.scalars(select(DataKeyRecord)).all())
+        try:
+            if not inspect(db.engine).has_table(DataKeyRecord.__tablename__):
+                return  # a schema before encryption: its migration records the key
+            records = db.session.scalars(select(DataKeyRecord)).all()
+        except OperationalError:
+            # The database is down: the app starts and answers "unavailable" until it is
+            # back (errors.py); the keys are checked at the next start, and `keys check`.
+            log.warning("data keys not checked: the database cannot be reached")
+            return
+        finally:
+            db.session.remove()
+        problem = mismatch(records)
         if problem:
             raise KeyProblem(problem)
         record_current()

@@ -14,6 +14,7 @@ from datetime import date
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Text
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
 from .keyring import KeyProblem, keyring
@@ -49,12 +50,32 @@ def decrypt(purpose: str, stored: str) -> str:
     return opened.decode("utf-8")
 
 
+class NotComparable(TypeError):
+    """SQL cannot compare, order or search an encrypted column."""
+
+
 class Encrypted(TypeDecorator):
     """A text column stored encrypted. ``purpose`` is the column ("cases.full_name");
-    ``length`` the most characters a form accepts, as String(n) said before."""
+    ``length`` the most characters a form accepts, as String(n) said before.
+
+    Comparing it in SQL (``Case.full_name == "..."``, LIKE, ORDER BY) would compare
+    ciphertexts and silently find nothing: it raises instead. Only ``IS (NOT) NULL`` is
+    allowed; a search reads the keyed tokens of ``tokens``."""
 
     impl = Text
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator):
+        def operate(self, op, *other, **kwargs):
+            if op in (operators.is_, operators.is_not) and other == (None,):
+                return super().operate(op, *other, **kwargs)
+            raise NotComparable(
+                "an encrypted column cannot be compared, ordered or searched in SQL: "
+                "search by keys.tokens"
+            )
+
+        def reverse_operate(self, op, other, **kwargs):
+            raise NotComparable("an encrypted column cannot be compared in SQL")
 
     def __init__(self, purpose: str, length: int | None = None):
         super().__init__()

@@ -13,6 +13,7 @@ from reintegration.extensions import db
 from reintegration.followups.models import FollowUp
 from reintegration.imports import services
 from reintegration.imports.models import ImportPreview
+from reintegration.keys.tokens import same_name
 from reintegration.shelter.models import Stay
 from tests.cases.helpers import count, in_english, sign_in, text_of
 from tests.imports.helpers import people, person, token_of, upload, workbook
@@ -84,7 +85,7 @@ def test_a_recent_discharge_plans_only_the_follow_ups_still_ahead(client, staff,
         },
     )
     client.post(f"/imports/{token_of(upload(client, workbook([row]), facility))}")
-    case = db.session.scalar(select(Case).where(Case.full_name == row["Full name"]))
+    case = db.session.scalar(select(Case).where(same_name(row["Full name"])))
     planned = db.session.scalars(
         select(FollowUp.planned_on).where(FollowUp.case_id == case.id).order_by(FollowUp.planned_on)
     ).all()

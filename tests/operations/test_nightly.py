@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from reintegration import create_app
 from reintegration.auth.models import User
 from reintegration.extensions import db
+from reintegration.keys.keyring import TEST_KEYS
 from reintegration.operations import backups, runs
 from reintegration.operations.backups import BackupFailed
 from reintegration.reminders import services, tasks
@@ -56,7 +57,7 @@ def test_a_nightly_backup_that_fails_deletes_nothing_and_is_recorded(
 
 
 def test_the_scheduler_backs_up_sqlite_every_night_at_the_hour_set():
-    production = {"SECRET_KEY": "test-secret", "AUTO_MIGRATE": False}
+    production = {"SECRET_KEY": "test-secret", "DATA_KEYS": TEST_KEYS, "AUTO_MIGRATE": False}
     sqlite = create_app({**production, "DATABASE_URL": "sqlite://", "BACKUP_HOUR": 3})
     postgresql = create_app({**production, "DATABASE_URL": "postgresql://officer@db/province"})
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reintegration import command_keeps_the_schema
+from reintegration.keys.keyring import TEST_KEYS
 
 from ..migrations.released import FIXTURES, unpack
 
@@ -50,7 +51,9 @@ def test_a_backup_before_an_upgrade_is_of_the_database_as_it_is(tmp_path):
     database = unpack(FIXTURES / "schema-0008.db.gz", tmp_path)
     database.rename(instance / "reintegration.db")
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment.update(REINTEGRATION_INSTANCE=str(instance), SECRET_KEY="test-secret")
+    environment.update(
+        REINTEGRATION_INSTANCE=str(instance), SECRET_KEY="test-secret", DATA_KEYS=TEST_KEYS
+    )
 
     done = subprocess.run(  # noqa: S603  (our own command)
         [FLASK, "--app", "wsgi", "backup"],

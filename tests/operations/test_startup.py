@@ -14,6 +14,7 @@ from reintegration import create_app
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.database import MIGRATIONS
 from reintegration.extensions import db
+from reintegration.keys.keyring import TEST_KEYS
 from reintegration.operations.backups import backups_in, read_facts
 from reintegration.operations.schema import head
 from reintegration.operations.startup import LOCK_SUFFIX, MigrationRefused
@@ -35,7 +36,9 @@ def post_worker_init(worker):
 
 def _environment(instance) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    environment.update(REINTEGRATION_INSTANCE=str(instance), SECRET_KEY="test-secret")
+    environment.update(
+        REINTEGRATION_INSTANCE=str(instance), SECRET_KEY="test-secret", DATA_KEYS=TEST_KEYS
+    )
     return environment
 
 
