@@ -21,6 +21,9 @@ class Defaults:
     # The key file (None: instance/data.keys), made by `flask --app wsgi keys new`.
     DATA_KEY_FILE: str | None = None
     DATABASE_URL: str | None = None  # None: SQLite file in instance/
+    # Migrations connect with this URL instead, when set: on PostgreSQL, as the role that owns
+    # the tables, while the app runs as a role that owns nothing (docs/audit.md).
+    MIGRATION_DATABASE_URL: str | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Values never appear in SQL error messages or logs: they may be names or health data.
     SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
@@ -158,6 +161,7 @@ def _roles(value: str) -> tuple[str, ...]:
 ENV_OVERRIDES = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
+    "MIGRATION_DATABASE_URL": str,
     "SESSION_MINUTES": int,
     "SESSION_MAX_HOURS": int,
     "HSTS_SECONDS": int,

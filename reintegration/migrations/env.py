@@ -13,12 +13,13 @@ transaction are dropped first, when the table they copied is still there.
 """
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from alembic.util import CommandError
 from flask import current_app
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from reintegration.database import writing
 
@@ -82,11 +83,26 @@ def _refuse_broken_references(connection) -> None:
         )
 
 
+@contextmanager
+def _migration_engine():
+    """The app's engine, or one on MIGRATION_DATABASE_URL: on PostgreSQL, migrations run as the
+    role that owns the tables while the app runs as a role that owns nothing (docs/audit.md)."""
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if not url:
+        yield target_db.engine
+        return
+    engine = create_engine(url, hide_parameters=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def run_migrations_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", _skip_empty_revisions)
     options.setdefault("compare_type", True)
-    with target_db.engine.connect() as connection:
+    with _migration_engine() as engine, engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # SQLite's DDL is transactional: the whole run in one transaction, as on PostgreSQL.
