@@ -37,7 +37,7 @@ from functools import lru_cache
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import and_, case, delete, or_, select, tuple_
+from sqlalchemy import case, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
@@ -178,19 +178,16 @@ def succeeded(kind: str, account_key: str, address: str | None) -> None:
     """The account's count starts again; the address's does not (one who holds an account
     of their own must not reset the count of their guesses at others'). Old counts go."""
     account, _address = _keys(kind, account_key, address)
-    now = clock.utcnow()
-    db.session.execute(
-        delete(GuessCount).where(
-            or_(
-                and_(
-                    GuessCount.kind == account[0],
-                    GuessCount.scope == account[1],
-                    GuessCount.digest == account[2],
-                ),
-                GuessCount.last_failed_at < _forget_before(now),
-            )
-        )
+    columns = tuple_(GuessCount.kind, GuessCount.scope, GuessCount.digest)
+    db.session.execute(delete(GuessCount).where(columns == tuple_(*account)))
+    # Old counts that another login has locked are left for the next time: waiting for them
+    # here, while holding this login's own rows, could deadlock with it.
+    old = (
+        select(GuessCount.kind, GuessCount.scope, GuessCount.digest)
+        .where(GuessCount.last_failed_at < _forget_before(clock.utcnow()))
+        .with_for_update(skip_locked=True)
     )
+    db.session.execute(delete(GuessCount).where(columns.in_(old)))
 
 
 def forget_account(kind: str, account_key: str) -> None:

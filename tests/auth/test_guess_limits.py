@@ -315,3 +315,15 @@ def test_counts_are_in_the_database(client, trainer):
 
     failures = select(func.sum(GuessCount.failures)).where(GuessCount.kind == throttle.LOGIN)
     assert db.session.scalar(failures) == 6  # three for the account, three for the address
+
+
+def test_counts_an_hour_old_are_deleted_at_the_next_login(client, member, frozen_clock):
+    guessed, other = member(Role.TRAINER), member(Role.TRAINER)
+    db.session.commit()
+    _fail(client, "nobody-at-all", times=3)
+    _fail(client, guessed.username, times=1)
+    frozen_clock.advance(minutes=61)
+
+    assert _logged_in(_try(client, other.username, PASSWORD))
+
+    assert db.session.scalar(select(func.count()).select_from(GuessCount)) == 0
