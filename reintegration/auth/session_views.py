@@ -16,6 +16,12 @@ from .session_models import EndReason
 bp = Blueprint("sessions", __name__)
 
 
+@bp.app_template_global()
+def open_sessions_of(user_id: int):
+    """A user's open sessions, for the administrator's page of the user."""
+    return sessions.open_sessions(user_id)
+
+
 @bp.get("/account/sessions")
 @login_required
 def mine():

@@ -2,6 +2,7 @@
 user ends them at once, and a cookie copied before opens nothing after."""
 
 import hashlib
+import re
 
 import pytest
 from sqlalchemy import event, func, select
@@ -244,6 +245,24 @@ def test_end_all_sessions_by_an_administrator_logs_the_user_out_everywhere(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == Action.SESSIONS_ENDED))
     assert (entry.entity, entry.entity_id) == ("users", user.id)
     assert entry.user_id != user.id  # the administrator who ended them
+
+
+def test_the_users_admin_page_lists_their_open_sessions(
+    client, logged_in, second_browser, admin_browser, auth
+):
+    client.environ_base["HTTP_USER_AGENT"] = CHROME_ON_ANDROID
+    user = logged_in(Role.TRAINER)
+    second_browser(user, FIREFOX_ON_WINDOWS)
+    page = f"/admin/users/{user.id}"
+
+    listed = re.search(
+        r'id="user-sessions">(.*?)</ul>', admin_browser.get(page).get_data(True), re.S
+    )
+
+    assert "Chrome on Android" in text(listed.group(1))
+    assert "Firefox on Windows" in text(listed.group(1))
+    admin_browser.post(f"/admin/users/{user.id}/sessions/end")
+    assert "No open session." in text(admin_browser.get(page).get_data(as_text=True))
 
 
 def test_only_an_administrator_may_end_a_users_sessions(client, logged_in, member, app):
