@@ -5,6 +5,7 @@ import pytest
 
 from reintegration import create_app
 from reintegration.extensions import db
+from reintegration.keys.keyring import TEST_KEYS
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def build(app, environment):
         settings = {
             "AUTO_MIGRATE": False,
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "DATA_KEYS": TEST_KEYS,  # the test database's key, as a server would have it
             **overrides,
         }
         other = create_app(settings)

@@ -18,6 +18,7 @@ from reintegration.allowances.models import (
 from reintegration.auth.models import Role
 from reintegration.errors import DomainError
 from reintegration.extensions import db
+from reintegration.keys.fields import encrypt
 from tests.allowances.helpers import approved, officer, paid, request
 from tests.cases.helpers import count
 from tests.conftest import TODAY
@@ -493,6 +494,29 @@ def test_the_database_refuses_to_update_a_correction(make, world, payment):
     assert payments_of(payment.allowance)[1] == (-500_000, payment.id, "PC-002")
 
 
+def test_the_guards_let_a_key_rotation_encrypt_the_notes_again_and_nothing_more(
+    make, world, payment
+):
+    """`flask keys rotate` writes the same note under a new key: the only change the guards of
+    a payment and of a paid allowance let through."""
+    allowance = payment.allowance
+    with db.session.begin_nested():
+        for table, row_id in (("payments", payment.id), ("allowances", allowance.id)):
+            db.session.execute(
+                text(f"UPDATE {table} SET reason = :reason WHERE id = :id"),  # noqa: S608
+                {"reason": encrypt(f"{table}.reason", "Ghi chú"), "id": row_id},
+            )
+
+    assert stored_row(allowance)["reason"] == "Ghi chú"
+    refused_by_the_database(
+        "UPDATE payments SET reason = '', amount = 1 WHERE id = :id", id=payment.id
+    )
+    refused_by_the_database(
+        "UPDATE allowances SET documents = '', amount = 1 WHERE id = :id", id=allowance.id
+    )
+    assert payments_of(allowance) == [(3_000_000, None, "PC-001")]
+
+
 @pytest.mark.parametrize("status", [Status.PAID, Status.REFUSED, Status.CANCELLED], ids=str)
 def test_the_database_refuses_to_update_a_final_allowance(make, world, status):
     allowance = in_status(make, world.cases["here"], status)
@@ -522,7 +546,8 @@ def test_the_database_lets_an_approved_allowance_change(make, world):
 
     with db.session.begin_nested():
         db.session.execute(
-            text("UPDATE allowances SET reason = 'Ghi chú' WHERE id = :id"), {"id": allowance.id}
+            text("UPDATE allowances SET reason = :reason WHERE id = :id"),
+            {"reason": encrypt("allowances.reason", "Ghi chú"), "id": allowance.id},
         )
 
     assert stored_row(allowance)["reason"] == "Ghi chú"

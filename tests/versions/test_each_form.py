@@ -111,7 +111,8 @@ def plan(make, w: World) -> Edit:
         {"note": "Gia đình đồng ý"},
         {"note": "Chị muốn học nghề"},
         _stored(Plan, made.id, "note"),
-        "Lập cùng chị → Gia đình đồng ý",
+        # An encrypted note: the log keeps no value of it, so the box says it changed.
+        "Note : changed (value not kept)",
     )
 
 
@@ -125,7 +126,7 @@ def goal(make, w: World) -> Edit:
         {"description": "Học nghề làm bánh"},
         {"description": "Học nghề may"},
         _stored(Goal, aim.id, "description"),
-        "Học nghề → Học nghề làm bánh",
+        "Goal : changed (value not kept)",
     )
 
 

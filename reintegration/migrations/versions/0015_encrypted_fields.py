@@ -3,8 +3,9 @@
 Every field that names, locates or describes a person (the list below) is encrypted in place
 with the app's data key (reintegration/keys); the folded copy of the name (``name_search``)
 gives way to keyed tokens (``case_search_tokens``); ``data_keys`` records the key's id and
-verifier. On SQLite the file is vacuumed afterwards (env.py), so that no page of it keeps a
-value in clear.
+verifier. Audit entries written before a field was encrypted keep only that it changed, and
+the log is chained again. On SQLite the file is vacuumed afterwards (env.py), so that no page
+of it keeps a value in clear.
 
 The list is this migration's own: later changes to the models do not change what it did.
 
@@ -13,13 +14,16 @@ Revises: 0014
 Create Date: 2026-12-07 14:30:00.000000
 """
 
+import json
 import re
 import unicodedata
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic import op
+from flask import current_app
 
+from reintegration.audit.chain import derive_key, rechain
 from reintegration.keys.fields import decrypt, encrypt
 from reintegration.keys.keyring import keyring
 from reintegration.keys.tokens import rows_for
@@ -243,6 +247,78 @@ def _index_names() -> None:
         last = rows[-1][0]
 
 
+# The audit log's append-only triggers, as 0002 made them (and 0014 made them again).
+AUDIT_TRIGGERS = {
+    "sqlite": {
+        "drop": [
+            "DROP TRIGGER IF EXISTS audit_entries_no_update",
+            "DROP TRIGGER IF EXISTS audit_entries_no_delete",
+        ],
+        "create": [
+            "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        ],
+    },
+    "postgresql": {
+        "drop": ["DROP TRIGGER IF EXISTS audit_entries_no_change ON audit_entries"],
+        "create": [
+            "CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries "
+            "FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()"
+        ],
+    },
+}
+
+
+def _hidden(table: str, changes: dict) -> dict | None:
+    """``changes`` with the values of the table's encrypted fields replaced by "changed";
+    None when it held none."""
+    columns = {column for column, _before in _tables().get(table, [])}
+    hidden = {
+        name: "changed" if name in columns and value != "changed" else value
+        for name, value in changes.items()
+    }
+    return hidden if hidden != changes else None
+
+
+def _hide_logged_values() -> None:
+    """Entries written before a field was encrypted may hold its value (a closure note, an
+    extension's reason, a goal...): the log keeps only that it changed, as it does from now
+    on, and is chained again (0014). The append-only triggers are dropped around it, inside
+    this migration's one transaction. The values are gone from the log for good: that is the
+    point, the fields themselves keep them, encrypted."""
+    connection = op.get_bind()
+    dialect = connection.dialect.name
+    entities = sorted(_tables())
+    select_entries = sa.text(
+        "SELECT id, entity, changes FROM audit_entries WHERE id > :last "
+        "AND entity IN :entities AND changes IS NOT NULL ORDER BY id LIMIT :batch"
+    ).bindparams(sa.bindparam("entities", expanding=True), sa.bindparam("batch", BATCH))
+    update = sa.text("UPDATE audit_entries SET changes = :changes WHERE id = :id").bindparams(
+        sa.bindparam("changes", type_=sa.JSON())
+    )
+    for statement in AUDIT_TRIGGERS[dialect]["drop"]:
+        op.execute(statement)
+    changed, last = 0, 0
+    while True:
+        rows = connection.execute(select_entries, {"last": last, "entities": entities}).all()
+        if not rows:
+            break
+        for entry_id, entity, changes in rows:
+            if isinstance(changes, str):
+                changes = json.loads(changes)
+            hidden = _hidden(entity, changes) if isinstance(changes, dict) else None
+            if hidden is not None:
+                connection.execute(update, {"changes": hidden, "id": entry_id})
+                changed += 1
+        last = rows[-1][0]
+    if changed:
+        rechain(connection, derive_key(str(current_app.config["SECRET_KEY"])))
+    for statement in AUDIT_TRIGGERS[dialect]["create"]:
+        op.execute(statement)
+
+
 def upgrade():
     op.create_table(
         "data_keys",
@@ -283,6 +359,7 @@ def upgrade():
             lambda purpose, value: encrypt(purpose, _plain(value)),
         )
     _guards(_new_guards())
+    _hide_logged_values()
     with op.batch_alter_table("cases") as batch:
         batch.drop_index("ix_cases_name_search")
         batch.drop_column("name_search")
