@@ -327,3 +327,29 @@ def test_counts_an_hour_old_are_deleted_at_the_next_login(client, member, frozen
     assert _logged_in(_try(client, other.username, PASSWORD))
 
     assert db.session.scalar(select(func.count()).select_from(GuessCount)) == 0
+
+
+def _waits_after(kind: str, failures: int, frozen_clock) -> int:
+    """Seconds the account must wait after ``failures`` wrong guesses of ``kind``, each from
+    another address (so only the account's count holds the guesser back)."""
+    for number in range(failures):
+        address = f"10.0.{number // 250}.{number % 250 + 1}"
+        while not throttle.check(kind, "officer", address):
+            frozen_clock.advance(seconds=1)
+        throttle.failed(kind, "officer", address)
+    waited = 0
+    while not throttle.check(kind, "officer", "10.9.9.9"):
+        frozen_clock.advance(seconds=1)
+        waited += 1
+    return waited
+
+
+def test_a_two_factor_code_is_guessed_far_more_slowly_than_a_password(app, frozen_clock):
+    """Only someone who has the password guesses the code: its account waits grow to 15
+    minutes (an address's longest), a password's to one minute."""
+    with app.test_request_context():
+        password = _waits_after(throttle.LOGIN, 20, frozen_clock)
+        code = _waits_after(throttle.SECOND_FACTOR, 20, frozen_clock)
+
+    assert password == 60
+    assert code == 900
