@@ -21,6 +21,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     config.load(app, overrides)
+    from .web import Request
+
+    app.request_class = Request
     trust_proxies(app)
     register_logging(app)
     register_extensions(app)
@@ -143,8 +146,8 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit
     from .auth.admin import bp as users
     from .auth.session_views import bp as sessions
-    from .auth.views import bp as auth
     from .auth.totp_views import bp as second_factor
+    from .auth.views import bp as auth
     from .cases.views import bp as cases
     from .employment.views import bp as employment
     from .exports.views import bp as exports

@@ -1,8 +1,11 @@
 """Small helpers every blueprint's views use."""
 
+import io
 from urllib.parse import urlsplit
 
-from flask import redirect, request, url_for
+import flask
+from flask import current_app, redirect, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import DomainError
 from .extensions import db
@@ -62,3 +65,22 @@ def applied(form, change) -> bool:
         attach_error(form, error)
         return False
     return True
+
+
+class Request(flask.Request):
+    """Uploaded files are kept in memory, never spooled to a temporary file: an import's
+    spreadsheet names people, and werkzeug writes an upload of more than 500 KB to the system's
+    temporary folder in clear. Only the import takes a file, and its request is limited to
+    IMPORT_MAX_BYTES (imports/views.py); a file sent anywhere larger than that is refused."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        most = current_app.config["IMPORT_MAX_BYTES"] + UPLOAD_ALLOWANCE
+        if total_content_length is None or total_content_length > most:
+            raise RequestEntityTooLarge()
+        return io.BytesIO()
+
+
+# Room in an upload's request for the form's other fields and the multipart boundaries.
+UPLOAD_ALLOWANCE = 64 * 1024
