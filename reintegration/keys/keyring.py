@@ -101,9 +101,7 @@ def parse(text: str, source: str) -> Keyring:
     """The keys written in ``text`` (see the module's docstring), or KeyProblem saying why not."""
     keys: list[DataKey] = []
     entries = [
-        entry.strip()
-        for line in text.splitlines()
-        for entry in line.split("#", 1)[0].split(",")
+        entry.strip() for line in text.splitlines() for entry in line.split("#", 1)[0].split(",")
     ]
     for number, entry in enumerate(filter(None, entries), start=1):
         if not entry:

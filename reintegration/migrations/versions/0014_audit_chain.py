@@ -46,6 +46,7 @@ TRIGGERS = {
     },
 }
 
+
 def _triggers(action: str) -> None:
     for statement in TRIGGERS.get(op.get_bind().dialect.name, {}).get(action, []):
         op.execute(statement)
