@@ -18,7 +18,7 @@ import pyotp
 import segno
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
@@ -353,6 +353,11 @@ def reset(user: User, reason: str) -> None:
         raise DomainError(_l("Two-factor login is not on for this account."), "reason")
     _remove(user)
     record(Action.TOTP_RESET, "users", user.id, changes={"reason": reason.strip()})
+    # A lost phone is often lost with the laptop that was logged in: those sessions end too.
+    from . import sessions
+    from .session_models import EndReason
+
+    sessions.end_all(user.id, EndReason.BY_ADMINISTRATOR, keep_current=has_request_context())
 
 
 def uri_parts(secret: str, username: str) -> dict:

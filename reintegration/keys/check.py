@@ -2,11 +2,13 @@
 
 import logging
 
+from flask import current_app, render_template
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import clock
 from ..database import writing
+from ..errors import database_unavailable
 from ..extensions import db
 from .keyring import KeyProblem, keyring, problem_with_keys
 from .models import DataKeyRecord
@@ -26,8 +28,11 @@ def check_keys(app) -> None:
             records = db.session.scalars(select(DataKeyRecord)).all()
         except OperationalError:
             # The database is down: the app starts and answers "unavailable" until it is
-            # back (errors.py); the keys are checked at the next start, and `keys check`.
-            log.warning("data keys not checked: the database cannot be reached")
+            # back (errors.py); the keys are checked at the first request that reaches it,
+            # before anything is read or written with them.
+            log.warning("data keys not checked yet: the database cannot be reached")
+            app.extensions[UNCHECKED] = True
+            app.before_request(check_once)
             return
         finally:
             db.session.remove()
@@ -36,6 +41,32 @@ def check_keys(app) -> None:
             raise KeyProblem(problem)
         record_current()
         db.session.remove()
+
+
+UNCHECKED = "data_keys_unchecked"
+
+
+def check_once():
+    """Before the first request of a process whose start could not reach the database: the
+    keys must open it, or every request answers "unavailable" (503), reading and writing
+    nothing, and the log says why."""
+    app = current_app._get_current_object()
+    if not app.extensions.get(UNCHECKED):
+        return None
+    try:
+        if not inspect(db.engine).has_table(DataKeyRecord.__tablename__):
+            app.extensions[UNCHECKED] = False
+            return None
+        problem = mismatch(db.session.scalars(select(DataKeyRecord)).all())
+    except OperationalError as error:
+        return database_unavailable(error)
+    finally:
+        db.session.rollback()
+    if problem:
+        log.error("The data keys do not open this database: %s", problem)
+        return render_template("errors/unavailable.html"), 503, {"Retry-After": "30"}
+    app.extensions[UNCHECKED] = False
+    return None
 
 
 def mismatch(records) -> str | None:

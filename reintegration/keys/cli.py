@@ -105,10 +105,11 @@ def rotate(settle):
         sys.exit(problem)
     from_file = not _configured_keys()
     path = key_file(current_app)
-    if len(ring.keys) > 1 or rotation.stale_values(ring.current.id):
+    recorded = {record.id for record in _records()}
+    if rotation.stale_values(ring.current.id) or ring.current.id not in recorded:
         click.echo(f"Resuming the rotation to {ring.current.id}.")
     elif from_file:
-        key = new_key(tuple({*ring.ids, *(record.id for record in _records())}))
+        key = new_key(tuple({*ring.ids, *recorded}))
         write_key_file(path, (key, *ring.keys))
         ring = current_app.extensions["data_keys"].reload()
         click.echo(f"Added the key {key.id} in front of {path}; re-encrypting under it.")
@@ -121,18 +122,15 @@ def rotate(settle):
     record_current()
     moved = rotation.rotate(report=lambda line: click.echo(line), settle_seconds=settle)
     retired = rotation.retire_others()
-    if from_file and len(ring.keys) > 1:
-        write_key_file(path, (ring.current,))
-        retired_text = ", ".join(retired) or "none"
+    click.echo(f"Done: {moved} values re-encrypted under {ring.current.id}.")
+    if len(ring.keys) > 1:
+        older = ", ".join(key.id for key in ring.keys[1:])
         click.echo(
-            f"Done: {moved} values re-encrypted under {ring.current.id}; "
-            f"old keys retired: {retired_text}."
+            f"The older keys ({older}) stay in {ring.source}, opening only: the backups made "
+            "before this rotation need them, and so would a value a colleague's long save "
+            f"wrote under them during it (`keys check` counts such values; `keys rotate` "
+            "re-encrypts them). Copy the new key file to where you keep the old one. Remove "
+            "an older key only once no backup made before its rotation is kept."
         )
-        click.echo(
-            f"{path} now holds {ring.current.id} only: replace every copy of the key file "
-            "you keep with it. Backups made before the rotation need the old key file."
-        )
-    else:
-        click.echo(f"Done: {moved} values re-encrypted under {ring.current.id}.")
-        if not from_file and len(ring.keys) > 1:
-            click.echo("Remove the old keys from DATA_KEYS and restart the app.")
+    if retired:
+        click.echo(f"Retired: {', '.join(retired)} (no longer encrypts anything new).")

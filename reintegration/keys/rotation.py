@@ -100,7 +100,9 @@ def _retoken(current_id: str, report: Callable[[str], None]) -> int:
                 .distinct()
                 .limit(BATCH)
             ).all()
-            for case in db.session.scalars(select(Case).where(Case.id.in_(case_ids))):
+            # Locked, and read as committed: a colleague's save of one of them ends first.
+            locked = select(Case).where(Case.id.in_(case_ids)).with_for_update()
+            for case in db.session.scalars(locked.execution_options(populate_existing=True)):
                 index_case(case)
             db.session.commit()
         let_waiting_writers_in(db.engine.dialect.name)

@@ -83,7 +83,14 @@ def rows_for_cases(cases: list[dict]) -> list[dict]:
 
 
 def index_case(case) -> None:
-    """Make the case's tokens again from its name, phone and birth date (after a flush)."""
+    """Make the case's tokens again from its name, phone and birth date (after a flush).
+
+    The case's row is locked first (PostgreSQL): a save and a key rotation remaking the same
+    case's tokens take turns, so neither inserts a token the other has just inserted, and the
+    later one reads the name the earlier one committed."""
+    from ..cases.models import Case
+
+    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
     db.session.execute(delete(SearchToken).where(SearchToken.case_id == case.id))
     rows = rows_for(case.id, case.full_name, case.phone, case.date_of_birth, keyring().current)
     if rows:
@@ -104,10 +111,16 @@ def cases_with(kind: str, text: str) -> ColumnElement[bool]:
     )
 
 
+# A search reads at most this many words (a name has fewer): a text of thousands of words
+# would otherwise make a query of thousands of conditions.
+MOST_WORDS = 8
+
+
 def name_matches(text: str) -> list[ColumnElement[bool]]:
     """Conditions that each word typed begins a word of the name (a word of one letter must be
     a whole word); empty when nothing was typed that a name holds."""
-    return [cases_with(WORD, word) for word in words(text)]
+    typed = list(dict.fromkeys(words(text)))[:MOST_WORDS]
+    return [cases_with(WORD, word) for word in typed]
 
 
 def same_name(full_name: str) -> ColumnElement[bool]:

@@ -472,6 +472,9 @@ def test_new_recovery_codes_replace_the_old_ones(client, officer, auth, english)
 def test_an_administrator_resets_a_lost_second_factor_with_a_reason(
     app, client, member, auth, officer, english
 ):
+    laptop = app.test_client()  # the officer's, still logged in, lost with the phone
+    Auth(laptop).login(officer)
+    assert laptop.get("/cases/").status_code == 200
     auth.login(member(Role.ADMIN))
     page = client.get(f"/admin/users/{officer.id}").get_data(as_text=True)
     assert "Reset two-factor login" in page
@@ -492,6 +495,7 @@ def test_an_administrator_resets_a_lost_second_factor_with_a_reason(
     ).all()
     [entry] = _entries(Action.TOTP_RESET)
     assert (entry.entity_id, entry.changes) == (officer.id, {"reason": "Lost phone, ticket 42"})
+    assert laptop.get("/cases/").status_code == 302  # its session ended with the reset
     # At the next login the officer enrols again.
     other = app.test_client()
     assert _password(other, officer).location == "/account/two-factor/enrol"

@@ -169,8 +169,9 @@ def test_a_rotation_encrypts_everything_again_and_the_search_still_works(
         rotated = _invoke(app, ["keys", "rotate", "--settle", "0"])
 
         assert rotated.exit_code == 0, rotated.output
-        assert "now holds k2 only" in rotated.output
-        assert _ids_in(path) == ("k2",)
+        # The old key stays, opening only: backups made before the rotation need it.
+        assert "stay in" in rotated.output and "backups made before" in rotated.output
+        assert _ids_in(path) == ("k2", "k1")
         assert _stored_key_ids(app) == {"k2", "token k2"}
         with app.app_context():
             assert [db.session.get(Case, i).full_name for i in ids] == NAMES
@@ -179,8 +180,16 @@ def test_a_rotation_encrypts_everything_again_and_the_search_still_works(
             records = {r.id: r.retired_at for r in db.session.scalars(select(DataKeyRecord))}
             assert set(records) == {"k1", "k2"}
             assert records["k1"] is not None and records["k2"] is None
-        # The app starts with the new key file alone.
-        create_app({**SETTINGS, "DATABASE_URL": app.config["DATABASE_URL"], "DATA_KEY_FILE": path})
+        # Nothing is under k1 any more: the app starts with the new key alone.
+        with open(path) as handle:
+            newest = parse(handle.read(), path).current
+        alone = _key_file(tmp_path / "alone", newest)
+        create_app({**SETTINGS, "DATABASE_URL": app.config["DATABASE_URL"], "DATA_KEY_FILE": alone})
+        # A later rotation makes a third key, and keeps the two older ones.
+        again = _invoke(app, ["keys", "rotate", "--settle", "0"])
+        assert again.exit_code == 0, again.output
+        assert _ids_in(path) == ("k3", "k2", "k1")
+        assert _stored_key_ids(app) == {"k3", "token k3"}
 
 
 def test_a_rotation_stopped_midway_leaves_everything_readable_and_resumes(
@@ -216,8 +225,47 @@ def test_a_rotation_stopped_midway_leaves_everything_readable_and_resumes(
 
         assert resumed.exit_code == 0, resumed.output
         assert "Resuming the rotation to k2" in resumed.output
-        assert _ids_in(path) == ("k2",)
+        assert _ids_in(path) == ("k2", "k1")
         assert _stored_key_ids(app) == {"k2", "token k2"}
         checked = _invoke(app, ["keys", "check"])
         assert checked.exit_code == 0
         assert "open this database" in checked.output
+
+
+def test_an_app_started_while_the_database_was_down_checks_its_key_at_the_first_request(
+    tmp_path_factory, tmp_path, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from reintegration.keys import check
+
+    path = _key_file(tmp_path, new_key())
+    with (
+        app_on_own_database(tmp_path_factory, "keys_down", DATA_KEY_FILE=path) as app,
+        own_sessions(),
+    ):
+        _add_cases(app)
+        url = app.config["DATABASE_URL"]
+        real = check.inspect
+
+        def down(_engine):
+            raise OperationalError("SELECT 1", {}, Exception("the server is restarting"))
+
+        monkeypatch.setattr(check, "inspect", down)
+        wrong = _key_file(tmp_path / "wrong", new_key())  # k1 again, another secret
+        started = create_app({**SETTINGS, "DATABASE_URL": url, "DATA_KEY_FILE": wrong})
+        monkeypatch.setattr(check, "inspect", real)
+
+        with started.app_context():
+            answer = started.test_client().get("/login")
+        assert answer.status_code == 503
+        with started.app_context():  # nothing was written under the wrong key
+            assert _stored_key_ids(started) == {"k1", "token k1"}
+
+        right = create_app({**SETTINGS, "DATABASE_URL": url, "DATA_KEY_FILE": path})
+        monkeypatch.setattr(check, "inspect", down)
+        later = create_app({**SETTINGS, "DATABASE_URL": url, "DATA_KEY_FILE": path})
+        monkeypatch.setattr(check, "inspect", real)
+        with later.app_context():
+            assert later.test_client().get("/login").status_code == 200
+        assert right is not None
