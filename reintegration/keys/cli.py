@@ -31,6 +31,20 @@ def _require_encrypted_schema() -> None:
         )
 
 
+def _opening_keyring():
+    """The keyring, once it is known to open this database (or the command stops, saying
+    why)."""
+    try:
+        ring = keyring()
+    except KeyProblem as problem:
+        sys.exit(str(problem))
+    _require_encrypted_schema()
+    problem = mismatch(_records())
+    if problem:
+        sys.exit(problem)
+    return ring
+
+
 def _configured_keys() -> bool:
     return bool(current_app.config.get("DATA_KEYS"))
 
@@ -74,14 +88,7 @@ def new(print_only):
 @keys.command("check")
 def check():
     """Say whether the keys open this database, and how many values each key holds."""
-    try:
-        ring = keyring()
-    except KeyProblem as problem:
-        sys.exit(str(problem))
-    _require_encrypted_schema()
-    problem = mismatch(_records())
-    if problem:
-        sys.exit(problem)
+    ring = _opening_keyring()
     stale = rotation.stale_values(ring.current.id)
     click.echo(f"The keys in {ring.source} open this database; {ring.current.id} encrypts.")
     if stale:
@@ -95,14 +102,7 @@ def check():
 @click.option("--settle", default=None, type=float, help="Seconds between passes (tests).")
 def rotate(settle):
     """Encrypt everything again under a new key, in batches, while the app runs."""
-    try:
-        ring = keyring()
-    except KeyProblem as problem:
-        sys.exit(str(problem))
-    _require_encrypted_schema()
-    problem = mismatch(_records())
-    if problem:
-        sys.exit(problem)
+    ring = _opening_keyring()
     from_file = not _configured_keys()
     path = key_file(current_app)
     recorded = {record.id for record in _records()}
