@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from reintegration.auth.models import Role
 from reintegration.employment.models import EmployerCheck, Placement
@@ -137,6 +138,8 @@ def test_a_check_recorded_the_same_day_after_a_failure_decides(
     db.session.commit()
 
     assert _place(client, case, factory).status_code == 302
+    placed = db.session.scalars(select(Placement).where(Placement.case_id == case.id)).all()
+    assert [placement.employer_id for placement in placed] == [factory.id]
 
 
 def test_a_back_dated_passing_check_does_not_lift_a_later_failure(

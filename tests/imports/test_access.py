@@ -32,7 +32,11 @@ def test_a_preview_is_not_found_by_those_who_may_not_import(
 
 
 def test_the_import_page_asks_to_log_in_first(client):
-    assert client.get("/imports/").status_code == 302
+    response = client.get("/imports/")
+
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
+    assert "next=%2Fimports%2F" in response.location
 
 
 def test_a_shelter_worker_imports_into_their_own_facility_only(client, make, staff, facility):
