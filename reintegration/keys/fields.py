@@ -33,10 +33,6 @@ def encrypt(purpose: str, text: str) -> str:
     return f"{key.id}:{base64.b64encode(nonce + body).decode('ascii')}"
 
 
-def key_id_of(stored: str) -> str:
-    return stored.partition(":")[0]
-
-
 def decrypt(purpose: str, stored: str) -> str:
     key_id, _, encoded = stored.partition(":")
     key = keyring().get(key_id)

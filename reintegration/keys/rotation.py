@@ -21,8 +21,8 @@ from ..database import let_waiting_writers_in, writing
 from ..extensions import db
 from .fields import Encrypted, decrypt, encrypt
 from .keyring import RELOAD_SECONDS, keyring
-from .models import DataKeyRecord, SearchToken
-from .tokens import index_case
+from .models import DataKeyRecord
+from .tokens import index_case, stale_cases
 
 BATCH = 200
 
@@ -94,12 +94,7 @@ def _retoken(current_id: str, report: Callable[[str], None]) -> int:
     done = 0
     while True:
         with writing():
-            case_ids = db.session.scalars(
-                select(SearchToken.case_id)
-                .where(SearchToken.key_id != current_id)
-                .distinct()
-                .limit(BATCH)
-            ).all()
+            case_ids = stale_cases(current_id, BATCH)
             # Locked, and read as committed: a colleague's save of one of them ends first.
             locked = select(Case).where(Case.id.in_(case_ids)).with_for_update()
             for case in db.session.scalars(locked.execution_options(populate_existing=True)):
@@ -133,7 +128,8 @@ def rotate(report: Callable[[str], None] = print, settle_seconds: float | None =
 
 
 def retire_others() -> list[str]:
-    """Mark every key but the current one retired in the database; return their ids."""
+    """Mark every key but the current one retired in the database (the current one was
+    recorded before the rotation began: check.record_current); return their ids."""
     current = keyring().current
     with writing():
         records = db.session.scalars(
@@ -143,9 +139,5 @@ def retire_others() -> list[str]:
         ).all()
         for record in records:
             record.retired_at = clock.utcnow()
-        if db.session.get(DataKeyRecord, current.id) is None:
-            db.session.add(
-                DataKeyRecord(id=current.id, verifier=current.verifier, added_at=clock.utcnow())
-            )
         db.session.commit()
     return [record.id for record in records]
