@@ -5,6 +5,7 @@ because the suite drops every table in it first.
 """
 
 import os
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -88,27 +89,34 @@ class _ConnectionSession(FlaskSession):
         return self.bind
 
 
+@contextmanager
+def rolled_back():
+    """``db.session`` on one connection whose every write, including those of the requests
+    made meanwhile, is rolled back at the end (in an app context); yields the connection."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = db._make_scoped_session(
+        {
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "class_": _ConnectionSession,
+        }
+    )
+    try:
+        yield connection
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _transaction(app):
     """Every test's writes, including those of requests it makes, are rolled back after it."""
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": _ConnectionSession,
-            }
-        )
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    with app.app_context(), rolled_back():
+        yield
 
 
 class Clock:
@@ -314,7 +322,6 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as counter:`` counts the SQL statements run inside."""
-    from contextlib import contextmanager
 
     @contextmanager
     def counting():

@@ -31,7 +31,7 @@ from reintegration.errors import value_not_stored
 from reintegration.extensions import db
 from reintegration.forms import MOST_INTEGER
 from reintegration.shelter.models import Facility
-from tests.conftest import PASSWORD, Clock, Factory, _ConnectionSession, second_step
+from tests.conftest import PASSWORD, Clock, Factory, rolled_back, second_step
 from tests.imports import helpers as imports
 
 from .hostile import HOSTILE, REFUSED_BY_ALL, REFUSED_BY_VALUES, FieldInfo, FormRecorder
@@ -133,18 +133,12 @@ def site(app, tmp_path_factory):
     from tests.conftest import _Client
 
     app.test_client_class = _Client
-    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+    with (
+        app.app_context(),
+        pytest.MonkeyPatch.context() as patch,
+        rolled_back() as connection,
+    ):
         patch.setattr(clock, "current", Clock())
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": _ConnectionSession,
-            }
-        )
         backstop: list = []
         handler = _Records(backstop)
         logging.getLogger("reintegration.errors").addHandler(handler)
@@ -157,10 +151,6 @@ def site(app, tmp_path_factory):
             yield Site(world, connection, cookies, recorder, backstop, app)
         finally:
             logging.getLogger("reintegration.errors").removeHandler(handler)
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
 
 
 def _log_in(app, username: str) -> str:

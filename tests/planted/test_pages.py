@@ -33,7 +33,7 @@ from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility, Stay
 from reintegration.training import services as training
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus
-from tests.conftest import TODAY, Clock, Factory, _Client, _ConnectionSession
+from tests.conftest import TODAY, Clock, Factory, _Client, rolled_back
 from tests.employment import helpers as employment_helpers
 from tests.imports import helpers as imports
 from tests.inputs.world import ROLES, address_values, build_world
@@ -93,17 +93,7 @@ def walk(app):
     app.test_client_class = _Client
     with app.app_context(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "current", Clock())
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": _ConnectionSession,
-            }
-        )
-        try:
+        with rolled_back():
             with planting():
                 make = Factory()
                 world = build_world(make)
@@ -113,11 +103,6 @@ def walk(app):
             plant_everywhere()
             db.session.commit()
             yield _walk(app, world, clients)
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
 
 
 @pytest.fixture(autouse=True)
