@@ -40,7 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         if problem := problem_with_keys(app):
             raise KeyProblem(problem)
     if app.config["AUTO_MIGRATE"] and not command_keeps_the_schema(sys.argv):
-        from .database import migrate_on_start
+        # One process at a time, after a backup (operations/startup.py).
+        from .operations.startup import migrate_on_start
 
         migrate_on_start(app)
     if not keys_command:

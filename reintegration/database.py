@@ -171,11 +171,3 @@ def insert(model):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
-def migrate_on_start(app: Flask) -> None:
-    """Bring the database to the newest schema: one process at a time, after a backup
-    (reintegration/operations/startup.py)."""
-    from .operations import startup
-
-    startup.migrate_on_start(app)

@@ -1,10 +1,12 @@
 """Small helpers every blueprint's views use."""
 
 import io
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import flask
-from flask import current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
+from sqlalchemy import Select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import DomainError
@@ -23,6 +25,19 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+Found = TypeVar("Found")
+
+
+def one_or_404(query: Select[tuple[Found]]) -> Found:
+    """The one record ``query`` finds, or 404. Every ``<thing>_or_404`` of a domain is this
+    over a query that carries the user's scope condition: a record out of scope answers as if
+    it did not exist, in one statement."""
+    found = db.session.scalar(query)
+    if found is None:
+        abort(404)
+    return found
 
 
 def commit_and_redirect(endpoint: str, **values):

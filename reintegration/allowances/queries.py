@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, and_, extract, func, select
@@ -11,14 +10,15 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import clock
 from ..auth.models import User
-from ..auth.scopes import case_scope
 from ..cases.models import Case
+from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..extensions import db
 from ..formatting import money
 from ..reference.models import SupportType
 from ..reference.queries import entitled_type_ids
 from ..shelter.models import Facility
+from ..web import one_or_404
 from . import policy
 from .models import COUNTING, Allowance, AllowanceKind, AllowanceStatus, Payment
 
@@ -34,28 +34,22 @@ _DETAILS = (
 
 def allowance_or_404(allowance_id: int) -> Allowance:
     """An allowance loaded through its case, so it exists only for those who see the case."""
-    allowance = db.session.scalar(
+    return one_or_404(
         select(Allowance)
         .join(Allowance.case)
         .where(Allowance.id == allowance_id, case_scope(current_user))
         .options(contains_eager(Allowance.case), *_DETAILS)
     )
-    if allowance is None:
-        abort(404)
-    return allowance
 
 
 def payment_or_404(payment_id: int) -> Payment:
-    payment = db.session.scalar(
+    return one_or_404(
         select(Payment)
         .join(Payment.allowance)
         .join(Allowance.case)
         .where(Payment.id == payment_id, case_scope(current_user))
         .options(contains_eager(Payment.allowance).contains_eager(Allowance.case))
     )
-    if payment is None:
-        abort(404)
-    return payment
 
 
 def kinds(active_only: bool = True) -> list[AllowanceKind]:

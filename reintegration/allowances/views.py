@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from .. import clock
 from ..audit.services import record_view
-from ..auth.scopes import Permission, can, case_or_404, facility_or_404, facility_scope, require
+from ..auth.scopes import Permission, can, require
+from ..cases.queries import case_or_404
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error, check_text, day_arg, ids_sent
 from ..shelter.models import Facility
+from ..shelter.queries import facility_or_404, facility_scope
 from ..submissions import claim
 from ..versions import read_at, saved
 from ..web import applied, commit_and_redirect, made

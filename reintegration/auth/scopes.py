@@ -1,18 +1,20 @@
 """What each role may do, and which records each user may see.
 
-Views never query a case or facility directly: they go through ``case_or_404`` and
-``facility_or_404`` so that an out-of-scope id answers 404, as if it did not exist.
+The permission table and the scope ladder; nothing here knows a case, a facility or a course.
+Each domain builds its own condition from ``scope_condition`` (``cases.queries.case_scope``,
+``shelter.queries.facility_scope``...) and its ``<thing>_or_404`` on it, so that an
+out-of-scope id answers 404, as if it did not exist.
 """
 
 import enum
+from collections.abc import Sequence
 from functools import wraps
+from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, false, or_, true
 
-from ..extensions import db
 from .models import Role, User
 
 
@@ -134,98 +136,35 @@ def require(permission: Permission, refusal: int = 403):
     return decorator
 
 
-def case_scope(user: User) -> ColumnElement[bool]:
-    """The condition on Case that a user may see."""
-    from ..cases.models import Case
+def scope_condition(
+    user: User,
+    *,
+    provinces: Sequence[ColumnElement[Any]],
+    facility: ColumnElement[Any] | None = None,
+    trainer: ColumnElement[Any] | None = None,
+) -> ColumnElement[bool]:
+    """The condition on a kind of record that ``user`` may see: the ladder of roles, written once.
 
+    A domain names its record's columns: the provinces it belongs to (``provinces``, any of
+    them), the facility that keeps it (``facility``, for the case work of a shelter) and the
+    trainer who runs it (``trainer``, for courses).
+
+    - An administrator sees every record.
+    - A trainer sees the records they run; a record kept by a facility, never; any other
+      record of their province.
+    - Shelter staff see the records their facility keeps; a record no facility keeps, those
+      of their facility's province.
+    - Provincial officers and case workers see the records of their province.
+    """
     if user.role == Role.ADMIN:
         return true()
-    if user.role == Role.SHELTER_STAFF:
-        return Case.facility_id == user.facility_id if user.facility_id else false()
-    if user.role in (Role.PROVINCIAL_OFFICER, Role.CASE_WORKER):
-        province = user.scope_province_id
-        if province is None:
-            return false()
-        return or_(Case.province_id == province, Case.home_province_id == province)
-    return false()
-
-
-def facility_scope(user: User) -> ColumnElement[bool]:
-    from ..shelter.models import Facility
-
-    if user.role == Role.ADMIN:
-        return true()
-    if user.role == Role.SHELTER_STAFF:
-        return Facility.id == user.facility_id if user.facility_id else false()
-    if user.role in (Role.PROVINCIAL_OFFICER, Role.CASE_WORKER):
-        province = user.scope_province_id
-        return Facility.province_id == province if province else false()
-    return false()
-
-
-def course_scope(user: User) -> ColumnElement[bool]:
-    """Courses a user may see: a trainer their own, others those of their province."""
-    from ..training.models import Course
-
-    if user.role == Role.ADMIN:
-        return true()
-    if user.role == Role.TRAINER:
-        return Course.trainer_id == user.id
+    if user.role == Role.TRAINER and trainer is not None:
+        return trainer == user.id
+    if facility is not None and user.role == Role.TRAINER:
+        return false()
+    if facility is not None and user.role == Role.SHELTER_STAFF:
+        return facility == user.facility_id if user.facility_id else false()
     province = user.scope_province_id
-    return Course.province_id == province if province else false()
-
-
-def employer_scope(user: User) -> ColumnElement[bool]:
-    from ..employment.models import Employer
-
-    if user.role == Role.ADMIN:
-        return true()
-    province = user.scope_province_id
-    return Employer.province_id == province if province else false()
-
-
-def case_or_404(case_id: int, *options):
-    from ..cases.models import Case
-
-    case = db.session.scalar(
-        select(Case).where(Case.id == case_id, case_scope(current_user)).options(*options)
-    )
-    if case is None:
-        abort(404)
-    return case
-
-
-def facility_or_404(facility_id: int):
-    from ..shelter.models import Facility
-
-    facility = db.session.scalar(
-        select(Facility).where(Facility.id == facility_id, facility_scope(current_user))
-    )
-    if facility is None:
-        abort(404)
-    return facility
-
-
-def stay_or_404(stay_id: int):
-    """A stay the user may manage: its case and its facility both in the user's scope."""
-    from ..shelter.models import Facility, Stay
-
-    stay = db.session.scalar(
-        select(Stay)
-        .join(Stay.case)
-        .join(Facility, Facility.id == Stay.facility_id)
-        .where(Stay.id == stay_id, case_scope(current_user), facility_scope(current_user))
-        .options(joinedload(Stay.case), joinedload(Stay.facility))
-    )
-    if stay is None:
-        abort(404)
-    return stay
-
-
-def facilities_in_scope(user: User, active_only: bool = True):
-    from ..shelter.models import Facility
-
-    query = select(Facility).where(facility_scope(user)).order_by(Facility.name)
-    if active_only:
-        query = query.where(Facility.active.is_(True))
-    return db.session.scalars(query).all()
+    if province is None:
+        return false()
+    return or_(*(column == province for column in provinces))

@@ -6,18 +6,35 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..auth.models import User
-from ..auth.scopes import case_scope
+from ..auth.scopes import scope_condition
 from ..extensions import db
 from ..keys import tokens
 from ..reference.models import IdentificationStatus
 from ..shelter.models import Service, Stay, StayExtension
 from ..text import like_pattern
+from ..web import one_or_404
 from .models import Case, Stage
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """The condition on Case that ``user`` may see: shelter staff their facility's cases,
+    officers and case workers those received in or coming home to their province."""
+    return scope_condition(
+        user, provinces=(Case.province_id, Case.home_province_id), facility=Case.facility_id
+    )
+
+
+def case_or_404(case_id: int, *options) -> Case:
+    return one_or_404(
+        select(Case).where(Case.id == case_id, case_scope(current_user)).options(*options)
+    )
+
 
 DAY_FILTERS = {
     "overstayed": _l("Past the planned end"),

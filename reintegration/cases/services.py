@@ -10,13 +10,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
-from ..auth.scopes import case_scope
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
 from ..keys import tokens
 from ..reference.models import Province
 from .models import Case, CaseCodeCounter, Stage
+from .queries import case_scope
 
 
 def next_case_code(province: Province, year: int) -> str:

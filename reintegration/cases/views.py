@@ -6,7 +6,7 @@ from .. import clock
 from ..allowances.queries import case_section as allowance_section
 from ..allowances.queries import timeline_events as allowance_events
 from ..audit.services import record_view
-from ..auth.scopes import Permission, can, case_or_404, facilities_in_scope, require
+from ..auth.scopes import Permission, can, require
 from ..database import reads_only
 from ..employment.queries import placements_for_case
 from ..employment.queries import timeline_events as placement_events
@@ -20,12 +20,14 @@ from ..plans.queries import timeline_events as plan_events
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitled_type_ids, provinces, support_types
 from ..shelter.models import Facility
+from ..shelter.queries import facilities_in_scope
 from ..training import queries as training
 from ..versions import saved
 from ..web import applied, commit_and_redirect
 from . import queries, services
 from .forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
 from .models import Case, Stage
+from .queries import case_or_404
 from .timeline import timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

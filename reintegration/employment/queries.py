@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -14,42 +13,43 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from .. import clock
 from ..auth.models import User
-from ..auth.scopes import case_scope, employer_scope
+from ..auth.scopes import scope_condition
 from ..cases.models import Case
+from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..extensions import db
 from ..formatting import money
 from ..reference.models import Province
 from ..shelter.models import Facility
 from ..training.models import Course, Enrolment, EnrolmentStatus
+from ..web import one_or_404
 from .models import Employer, EmployerCheck, Placement
 
 # Retention is measured this many months after the start of a job.
 RETENTION_MONTHS = (3, 6, 12)
 
 
+def employer_scope(user: User) -> ColumnElement[bool]:
+    """Employers of the user's province (every province for an administrator)."""
+    return scope_condition(user, provinces=(Employer.province_id,))
+
+
 def employer_or_404(employer_id: int, *options) -> Employer:
-    employer = db.session.scalar(
+    return one_or_404(
         select(Employer)
         .where(Employer.id == employer_id, employer_scope(current_user))
         .options(*options)
     )
-    if employer is None:
-        abort(404)
-    return employer
 
 
 def placement_or_404(placement_id: int) -> Placement:
     """A placement loaded through its case, so it exists only for those who see the case."""
-    placement = db.session.scalar(
+    return one_or_404(
         select(Placement)
         .join(Placement.case)
         .where(Placement.id == placement_id, case_scope(current_user))
         .options(contains_eager(Placement.case), joinedload(Placement.employer))
     )
-    if placement is None:
-        abort(404)
-    return placement
 
 
 def _ranked_checks():

@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from .. import clock
 from ..auth.models import Role
-from ..auth.scopes import Permission, can, case_or_404, require
+from ..auth.scopes import Permission, can, require
+from ..cases.queries import case_or_404
 from ..reference.queries import provinces
 from ..versions import saved
 from ..web import applied, commit_and_redirect

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from ..auth.models import User
-from ..auth.scopes import case_scope
 from ..cases.models import Case, Sex
+from ..cases.queries import case_scope
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
 from .workbook import FORMULA_START, as_text, new_workbook

@@ -20,7 +20,6 @@ from .. import clock
 from ..allowances import queries as allowances
 from ..allowances.models import Allowance, AllowanceKind, Payment
 from ..auth.models import Role, User
-from ..auth.scopes import facilities_in_scope
 from ..cases.models import Case, case_exploitation_forms
 from ..employment.models import Employer, Placement
 from ..extensions import db
@@ -28,6 +27,7 @@ from ..followups.models import FollowUp, SustainabilityCheck, followup_risk_sign
 from ..reference import queries as reference_lists
 from ..reference.models import Commune, ListItem, Province, ServiceKind, SupportType
 from ..shelter.models import Facility, Service, Stay
+from ..shelter.queries import facilities_in_scope
 from ..text import fold
 from ..training.models import Course, Enrolment
 from ..types import LabelledEnum

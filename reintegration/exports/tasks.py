@@ -28,7 +28,7 @@ from flask_babel import force_locale
 
 from .. import clock, scratch
 from ..auth.models import User
-from ..auth.scopes import case_scope
+from ..cases.queries import case_scope
 from ..database import let_waiting_writers_in, writing
 from ..extensions import db
 from . import jobs, support

@@ -15,7 +15,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import clock, scratch
-from ..auth.scopes import Permission, can, case_scope, require
+from ..auth.scopes import Permission, can, require
+from ..cases.queries import case_scope
 from ..database import reads_only, writing
 from ..extensions import db
 from ..forms import Form

@@ -4,31 +4,33 @@ queries."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..auth.models import User
-from ..auth.scopes import case_scope
 from ..cases.models import Case, Stage
+from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..extensions import db
+from ..web import one_or_404
 from .models import FollowUp, RiskFlag, SustainabilityCheck
 
 
-def followup_in_scope(followup_id: int, user: User) -> FollowUp | None:
-    return db.session.scalar(
+def followup_or_404(followup_id: int) -> FollowUp:
+    return one_or_404(
         select(FollowUp)
         .join(FollowUp.case)
-        .where(FollowUp.id == followup_id, case_scope(user))
+        .where(FollowUp.id == followup_id, case_scope(current_user))
         .options(contains_eager(FollowUp.case), joinedload(FollowUp.check))
     )
 
 
-def risk_flag_in_scope(flag_id: int, user: User) -> RiskFlag | None:
-    return db.session.scalar(
+def risk_flag_or_404(flag_id: int) -> RiskFlag:
+    return one_or_404(
         select(RiskFlag)
         .join(Case, Case.id == RiskFlag.case_id)
-        .where(RiskFlag.id == flag_id, case_scope(user))
+        .where(RiskFlag.id == flag_id, case_scope(current_user))
     )
 
 

@@ -1,10 +1,11 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
-from ..auth.scopes import Permission, case_or_404, require
+from ..auth.scopes import Permission, require
+from ..cases.queries import case_or_404
 from ..extensions import db
 from ..plans.models import Dimension
 from ..reference.models import ListItem, ListKind
@@ -16,13 +17,6 @@ from .forms import FollowUpForm, IndicatorEditForm, IndicatorForm, ResolveFlagFo
 from .models import FollowUp, Indicator
 
 bp = Blueprint("followups", __name__)
-
-
-def _followup_or_404(followup_id: int) -> FollowUp:
-    followup = queries.followup_in_scope(followup_id, current_user)
-    if followup is None:
-        abort(404)
-    return followup
 
 
 @bp.get("/followups/")
@@ -73,7 +67,7 @@ def _recorded(form: FollowUpForm, followup: FollowUp):
 @bp.route("/followups/<int:followup_id>/record", methods=["GET", "POST"])
 @require(Permission.RECORD_FOLLOWUPS)
 def record(followup_id: int):
-    followup = _followup_or_404(followup_id)
+    followup = queries.followup_or_404(followup_id)
     form = _followup_form()
     # A form read before someone else recorded it comes back with what they found (versions).
     if followup.is_done and not outdated(form, followup):
@@ -100,7 +94,7 @@ def new(case_id: int):
 @bp.route("/followups/<int:followup_id>/check", methods=["GET", "POST"])
 @require(Permission.RECORD_FOLLOWUPS)
 def check(followup_id: int):
-    followup = _followup_or_404(followup_id)
+    followup = queries.followup_or_404(followup_id)
     if not followup.is_done or followup.check is not None:
         flash(_("A sustainability check is done once, at a recorded follow-up."), "info")
         return redirect(url_for("cases.show", case_id=followup.case_id))
@@ -126,9 +120,7 @@ def check(followup_id: int):
 @bp.route("/risk-flags/<int:flag_id>/resolve", methods=["GET", "POST"])
 @require(Permission.RECORD_FOLLOWUPS)
 def resolve(flag_id: int):
-    flag = queries.risk_flag_in_scope(flag_id, current_user)
-    if flag is None:
-        abort(404)
+    flag = queries.risk_flag_or_404(flag_id)
     if not flag.is_open:
         flash(_("This flag is already resolved."), "info")
         return redirect(url_for("cases.show", case_id=flag.case_id))

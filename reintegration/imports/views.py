@@ -16,10 +16,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..auth.scopes import Permission, can, facilities_in_scope, facility_or_404, require
+from ..auth.scopes import Permission, can, require
 from ..database import reads_only, writing
 from ..errors import DomainError
 from ..extensions import db
+from ..shelter.queries import facilities_in_scope, facility_or_404
 from ..submissions import claim, record_result
 from . import pending, services
 from .columns import BY_KEY, current_language

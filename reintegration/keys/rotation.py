@@ -22,7 +22,7 @@ from ..extensions import db
 from .fields import Encrypted, decrypt, encrypt
 from .keyring import RELOAD_SECONDS, keyring
 from .models import DataKeyRecord
-from .tokens import index_case, stale_cases
+from .tokens import case_model, index_case, stale_cases
 
 BATCH = 200
 
@@ -89,16 +89,15 @@ def _rotate_column(
 
 
 def _retoken(current_id: str, report: Callable[[str], None]) -> int:
-    from ..cases.models import Case
-
+    case = case_model()
     done = 0
     while True:
         with writing():
             case_ids = stale_cases(current_id, BATCH)
             # Locked, and read as committed: a colleague's save of one of them ends first.
-            locked = select(Case).where(Case.id.in_(case_ids)).with_for_update()
-            for case in db.session.scalars(locked.execution_options(populate_existing=True)):
-                index_case(case)
+            locked = select(case).where(case.id.in_(case_ids)).with_for_update()
+            for found in db.session.scalars(locked.execution_options(populate_existing=True)):
+                index_case(found)
             db.session.commit()
         let_waiting_writers_in(db.engine.dialect.name)
         if not case_ids:

@@ -2,7 +2,8 @@ from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.scopes import Permission, case_or_404, require
+from ..auth.scopes import Permission, require
+from ..cases.queries import case_or_404
 from ..versions import saved
 from ..web import commit_and_redirect
 from . import services

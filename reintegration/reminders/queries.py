@@ -2,15 +2,19 @@
 
 from datetime import date
 
+from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth.models import Role, User
-from ..auth.scopes import case_scope, course_scope, facility_scope
 from ..cases.models import Case
+from ..cases.queries import case_scope
 from ..extensions import db
 from ..shelter.models import Facility
+from ..shelter.queries import facility_scope
 from ..training.models import Course
+from ..training.queries import course_scope
+from ..web import one_or_404
 from .models import Reminder, ReminderMark, ReminderRule, RuleRole
 
 
@@ -96,10 +100,10 @@ def count(user: User, today: date) -> int:
     )
 
 
-def reminder_for(reminder_id: int, user: User) -> Reminder | None:
-    return db.session.scalar(
+def reminder_or_404(reminder_id: int) -> Reminder:
+    return one_or_404(
         select(Reminder)
-        .where(Reminder.id == reminder_id, visible_to(user))
+        .where(Reminder.id == reminder_id, visible_to(current_user))
         .options(joinedload(Reminder.rule), joinedload(Reminder.case))
     )
 

@@ -38,13 +38,6 @@ def reminder_title(reminder: Reminder) -> str:
     return str(RULES[reminder.rule.code].title)
 
 
-def _reminder_or_404(reminder_id: int) -> Reminder:
-    reminder = queries.reminder_for(reminder_id, current_user)
-    if reminder is None:
-        abort(404)
-    return reminder
-
-
 @bp.get("/tasks/")
 @login_required
 def inbox():
@@ -80,7 +73,7 @@ def _still_open(reminder: Reminder):
 @bp.route("/tasks/<int:reminder_id>/done", methods=["GET", "POST"])
 @login_required
 def done(reminder_id: int):
-    reminder = _reminder_or_404(reminder_id)
+    reminder = queries.reminder_or_404(reminder_id)
     form = DoneForm()
     if form.is_submitted() and (closed := _still_open(reminder)):
         return closed
@@ -95,7 +88,7 @@ def done(reminder_id: int):
 @bp.route("/tasks/<int:reminder_id>/snooze", methods=["GET", "POST"])
 @login_required
 def snooze(reminder_id: int):
-    reminder = _reminder_or_404(reminder_id)
+    reminder = queries.reminder_or_404(reminder_id)
     form = SnoozeForm()
     if form.is_submitted() and (closed := _still_open(reminder)):
         return closed

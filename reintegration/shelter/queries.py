@@ -3,14 +3,45 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from flask_login import current_user
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import clock
 from ..auth.models import User
-from ..auth.scopes import case_scope, facility_scope
+from ..auth.scopes import scope_condition
+from ..cases.queries import case_scope
 from ..extensions import db
+from ..web import one_or_404
 from .models import Facility, Stay
+
+
+def facility_scope(user: User) -> ColumnElement[bool]:
+    return scope_condition(user, provinces=(Facility.province_id,), facility=Facility.id)
+
+
+def facility_or_404(facility_id: int) -> Facility:
+    return one_or_404(
+        select(Facility).where(Facility.id == facility_id, facility_scope(current_user))
+    )
+
+
+def stay_or_404(stay_id: int) -> Stay:
+    """A stay the user may manage: its case and its facility both in the user's scope."""
+    return one_or_404(
+        select(Stay)
+        .join(Stay.case)
+        .join(Facility, Facility.id == Stay.facility_id)
+        .where(Stay.id == stay_id, case_scope(current_user), facility_scope(current_user))
+        .options(joinedload(Stay.case), joinedload(Stay.facility))
+    )
+
+
+def facilities_in_scope(user: User, active_only: bool = True) -> list[Facility]:
+    query = select(Facility).where(facility_scope(user)).order_by(Facility.name)
+    if active_only:
+        query = query.where(Facility.active.is_(True))
+    return list(db.session.scalars(query))
 
 
 def residents_count(facility: Facility) -> int:

@@ -5,15 +5,9 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..audit.services import record_view
-from ..auth.scopes import (
-    Permission,
-    case_or_404,
-    facilities_in_scope,
-    facility_or_404,
-    require,
-    stay_or_404,
-)
+from ..auth.scopes import Permission, require
 from ..cases.models import Case
+from ..cases.queries import case_or_404
 from ..employment.queries import facility_outcome
 from ..extensions import db
 from ..reference.models import ListItem, ListKind, ServiceKind
@@ -35,6 +29,7 @@ from .forms import (
     ServiceForm,
 )
 from .models import Facility, Stay
+from .queries import facilities_in_scope, facility_or_404, stay_or_404
 
 bp = Blueprint("shelter", __name__)
 

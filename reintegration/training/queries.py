@@ -4,21 +4,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..auth.models import Role, User
-from ..auth.scopes import case_scope, course_scope
+from ..auth.scopes import scope_condition
 from ..cases.models import Case
+from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..employment.models import Employer
 from ..extensions import db
 from ..formatting import day
 from ..reference.models import SupportType
+from ..web import one_or_404
 from .models import Attendance, Course, Enrolment, EnrolmentStatus, TrainingSession
 
 # Every status but "dropped out" holds a place in the course.
@@ -74,18 +75,20 @@ class CourseSummary:
         return self.counts[EnrolmentStatus.COMPLETED] / finished
 
 
+def course_scope(user: User) -> ColumnElement[bool]:
+    """Courses a user may see: a trainer their own, others those of their province."""
+    return scope_condition(user, provinces=(Course.province_id,), trainer=Course.trainer_id)
+
+
 def course_or_404(course_id: int, *options) -> Course:
-    course = db.session.scalar(
+    return one_or_404(
         select(Course).where(Course.id == course_id, course_scope(current_user)).options(*options)
     )
-    if course is None:
-        abort(404)
-    return course
 
 
 def enrolment_or_404(enrolment_id: int) -> Enrolment:
     """An enrolment of a course in the user's scope, with its case for the stage."""
-    enrolment = db.session.scalar(
+    return one_or_404(
         select(Enrolment)
         .join(Enrolment.course)
         .where(Enrolment.id == enrolment_id, course_scope(current_user))
@@ -94,9 +97,6 @@ def enrolment_or_404(enrolment_id: int) -> Enrolment:
             joinedload(Enrolment.case).selectinload(Case.stays),
         )
     )
-    if enrolment is None:
-        abort(404)
-    return enrolment
 
 
 def _counts(course_ids: list[int]) -> dict[int, Counter]:

@@ -6,8 +6,9 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..audit.services import record_view
 from ..auth.models import Role
-from ..auth.scopes import Permission, can, case_or_404, require
+from ..auth.scopes import Permission, can, require
 from ..cases.models import Case
+from ..cases.queries import case_or_404
 from ..employment.queries import course_outcome
 from ..extensions import db
 from ..formatting import day
