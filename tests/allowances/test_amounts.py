@@ -18,8 +18,8 @@ from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
 from tests.allowances.helpers import kind, new_kind, officer, request, rule
-from tests.cases.helpers import count, reload
 from tests.conftest import TODAY
+from tests.helpers import count, reload
 
 RECEIVED = TODAY - timedelta(days=3)  # 12/03/2026, the day the world's cases were received
 

@@ -7,7 +7,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
 from tests.allowances.helpers import approved, kind, officer, paid, request
-from tests.cases.helpers import (
+from tests.helpers import (
     count,
     field_errors,
     form_errors,

@@ -9,7 +9,7 @@ from reintegration.allowances.models import Allowance, AllowanceStatus, Payment
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.allowances.helpers import kind, officer
-from tests.cases.helpers import count, in_english, section, sign_in, text_of
+from tests.helpers import count, in_english, section, sign_in, text_of
 
 
 def _request(client, case, code="HARDSHIP", **data):

@@ -21,7 +21,7 @@ from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.reference.models import Entitlement, IdentificationStatus
 from tests.allowances.helpers import kind, new_kind, request, rule, support_type
-from tests.cases.helpers import (
+from tests.helpers import (
     count,
     field_errors,
     form_errors,

@@ -6,7 +6,7 @@ from reintegration.allowances.models import AllowanceStatus
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.allowances.helpers import approved, kind, officer, paid, request
-from tests.cases.helpers import (
+from tests.helpers import (
     VISIBLE_CASES,
     VISIBLE_FACILITIES,
     in_english,

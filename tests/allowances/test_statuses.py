@@ -20,8 +20,8 @@ from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.keys.fields import encrypt
 from tests.allowances.helpers import approved, officer, paid, request
-from tests.cases.helpers import count
 from tests.conftest import TODAY
+from tests.helpers import count
 
 Status = AllowanceStatus
 CASH = PaymentMethod.CASH

@@ -3,7 +3,7 @@
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.allowances.helpers import approved, paid
-from tests.cases.helpers import in_english, sign_in
+from tests.helpers import in_english, sign_in
 
 TYPED = '<a href="/evil">PC-1</a>'
 

@@ -6,7 +6,7 @@ from reintegration.allowances.models import Holiday
 from reintegration.allowances.policy import add_working_days, working_days_between
 from reintegration.extensions import db
 from tests.allowances.helpers import request
-from tests.cases.helpers import reload
+from tests.helpers import reload
 
 TET_THURSDAY = date(2026, 2, 12)  # the last working day before Tet 2026 (16–20/02)
 AFTER_TET_DUE = date(2026, 3, 4)

@@ -1,7 +1,7 @@
 import pytest
 
 from reintegration.reference.models import ListKind
-from tests.cases.helpers import build_world
+from tests.helpers import build_world
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
-from tests.cases.helpers import in_english, row_of, sign_in, text_of
+from tests.helpers import in_english, row_of, sign_in, text_of
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus, ListKind
 from reintegration.shelter import services as shelter
-from tests.cases.helpers import in_english, section, sign_in, text_of
+from tests.helpers import in_english, section, sign_in, text_of
 
 
 @pytest.fixture

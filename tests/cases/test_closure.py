@@ -7,7 +7,7 @@ from reintegration.auth.models import Role
 from reintegration.cases.models import Closure, Outcome, Stage
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason
-from tests.cases.helpers import field_errors, in_english, reload, sign_in, text_of
+from tests.helpers import field_errors, in_english, reload, sign_in, text_of
 
 
 @pytest.fixture

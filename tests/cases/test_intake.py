@@ -11,7 +11,7 @@ from reintegration.cases.models import Case, Sex, Stage
 from reintegration.cases.queries import matching
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus, ListKind
-from tests.cases.helpers import count, field_errors, in_english, reload, sign_in, text_of
+from tests.helpers import count, field_errors, in_english, reload, sign_in, text_of
 
 
 @pytest.fixture

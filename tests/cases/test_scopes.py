@@ -3,7 +3,7 @@
 import pytest
 
 from reintegration.auth.models import Role
-from tests.cases.helpers import VISIBLE_CASES, reload, sign_in, text_of
+from tests.helpers import VISIBLE_CASES, reload, sign_in, text_of
 
 ALL_ROLES = list(Role)
 EDITORS = {Role.ADMIN, Role.SHELTER_STAFF, Role.PROVINCIAL_OFFICER}

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.cases.helpers import build_world
+from tests.helpers import build_world
 
 
 @pytest.fixture

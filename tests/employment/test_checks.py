@@ -8,7 +8,7 @@ from sqlalchemy import select
 from reintegration.auth.models import Role
 from reintegration.employment.models import EmployerCheck, Placement
 from reintegration.extensions import db
-from tests.cases.helpers import (
+from tests.helpers import (
     count,
     field_errors,
     form_errors,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from reintegration.auth.models import Role
 from reintegration.employment.models import Employer, EmployerKind
 from reintegration.extensions import db
-from tests.cases.helpers import count, field_errors, form_errors, in_english, reload, sign_in
+from tests.helpers import count, field_errors, form_errors, in_english, reload, sign_in
 
 from .helpers import employer
 

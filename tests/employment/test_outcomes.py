@@ -10,7 +10,7 @@ from reintegration.employment import queries
 from reintegration.employment import services as employment
 from reintegration.employment.models import EndReason
 from reintegration.extensions import db
-from tests.cases.helpers import in_english, sign_in, text_of
+from tests.helpers import in_english, sign_in, text_of
 
 from .helpers import check, checked_employer, course, employer, enrol, place
 

@@ -18,7 +18,7 @@ from reintegration.followups.models import FollowUp, FollowUpReason
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
 from reintegration.training.models import EnrolmentStatus
-from tests.cases.helpers import (
+from tests.helpers import (
     field_errors,
     form_errors,
     in_english,

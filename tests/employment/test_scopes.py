@@ -7,7 +7,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.employment.models import EmployerCheck, Placement
 from reintegration.extensions import db
-from tests.cases.helpers import VISIBLE_CASES, count, in_english, reload, sign_in, text_of
+from tests.helpers import VISIBLE_CASES, count, in_english, reload, sign_in, text_of
 
 from .helpers import check_form, checked_employer, place, placement_form
 

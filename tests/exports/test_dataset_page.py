@@ -10,7 +10,7 @@ from sqlalchemy import select
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.extensions import db
-from tests.cases.helpers import CASE_NAMES, build_world, field_errors, in_english, sign_in
+from tests.helpers import CASE_NAMES, build_world, field_errors, in_english, sign_in
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reintegration.auth.models import Role
 from reintegration.exports import jobs, services, spool, tasks
 from reintegration.extensions import db
-from tests.cases.helpers import build_world, in_english, sign_in
 from tests.exports.clear_text import every_file, files_holding, holds
 from tests.exports.workbook_helpers import (
     NAMES,
@@ -26,6 +25,7 @@ from tests.exports.workbook_helpers import (
     service,
     workbook_of,
 )
+from tests.helpers import build_world, in_english, sign_in
 
 REASON = "Danh sách chi trả Sở Y tế"
 NOTES = "Khám phụ khoa sau khi bị bán sang Trung Quốc"

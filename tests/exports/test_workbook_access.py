@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.extensions import db
-from tests.cases.helpers import field_errors, in_english, sign_in, text_of
 from tests.exports.workbook_helpers import (
     PERIOD,
     build_province,
@@ -15,6 +14,7 @@ from tests.exports.workbook_helpers import (
     place_value,
     workbook_of,
 )
+from tests.helpers import field_errors, in_english, sign_in, text_of
 
 
 @pytest.fixture

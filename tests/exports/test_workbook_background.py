@@ -21,7 +21,6 @@ from reintegration.exports.models import ExportJob, ExportJobPart
 from reintegration.exports.queries import Filters
 from reintegration.exports.spool import Spool
 from reintegration.extensions import db
-from tests.cases.helpers import form_errors, in_english, sign_in, text_of
 from tests.exports.workbook_helpers import (
     NAMES,
     XLSX,
@@ -33,6 +32,7 @@ from tests.exports.workbook_helpers import (
     service,
     workbook_of,
 )
+from tests.helpers import form_errors, in_english, sign_in, text_of
 
 REASON = "Danh sách chi trả Sở Y tế"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.extensions import db
-from tests.cases.helpers import in_english, sign_in
 from tests.exports.workbook_helpers import (
     NAMES,
     build_province,
@@ -21,6 +20,7 @@ from tests.exports.workbook_helpers import (
     service,
     workbook_of,
 )
+from tests.helpers import in_english, sign_in
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from reintegration.exports import queries, services
 from reintegration.exports.queries import Filters
 from reintegration.extensions import db
 from reintegration.training.models import EnrolmentStatus
-from tests.cases.helpers import field_errors, in_english, sign_in, text_of
 from tests.exports.workbook_helpers import (
     NAMES,
     PHONE,
@@ -30,6 +29,7 @@ from tests.exports.workbook_helpers import (
     values,
     workbook_of,
 )
+from tests.helpers import field_errors, in_english, sign_in, text_of
 
 SERVICE_NOTE = "Khám phụ khoa, cần tái khám"
 WELLBEING = "Ngủ kém, hay lo âu"

@@ -12,7 +12,6 @@ from reintegration.auth.models import Role
 from reintegration.employment.models import ContractType, Placement
 from reintegration.extensions import db
 from reintegration.training.models import EnrolmentStatus
-from tests.cases.helpers import in_english, sign_in, text_of
 from tests.employment.helpers import checked_employer
 from tests.exports.workbook_helpers import (
     SHEETS_EN,
@@ -33,6 +32,7 @@ from tests.exports.workbook_helpers import (
     values,
     workbook_of,
 )
+from tests.helpers import in_english, sign_in, text_of
 
 TABLE_SHEETS = SHEETS_EN[1:]
 

@@ -13,8 +13,8 @@ from reintegration.followups import services
 from reintegration.followups.models import ContactMethod, FollowUp, Indicator, RiskFlag
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
-from tests.cases.helpers import World, build_world
 from tests.conftest import TODAY
+from tests.helpers import World, build_world
 
 
 @dataclass

@@ -10,9 +10,9 @@ from reintegration.cases.models import Stage
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason
 from reintegration.reference.models import ListKind
-from tests.cases.helpers import in_english, sign_in, text_of
 from tests.conftest import TODAY
 from tests.followups.conftest import discharge_home, planned_followups, record
+from tests.helpers import in_english, sign_in, text_of
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.followups.models import Indicator
 from reintegration.plans.models import Dimension
-from tests.cases.helpers import count, field_errors, in_english, reload, sign_in
 from tests.followups.conftest import indicators
+from tests.helpers import count, field_errors, in_english, reload, sign_in
 
 
 @pytest.fixture

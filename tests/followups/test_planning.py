@@ -9,8 +9,8 @@ from reintegration.extensions import db
 from reintegration.followups.models import FollowUpReason
 from reintegration.followups.services import add_months
 from reintegration.reference.models import ListKind
-from tests.cases.helpers import sign_in
 from tests.followups.conftest import planned_followups
+from tests.helpers import sign_in
 
 
 @pytest.mark.parametrize(

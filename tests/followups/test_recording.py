@@ -9,9 +9,9 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.followups.models import ContactMethod, FollowUp, FollowUpReason, RiskFlag
 from reintegration.reference.models import ListKind
-from tests.cases.helpers import count, field_errors, form_errors, in_english, reload, sign_in
 from tests.conftest import TODAY
 from tests.followups.conftest import discharge_home, planned_followups
+from tests.helpers import count, field_errors, form_errors, in_english, reload, sign_in
 
 
 @pytest.fixture

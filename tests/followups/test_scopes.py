@@ -6,8 +6,8 @@ from sqlalchemy import select
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, RiskFlag, SustainabilityCheck
-from tests.cases.helpers import VISIBLE_CASES, count, reload, sign_in
 from tests.followups.conftest import WORKED_ANSWERS, answers_form
+from tests.helpers import VISIBLE_CASES, count, reload, sign_in
 
 ALL_ROLES = list(Role)
 RECORDERS = {Role.ADMIN, Role.SHELTER_STAFF, Role.PROVINCIAL_OFFICER, Role.CASE_WORKER}

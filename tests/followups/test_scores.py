@@ -12,7 +12,6 @@ from reintegration.extensions import db
 from reintegration.followups.models import IndicatorAnswer, SustainabilityCheck
 from reintegration.followups.services import compute_scores
 from reintegration.plans.models import Dimension
-from tests.cases.helpers import count, field_errors, form_errors, in_english, reload, sign_in
 from tests.followups.conftest import (
     WORKED_ANSWERS,
     WORKED_SCORES,
@@ -22,6 +21,7 @@ from tests.followups.conftest import (
     planned_followups,
     record,
 )
+from tests.helpers import count, field_errors, form_errors, in_english, reload, sign_in
 
 E, S, P = Dimension.ECONOMIC, Dimension.SOCIAL, Dimension.PSYCHOSOCIAL
 

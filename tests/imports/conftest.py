@@ -1,7 +1,7 @@
 import pytest
 
 from reintegration.auth.models import Role
-from tests.cases.helpers import sign_in
+from tests.helpers import sign_in
 
 
 @pytest.fixture

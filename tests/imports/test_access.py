@@ -5,7 +5,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.cases.models import Case
 from reintegration.extensions import db
-from tests.cases.helpers import count, in_english, sign_in, text_of
+from tests.helpers import count, in_english, sign_in, text_of
 from tests.imports.helpers import people, token_of, upload, workbook
 
 

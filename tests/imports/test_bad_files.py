@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from reintegration.cases.models import Case
 from reintegration.imports import parse, services
-from tests.cases.helpers import count, in_english
+from tests.helpers import count, in_english
 from tests.imports.helpers import EN, file_error, people, upload, workbook
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -9,7 +9,7 @@ from reintegration.audit.models import Action, AuditEntry
 from reintegration.cases.models import Case
 from reintegration.extensions import db
 from reintegration.shelter.models import Stay
-from tests.cases.helpers import count
+from tests.helpers import count
 from tests.imports.helpers import people, workbook
 
 

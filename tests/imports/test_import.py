@@ -15,7 +15,7 @@ from reintegration.imports import services
 from reintegration.imports.models import ImportPreview
 from reintegration.keys.tokens import same_name
 from reintegration.shelter.models import Stay
-from tests.cases.helpers import count, in_english, sign_in, text_of
+from tests.helpers import count, in_english, sign_in, text_of
 from tests.imports.helpers import people, person, token_of, upload, workbook
 
 # The three wrong rows of test_preview, corrected.

@@ -8,7 +8,7 @@ from reintegration.cases.models import Case
 from reintegration.extensions import db
 from reintegration.imports.columns import in_both_languages
 from reintegration.shelter.models import Stay
-from tests.cases.helpers import count, in_english, text_of
+from tests.helpers import count, in_english, text_of
 from tests.imports.helpers import (
     EN,
     VI,

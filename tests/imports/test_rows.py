@@ -8,7 +8,7 @@ from sqlalchemy import select
 from reintegration.cases.models import Case
 from reintegration.extensions import db
 from reintegration.reference.models import ListItem, ListKind
-from tests.cases.helpers import in_english
+from tests.helpers import in_english
 from tests.imports.helpers import person, problems, token_of, upload, workbook
 
 

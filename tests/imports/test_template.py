@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.cases.helpers import in_english, text_of
+from tests.helpers import in_english, text_of
 from tests.imports.helpers import EN, VI, person, token_of, upload
 
 

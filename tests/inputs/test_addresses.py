@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import DataError
 
 from reintegration.auth.models import Role
-from tests.cases.helpers import field_errors, in_english, sign_in, text_of
+from tests.helpers import field_errors, in_english, sign_in, text_of
 from tests.inputs.hostile import CONTROL
 
 

@@ -13,7 +13,7 @@ from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Facility, Service
 from reintegration.training.models import Course
 from tests.auth.pages import form_values
-from tests.cases.helpers import count, field_errors, in_english, sign_in, text_of
+from tests.helpers import count, field_errors, in_english, sign_in, text_of
 from tests.inputs.hostile import CONTROL
 
 

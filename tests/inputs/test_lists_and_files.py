@@ -15,7 +15,7 @@ from reintegration.extensions import db
 from reintegration.reference.models import Commune, ListItem
 from reintegration.shelter.models import Service
 from tests.allowances import helpers as allowances
-from tests.cases.helpers import field_errors, in_english, sign_in
+from tests.helpers import field_errors, in_english, sign_in
 from tests.inputs.hostile import CONTROL
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

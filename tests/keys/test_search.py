@@ -5,7 +5,7 @@ import pytest
 
 from reintegration.cases.queries import CaseFilters, search_cases
 from reintegration.extensions import db
-from tests.cases.helpers import sign_in
+from tests.helpers import sign_in
 
 
 @pytest.fixture

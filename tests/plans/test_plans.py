@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.plans.models import Dimension, Goal, GoalStatus, Plan
-from tests.cases.helpers import field_errors, in_english, sign_in, text_of
+from tests.helpers import field_errors, in_english, sign_in, text_of
 
 
 @pytest.fixture

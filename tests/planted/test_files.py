@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from reintegration.auth.models import Role
 from reintegration.exports.workbook import Column, Kind, SummarySheet, TableSheet, new_workbook
 from reintegration.extensions import db
-from tests.cases.helpers import sign_in
 from tests.conftest import Factory
 from tests.exports.workbook_helpers import PERIOD, place_value
+from tests.helpers import sign_in
 from tests.inputs.world import build_world
 
 from .plant import formula, log_in, plant_everywhere, planting

@@ -21,8 +21,8 @@ from reintegration.forms import Form, attach_error
 from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Stay
 from tests.allowances import helpers as allowances
-from tests.cases.helpers import field_errors, form_errors, in_english, sign_in
 from tests.employment import helpers as employment
+from tests.helpers import field_errors, form_errors, in_english, sign_in
 
 from .plant import payload
 

@@ -9,8 +9,8 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reminders import digest
 from reintegration.reminders.models import DigestDelivery
-from tests.cases.helpers import CASE_NAMES, build_world, sign_in, text_of
 from tests.conftest import TODAY
+from tests.helpers import CASE_NAMES, build_world, sign_in, text_of
 from tests.reminders.helpers import on
 
 

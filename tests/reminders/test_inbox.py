@@ -9,8 +9,8 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason
 from reintegration.reminders.models import Reminder, ReminderMark, RuleRole
-from tests.cases.helpers import build_world, field_errors, in_english, sign_in, text_of
 from tests.conftest import TODAY
+from tests.helpers import build_world, field_errors, in_english, sign_in, text_of
 from tests.reminders.helpers import on, setting, waiting
 from tests.training import helpers as courses
 
@@ -23,7 +23,7 @@ def _tell_everyone(code: str) -> None:
 
 @pytest.fixture
 def world(make, frozen_clock):
-    """The four residents of tests/cases/helpers.World, none assessed three days after
+    """The four residents of tests/helpers.World, none assessed three days after
     admission: one "no needs assessment" reminder each, told to every role."""
     world = build_world(make)
     _tell_everyone("no_needs_assessment")

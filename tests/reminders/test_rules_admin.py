@@ -6,7 +6,7 @@ from sqlalchemy import select
 from reintegration.audit.models import AuditEntry
 from reintegration.auth.models import Role
 from reintegration.extensions import db
-from tests.cases.helpers import field_errors, in_english, sign_in, text_of
+from tests.helpers import field_errors, in_english, sign_in, text_of
 from tests.reminders.helpers import setting
 
 

@@ -22,8 +22,8 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reminders import services, tasks
 from reintegration.reminders.models import DigestDelivery
-from tests.cases.helpers import build_world
 from tests.conftest import TODAY
+from tests.helpers import build_world
 from tests.reminders.helpers import every
 
 

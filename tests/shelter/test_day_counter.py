@@ -8,7 +8,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
-from tests.cases.helpers import in_english, row_of, sign_in, text_of
+from tests.helpers import in_english, row_of, sign_in, text_of
 
 
 @pytest.fixture

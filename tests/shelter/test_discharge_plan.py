@@ -7,7 +7,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
-from tests.cases.helpers import field_errors, form_errors, in_english, reload, sign_in, text_of
+from tests.helpers import field_errors, form_errors, in_english, reload, sign_in, text_of
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from reintegration.auth.models import Role
 from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Service, Stay, StayExtension
-from tests.cases.helpers import (
+from tests.helpers import (
     VISIBLE_CASES,
     VISIBLE_FACILITIES,
     count,

@@ -9,7 +9,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
 from reintegration.shelter.models import Service
-from tests.cases.helpers import count, field_errors, in_english, section, sign_in, text_of
+from tests.helpers import count, field_errors, in_english, section, sign_in, text_of
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from reintegration.cases.models import Stage
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Stay, StayExtension
-from tests.cases.helpers import (
+from tests.helpers import (
     count,
     field_errors,
     form_errors,

@@ -4,7 +4,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from tests.cases.helpers import text_of
+from tests.helpers import text_of
 
 ALREADY_SAVED = "This form was already sent and saved; here is what was saved."
 

@@ -40,9 +40,9 @@ from reintegration.plans.services import save_plan
 from reintegration.reference.models import Commune, ListItem, ListKind
 from reintegration.shelter.models import Facility, Service, Stay, StayExtension
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
-from tests.cases.helpers import sign_in
 from tests.conftest import TODAY
 from tests.employment.helpers import checked_employer, place
+from tests.helpers import sign_in
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed, sent_twice, text_of
 from tests.training.helpers import course as make_course
 from tests.training.helpers import enrolment as make_enrolment

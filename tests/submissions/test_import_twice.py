@@ -2,7 +2,7 @@
 
 from reintegration.auth.models import Role
 from reintegration.cases.models import Case
-from tests.cases.helpers import count, in_english, sign_in, text_of
+from tests.helpers import count, in_english, sign_in, text_of
 from tests.imports.helpers import people, token_of, upload, workbook
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed, sent_twice
 

@@ -18,8 +18,8 @@ from reintegration.reminders.models import Reminder, ReminderMark
 from reintegration.reminders.services import run_pass
 from reintegration.shelter.models import Service
 from reintegration.submissions import KEEP, Submission
-from tests.cases.helpers import count, field_errors, form_errors, in_english, sign_in
 from tests.conftest import TODAY
+from tests.helpers import count, field_errors, form_errors, in_english, sign_in
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed, sent_twice, text_of
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from reintegration.extensions import db
 from reintegration.training.models import Attendance, EnrolmentStatus, TrainingSession
-from tests.cases.helpers import count, field_errors, form_errors, in_english, sign_in, text_of
+from tests.helpers import count, field_errors, form_errors, in_english, sign_in, text_of
 from tests.training.helpers import enrolment, plain
 
 

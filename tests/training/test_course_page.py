@@ -11,7 +11,7 @@ from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
 from reintegration.training.models import EnrolmentStatus
-from tests.cases.helpers import in_english, sign_in, text_of
+from tests.helpers import in_english, sign_in, text_of
 from tests.training.helpers import course, enrolment, plain
 
 SECRETS = {

@@ -9,7 +9,7 @@ from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.training.models import Course, CourseKind
-from tests.cases.helpers import count, field_errors, in_english, reload, sign_in, text_of
+from tests.helpers import count, field_errors, in_english, reload, sign_in, text_of
 from tests.training.helpers import employer
 
 

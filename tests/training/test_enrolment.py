@@ -10,7 +10,7 @@ from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
 from reintegration.training import services
 from reintegration.training.models import ENROLMENT_MOVES, EnrolmentStatus
-from tests.cases.helpers import field_errors, form_errors, in_english, reload, sign_in, text_of
+from tests.helpers import field_errors, form_errors, in_english, reload, sign_in, text_of
 from tests.training.helpers import course, enrolment
 
 ACTIONS = {

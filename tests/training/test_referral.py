@@ -10,8 +10,8 @@ from reintegration.cases.models import Case
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
 from reintegration.training.models import Enrolment, EnrolmentStatus
-from tests.cases.helpers import field_errors, in_english, sign_in, text_of
 from tests.conftest import TODAY
+from tests.helpers import field_errors, in_english, sign_in, text_of
 from tests.training.helpers import course, enrolment
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from reintegration.auth.models import Role
 from reintegration.training.models import TrainingSession
-from tests.cases.helpers import count, sign_in, text_of
+from tests.helpers import count, sign_in, text_of
 
 ALL_ROLES = list(Role)
 VIEWERS = set(ALL_ROLES)

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.cases.helpers import text_of
+from tests.helpers import text_of
 
 _VERSION = re.compile(
     r'<input[^>]*name="version"[^>]*value="(\d*)"|value="(\d*)"[^>]*name="version"'

@@ -7,7 +7,7 @@ import pytest
 
 from reintegration.auth.models import Role
 from reintegration.extensions import db
-from tests.cases.helpers import in_english, reload, sign_in, text_of
+from tests.helpers import in_english, reload, sign_in, text_of
 from tests.versions.helpers import conflict_box, version_on
 
 # The stored values that the intake form of tests/cases/conftest.py sends unchanged.

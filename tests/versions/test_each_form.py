@@ -25,10 +25,10 @@ from reintegration.reference.models import ListKind
 from reintegration.reminders.models import ReminderRule
 from reintegration.shelter.models import Facility, Stay
 from reintegration.training.models import Course
-from tests.cases.helpers import in_english, sign_in, text_of
 from tests.conftest import TODAY, Auth
 from tests.employment.helpers import employer as make_employer
 from tests.followups.conftest import discharge_home, planned_followups
+from tests.helpers import in_english, sign_in, text_of
 from tests.submissions.helpers import ALREADY_SAVED, filled, form_on
 from tests.training.helpers import course as make_course
 from tests.versions.helpers import conflict_box

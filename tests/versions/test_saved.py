@@ -9,7 +9,7 @@ from reintegration.cases.models import Case
 from reintegration.extensions import db
 from reintegration.forms import Form
 from reintegration.versions import VersionedForm, saved
-from tests.cases.helpers import reload
+from tests.helpers import reload
 
 
 class AddressForm(VersionedForm, Form):

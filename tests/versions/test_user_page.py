@@ -4,7 +4,7 @@ reset still carries the version it was read at, so it cannot overwrite a colleag
 from reintegration.auth import services
 from reintegration.auth.models import Role, User
 from reintegration.extensions import db
-from tests.cases.helpers import in_english, sign_in
+from tests.helpers import in_english, sign_in
 from tests.submissions.helpers import form_on
 from tests.versions.helpers import conflict_box
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests of cases and of the shelter: pages, counts and a scoped world."""
+"""Helpers shared by the tests of every domain: pages, counts and a scoped world."""
 
 import html
 import re
