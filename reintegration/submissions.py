@@ -43,7 +43,7 @@ from wtforms import HiddenField
 from . import clock
 from .database import insert
 from .errors import DomainError
-from .extensions import db
+from .extensions import Model, db
 from .forms import UNREADABLE
 from .types import created_at_column
 
@@ -55,7 +55,7 @@ ALREADY_SAVED = _l("This form was already sent and saved; here is what was saved
 SAVED_ONCE = _l("This form was already sent and saved once; it was not saved again.")
 
 
-class Submission(db.Model):
+class Submission(Model):
     """A key that saved a form, and the page its saving led to."""
 
     __tablename__ = "submissions"
