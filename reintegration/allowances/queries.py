@@ -1,5 +1,6 @@
 """Reading allowances: through the cases a user may see, with fixed numbers of queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,7 +59,7 @@ def payment_or_404(payment_id: int) -> Payment:
     return payment
 
 
-def kinds(active_only: bool = True) -> list[AllowanceKind]:
+def kinds(active_only: bool = True) -> Sequence[AllowanceKind]:
     query = (
         select(AllowanceKind)
         .join(AllowanceKind.support_type)
@@ -70,7 +71,7 @@ def kinds(active_only: bool = True) -> list[AllowanceKind]:
     return db.session.scalars(query).unique().all()
 
 
-def of_case(case: Case) -> list[Allowance]:
+def of_case(case: Case) -> Sequence[Allowance]:
     return db.session.scalars(
         select(Allowance)
         .where(Allowance.case_id == case.id)
@@ -137,7 +138,7 @@ def total_paid(case: Case) -> int:
     )
 
 
-def waiting(user: User) -> list[Allowance]:
+def waiting(user: User) -> Sequence[Allowance]:
     """Requests waiting for a decision in the user's reach, the oldest application first."""
     return db.session.scalars(
         select(Allowance)
@@ -148,7 +149,7 @@ def waiting(user: User) -> list[Allowance]:
     ).all()
 
 
-def approved_for(facility: Facility, start: date, end: date, user: User) -> list[Allowance]:
+def approved_for(facility: Facility, start: date, end: date, user: User) -> Sequence[Allowance]:
     """Approved allowances a facility has to pay whose date falls in the period."""
     return db.session.scalars(
         select(Allowance)
@@ -217,7 +218,7 @@ def totals(user: User, year: int) -> Totals:
 
 @dataclass
 class CaseSection:
-    allowances: list[Allowance]
+    allowances: Sequence[Allowance]
     limits: list[Limit]
     total_paid: int
 
@@ -226,7 +227,7 @@ def case_section(case: Case) -> CaseSection:
     return CaseSection(of_case(case), entitlements(case, kinds()), total_paid(case))
 
 
-def timeline_events(allowances: list[Allowance]) -> list[Event]:
+def timeline_events(allowances: Sequence[Allowance]) -> list[Event]:
     """Application, decision and payments of each allowance, for the case's timeline."""
     events = []
     for allowance in allowances:

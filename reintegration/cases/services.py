@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -41,7 +42,7 @@ def next_case_code(province: Province, year: int) -> str:
 
 @dataclass
 class Duplicates:
-    visible: list[Case]
+    visible: Sequence[Case]
     hidden_count: int
     # Names the matches the user was shown: confirming them does not confirm other matches.
     token: str = ""

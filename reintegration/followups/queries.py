@@ -1,6 +1,7 @@
 """Reading follow-ups, risk flags and sustainability checks, each page in a fixed number of
 queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -32,7 +33,7 @@ def risk_flag_in_scope(flag_id: int, user: User) -> RiskFlag | None:
     )
 
 
-def due_followups(user: User) -> list[FollowUp]:
+def due_followups(user: User) -> Sequence[FollowUp]:
     """Planned follow-ups not yet done in the user's cases, in one query: the earliest planned
     first, so the overdue come before the rest. Closed cases wait for nobody."""
     return db.session.scalars(
@@ -56,7 +57,7 @@ def open_flags(user: User) -> list[tuple[RiskFlag, Case]]:
     return [tuple(row) for row in rows]
 
 
-def followups_for_case(case_id: int) -> list[FollowUp]:
+def followups_for_case(case_id: int) -> Sequence[FollowUp]:
     """Planned and done follow-ups of a case, by planned date, in three queries."""
     return db.session.scalars(
         select(FollowUp)
@@ -70,7 +71,7 @@ def followups_for_case(case_id: int) -> list[FollowUp]:
     ).all()
 
 
-def open_flags_for_case(case_id: int) -> list[RiskFlag]:
+def open_flags_for_case(case_id: int) -> Sequence[RiskFlag]:
     return db.session.scalars(
         select(RiskFlag)
         .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
@@ -79,7 +80,7 @@ def open_flags_for_case(case_id: int) -> list[RiskFlag]:
     ).all()
 
 
-def checks_for_case(case_id: int) -> list[SustainabilityCheck]:
+def checks_for_case(case_id: int) -> Sequence[SustainabilityCheck]:
     """The case's sustainability checks, oldest to newest: the trend."""
     return db.session.scalars(
         select(SustainabilityCheck)
@@ -92,9 +93,9 @@ def checks_for_case(case_id: int) -> list[SustainabilityCheck]:
 class FollowUpSection:
     """What the case page shows of follow-ups."""
 
-    followups: list[FollowUp]
-    open_flags: list[RiskFlag]
-    checks: list[SustainabilityCheck]
+    followups: Sequence[FollowUp]
+    open_flags: Sequence[RiskFlag]
+    checks: Sequence[SustainabilityCheck]
 
     def signs_since(self, flag: RiskFlag) -> list:
         """Every risk sign seen from the day the flag was raised, once each."""

@@ -1,5 +1,6 @@
 """Which reminders each user sees: those of the rules that tell their role, in their scope."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -58,7 +59,7 @@ def _waiting(user: User, today: date) -> ColumnElement[bool]:
     return and_(Reminder.closed_at.is_(None), ~_hidden(user, today))
 
 
-def inbox(user: User, today: date) -> list[Reminder]:
+def inbox(user: User, today: date) -> Sequence[Reminder]:
     """The user's reminders, overdue first, then by due date."""
     return db.session.scalars(
         select(Reminder)
@@ -68,7 +69,7 @@ def inbox(user: User, today: date) -> list[Reminder]:
     ).all()
 
 
-def snoozed(user: User, today: date) -> list[ReminderMark]:
+def snoozed(user: User, today: date) -> Sequence[ReminderMark]:
     """The reminders the user's role snoozed, with the reason it gave."""
     return db.session.scalars(
         select(ReminderMark)
@@ -104,7 +105,7 @@ def reminder_for(reminder_id: int, user: User) -> Reminder | None:
     )
 
 
-def settings() -> list[ReminderRule]:
+def settings() -> Sequence[ReminderRule]:
     return (
         db.session.scalars(
             select(ReminderRule)

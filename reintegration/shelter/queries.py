@@ -1,5 +1,6 @@
 """Reading facilities and their residents."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,9 +28,9 @@ class FacilityOverview:
     facility: Facility
     occupancy: int
     # Only the stays of cases the reader may see.
-    residents: list[Stay]
-    arrivals: list[Stay]
-    discharges: list[Stay]
+    residents: Sequence[Stay]
+    arrivals: Sequence[Stay]
+    discharges: Sequence[Stay]
 
     @property
     def is_full(self) -> bool:
