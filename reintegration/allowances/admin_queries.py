@@ -134,8 +134,8 @@ def years_without_holidays(today: date) -> list[int]:
 
 
 def holiday_count(year: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Holiday.id)).where(
             Holiday.day.between(date(year, 1, 1), date(year, 12, 31))
         )
-    )
+    ).scalar_one()

@@ -131,11 +131,11 @@ def entitlements(case: Case, all_kinds) -> list[Limit]:
 
 
 def total_paid(case: Case) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.coalesce(func.sum(Payment.amount), 0))
         .join(Payment.allowance)
         .where(Allowance.case_id == case.id)
-    )
+    ).scalar_one()
 
 
 def waiting(user: User) -> Sequence[Allowance]:

@@ -186,16 +186,16 @@ def open_work(case: Case) -> OpenWork:
     from ..employment.models import Placement
     from ..followups.models import FollowUp
 
-    placements = db.session.scalar(
+    placements = db.session.execute(
         select(func.count(Placement.id)).where(
             Placement.case_id == case.id, Placement.end_on.is_(None)
         )
-    )
-    followups = db.session.scalar(
+    ).scalar_one()
+    followups = db.session.execute(
         select(func.count(FollowUp.id)).where(
             FollowUp.case_id == case.id, FollowUp.done_on.is_(None)
         )
-    )
+    ).scalar_one()
     return OpenWork(placements, followups)
 
 

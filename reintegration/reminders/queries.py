@@ -92,9 +92,9 @@ def snoozed(user: User, today: date) -> Sequence[ReminderMark]:
 
 
 def count(user: User, today: date) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Reminder.id)).where(_waiting(user, today), visible_to(user))
-    )
+    ).scalar_one()
 
 
 def reminder_for(reminder_id: int, user: User) -> Reminder | None:

@@ -16,11 +16,11 @@ from .models import Facility, Stay
 
 def residents_count(facility: Facility) -> int:
     """Places taken: every open stay, whoever may read the residents' files."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Stay.id)).where(
             Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 @dataclass

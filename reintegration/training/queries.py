@@ -133,11 +133,11 @@ def course_summaries(user: User, open_only: bool = False) -> list[CourseSummary]
 
 
 def places_taken(course: Course) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Enrolment.id)).where(
             Enrolment.course_id == course.id, Enrolment.status.in_(PLACE_HOLDERS)
         )
-    )
+    ).scalar_one()
 
 
 def confirmed_places(course: Course, besides: Enrolment | None = None) -> int:
@@ -147,7 +147,7 @@ def confirmed_places(course: Course, besides: Enrolment | None = None) -> int:
     )
     if besides is not None:
         query = query.where(Enrolment.id != besides.id)
-    return db.session.scalar(query)
+    return db.session.execute(query).scalar_one()
 
 
 def trainees(course: Course) -> Sequence[Enrolment]:
