@@ -3,6 +3,7 @@ queries."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from ..auth.scopes import case_scope
 from ..cases.models import Case, Stage
 from ..cases.timeline import Event
 from ..extensions import db
+from ..reference.models import ListItem
 from .models import FollowUp, RiskFlag, SustainabilityCheck
 
 
@@ -54,7 +56,7 @@ def open_flags(user: User) -> list[tuple[RiskFlag, Case]]:
         .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
         .order_by(RiskFlag.raised_on, RiskFlag.id)
     ).all()
-    return [tuple(row) for row in rows]
+    return [(flag, case) for flag, case in rows]
 
 
 def followups_for_case(case_id: int) -> Sequence[FollowUp]:
@@ -99,9 +101,9 @@ class FollowUpSection:
 
     def signs_since(self, flag: RiskFlag) -> list:
         """Every risk sign seen from the day the flag was raised, once each."""
-        signs = {}
+        signs: dict[int, ListItem] = {}
         for followup in self.followups:
-            if followup.is_done and followup.done_on >= flag.raised_on:
+            if followup.done_on is not None and followup.done_on >= flag.raised_on:
                 signs.update((sign.id, sign) for sign in followup.risk_signs)
         return list(signs.values())
 
@@ -112,7 +114,7 @@ def followup_section(case_id: int) -> FollowUpSection:
     )
 
 
-def _followup_event(followup: FollowUp) -> Event:
+def _followup_event(followup: FollowUp, done_on: date) -> Event:
     facts = [
         _("contact made") if followup.contact_made else _("no contact"),
     ]
@@ -123,7 +125,7 @@ def _followup_event(followup: FollowUp) -> Event:
             _("risk signs: %(signs)s", signs=", ".join(s.name for s in followup.risk_signs))
         )
     return Event(
-        followup.done_on,
+        done_on,
         6,
         "followup",
         _("Follow-up: %(method)s", method=followup.method.label if followup.method else ""),
@@ -133,7 +135,9 @@ def _followup_event(followup: FollowUp) -> Event:
 
 def timeline_events(case_id: int) -> list[Event]:
     """Follow-ups done, risk flags raised and resolved, and sustainability checks."""
-    events = [_followup_event(f) for f in followups_for_case(case_id) if f.is_done]
+    events = [
+        _followup_event(f, f.done_on) for f in followups_for_case(case_id) if f.done_on is not None
+    ]
     for flag in db.session.scalars(select(RiskFlag).where(RiskFlag.case_id == case_id)):
         events.append(Event(flag.raised_on, 7, "risk_flag", _("Risk of re-trafficking flagged")))
         if flag.resolved_on:
