@@ -2,6 +2,7 @@
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -69,6 +70,11 @@ class Versioned:
     """
 
     version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+
+    if TYPE_CHECKING:
+        # What each versioned model has, for the checker: its table and its key.
+        __table__: ClassVar[sa.FromClause]
+        id: Mapped[int]
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
