@@ -39,6 +39,7 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
+from wtforms.form import BaseForm
 
 from . import clock
 from .database import insert
@@ -68,7 +69,7 @@ class Submission(Model):
     result_path: Mapped[str | None] = mapped_column(String(2000))
 
 
-class SubmissionKey:
+class SubmissionKey(BaseForm):
     """Mixin for a form that adds a record: a hidden one-time key (``form.hidden_tag()``).
 
     Put it before the form's base class: ``class ServiceForm(SubmissionKey, Form)``.

@@ -60,6 +60,14 @@ def created_at_column():
     return mapped_column(UTCDateTime(), default=clock.utcnow, nullable=False)
 
 
+def text_length(column: sa.ColumnElement) -> int:
+    """The most characters a ``String(n)`` column holds."""
+    kind = column.type
+    if not isinstance(kind, sa.String) or kind.length is None:
+        raise TypeError(f"{column} has no length")
+    return kind.length
+
+
 class Versioned:
     """A record several people may edit at once: its version counts the edits.
 

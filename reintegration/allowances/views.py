@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import attach_error, check_text, day_arg, ids_sent
 from ..shelter.models import Facility
 from ..submissions import claim
+from ..types import text_length
 from ..versions import read_at, saved
 from ..web import applied, commit_and_redirect, made
 from . import policy, queries, services
@@ -22,7 +23,7 @@ from .models import Allowance, AllowanceStatus, Payment, PaymentMethod
 
 bp = Blueprint("allowances", __name__)
 
-RECEIPT_LENGTH = Payment.__table__.c.receipt_number.type.length
+RECEIPT_LENGTH = text_length(Payment.__table__.c.receipt_number)
 
 
 @bp.app_template_global("rule_summary")

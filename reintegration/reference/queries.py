@@ -77,7 +77,7 @@ def entitled_type_ids(status: IdentificationStatus) -> set[int]:
 
 
 def entitlement_table() -> dict[IdentificationStatus, set[int]]:
-    table = {status: set() for status in IdentificationStatus}
+    table: dict[IdentificationStatus, set[int]] = {status: set() for status in IdentificationStatus}
     for status, type_id in db.session.execute(
         select(Entitlement.status, Entitlement.support_type_id)
     ):
