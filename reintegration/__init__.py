@@ -90,7 +90,8 @@ def trust_proxies(app: Flask) -> None:
     if count:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)
+        # Flask's documented way to wrap its WSGI app; its types call wsgi_app a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
 
 
 def register_logging(app: Flask) -> None:

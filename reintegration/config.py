@@ -5,6 +5,7 @@ variable of the same name (``SECRET_KEY``, ``DATABASE_URL``, ``SESSION_MINUTES``
 """
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
 
 DEVELOPMENT = "development"
@@ -158,7 +159,7 @@ def _roles(value: str) -> tuple[str, ...]:
     return tuple(role.strip() for role in value.split(",") if role.strip())
 
 
-ENV_OVERRIDES = {
+ENV_OVERRIDES: dict[str, Callable[[str], object]] = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "MIGRATION_DATABASE_URL": str,

@@ -32,7 +32,7 @@ from contextvars import ContextVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -171,3 +171,11 @@ def insert(model):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def rowcount(result: Result) -> int:
+    """The rows an UPDATE or DELETE run through the session matched. The session types its
+    results as ``Result``; theirs is a ``CursorResult``, the one that counts rows."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} counts no rows")
+    return result.rowcount

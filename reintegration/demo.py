@@ -312,7 +312,7 @@ def _discharge(rng, stay, on: date, lists, actor) -> None:
 
 
 def _nghe_an_cases(*stages: Stage) -> list[Case]:
-    return db.session.scalars(
+    cases = db.session.scalars(
         select(Case)
         .join(Province, Province.id == Case.province_id)
         .where(
@@ -322,6 +322,7 @@ def _nghe_an_cases(*stages: Stage) -> list[Case]:
         )
         .order_by(Case.received_on)
     ).all()
+    return list(cases)
 
 
 def _livelihood(rng: random.Random, users: dict[str, User]) -> None:

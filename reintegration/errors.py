@@ -73,7 +73,7 @@ def database_failed(error: Exception):
     raise error  # a fault of the app's own (a missing table...): the unexpected error's page
 
 
-def database_busy(error: OperationalError):
+def database_busy(error: Exception):
     """SQLite's write lock held longer than a save waits for it (``database.BUSY_TIMEOUT_MS``):
     the save was rolled back, so the page says that nothing was saved and to try again, rather
     than that something went wrong."""

@@ -1,5 +1,7 @@
 """Extensions, created unbound and initialised in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_babel.speaklater import LazyString
 from flask_login import LoginManager
@@ -25,6 +27,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At run time it is ``db.Model``, which Flask-SQLAlchemy makes
+# from ``Base`` (the same attributes and metadata, plus its bind and table-name mixins). A type
+# checker cannot take an instance's attribute as a base class, so it is told the declarative
+# base ``db.Model`` is made from: that is what types the mapped columns and relationships.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()

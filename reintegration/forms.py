@@ -22,6 +22,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.meta import DefaultMeta
 from wtforms.validators import Length, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -102,7 +103,7 @@ class Form(FlaskForm):
     """The base of every form: CSRF from Flask-WTF, messages in the user's language, and the
     screening of every value sent (``_Screening``) before any field reads it."""
 
-    class Meta:
+    class Meta(DefaultMeta):
         def get_translations(self, form):
             return _TRANSLATIONS
 
@@ -164,7 +165,7 @@ class _Screening:
         self.form = form
 
     def screen(self, formdata) -> MultiDict:
-        screened = MultiDict()
+        screened: MultiDict[str, str | FileStorage] = MultiDict()
         fields = {field.name: field for field in self.form}
         for name in formdata:
             values = formdata.getlist(name)
@@ -281,8 +282,9 @@ class DayField(Field):
 
     def __init__(self, *args, **kwargs):
         render_kw = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
-        render_kw.update(kwargs.pop("render_kw", None) or {})
-        super().__init__(*args, render_kw=render_kw, **kwargs)
+        render_kw.update(kwargs.get("render_kw") or {})
+        kwargs["render_kw"] = render_kw
+        super().__init__(*args, **kwargs)
 
     def _value(self):
         if self.raw_data:

@@ -39,11 +39,12 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
+from wtforms.form import BaseForm
 
 from . import clock
 from .database import insert
 from .errors import DomainError
-from .extensions import db
+from .extensions import Model, db
 from .forms import UNREADABLE
 from .types import created_at_column
 
@@ -55,7 +56,7 @@ ALREADY_SAVED = _l("This form was already sent and saved; here is what was saved
 SAVED_ONCE = _l("This form was already sent and saved once; it was not saved again.")
 
 
-class Submission(db.Model):
+class Submission(Model):
     """A key that saved a form, and the page its saving led to."""
 
     __tablename__ = "submissions"
@@ -68,7 +69,7 @@ class Submission(db.Model):
     result_path: Mapped[str | None] = mapped_column(String(2000))
 
 
-class SubmissionKey:
+class SubmissionKey(BaseForm):
     """Mixin for a form that adds a record: a hidden one-time key (``form.hidden_tag()``).
 
     Put it before the form's base class: ``class ServiceForm(SubmissionKey, Form)``.

@@ -2,6 +2,7 @@
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -59,6 +60,14 @@ def created_at_column():
     return mapped_column(UTCDateTime(), default=clock.utcnow, nullable=False)
 
 
+def text_length(column: sa.ColumnElement) -> int:
+    """The most characters a ``String(n)`` column holds."""
+    kind = column.type
+    if not isinstance(kind, sa.String) or kind.length is None:
+        raise TypeError(f"{column} has no length")
+    return kind.length
+
+
 class Versioned:
     """A record several people may edit at once: its version counts the edits.
 
@@ -69,6 +78,11 @@ class Versioned:
     """
 
     version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+
+    if TYPE_CHECKING:
+        # What each versioned model has, for the checker: its table and its key.
+        __table__: ClassVar[sa.FromClause]
+        id: Mapped[int]
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:

@@ -1,6 +1,7 @@
 """Forms of the administrator's support policy pages."""
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -82,7 +83,7 @@ def cell(status: IdentificationStatus, support_type_id: int) -> str:
 class EntitlementForm(Form):
     entitled = CheckboxListField(_l("Entitled support types"), validate_choice=False)
 
-    def __init__(self, types: list[SupportType], *args, **kwargs):
+    def __init__(self, types: Sequence[SupportType], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.entitled.choices = [
             (cell(status, support_type.id), f"{status.label}: {support_type.title}")
@@ -131,7 +132,7 @@ class KindEditForm(VersionedForm, Form):
     )
     active = BooleanField(_l("In use"), default=True)
 
-    def __init__(self, types: list[SupportType], *args, **kwargs):
+    def __init__(self, types: Sequence[SupportType], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.support_type.choices = [NONE_CHOICE, *[(t.id, t.title) for t in types]]
 

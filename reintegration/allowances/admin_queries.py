@@ -1,5 +1,6 @@
 """Reading the support policy for the administrator's pages, with fixed numbers of queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -12,18 +13,18 @@ from ..reference.models import Province, SupportType
 from .models import AllowanceKind, AllowanceRule, AssistanceLevel, Holiday
 
 
-def support_types() -> list[SupportType]:
+def support_types() -> Sequence[SupportType]:
     return db.session.scalars(select(SupportType).order_by(SupportType.sort_order)).all()
 
 
-def levels() -> list[AssistanceLevel]:
+def levels() -> Sequence[AssistanceLevel]:
     """The newest first."""
     return db.session.scalars(
         select(AssistanceLevel).order_by(AssistanceLevel.valid_from.desc())
     ).all()
 
 
-def level_in_force(all_levels: list[AssistanceLevel], on: date) -> AssistanceLevel | None:
+def level_in_force(all_levels: Sequence[AssistanceLevel], on: date) -> AssistanceLevel | None:
     """The level in force on ``on``, from ``all_levels`` as ``levels()`` gives them."""
     return next((level for level in all_levels if level.valid_from <= on), None)
 
@@ -133,8 +134,8 @@ def years_without_holidays(today: date) -> list[int]:
 
 
 def holiday_count(year: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Holiday.id)).where(
             Holiday.day.between(date(year, 1, 1), date(year, 12, 31))
         )
-    )
+    ).scalar_one()

@@ -6,6 +6,7 @@ requested. What the rules below guard is that the policy as recorded stays true 
 computations: a rule an allowance used keeps its terms and the days it was used on.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -306,7 +307,7 @@ def _close(rule: AllowanceRule, last: date) -> None:
 
 def _overlapping(
     kind_id: int, province_id: int | None, start: date, end: date | None, rule_id: int | None
-) -> list[AllowanceRule]:
+) -> Sequence[AllowanceRule]:
     """The other rules of the kind, in the same province (or also national), that are in force
     on some day from ``start`` to ``end`` (no end: for ever)."""
     query = select(AllowanceRule).where(

@@ -7,6 +7,7 @@ the database refuses it (triggers of migration 0005), a correction is a new paym
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -23,13 +24,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..keys.fields import Encrypted
 from ..reference.models import Named, Province, SupportType
 from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
 
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..cases.models import Case
+    from ..shelter.models import Facility
 
-class AssistanceLevel(Versioned, db.Model):
+
+class AssistanceLevel(Versioned, Model):
     """The standard social-assistance level (mức chuẩn trợ giúp xã hội), a month, from a date."""
 
     __tablename__ = "assistance_levels"
@@ -42,7 +48,7 @@ class AssistanceLevel(Versioned, db.Model):
     legal_basis: Mapped[str] = mapped_column(String(300), default="")
 
 
-class Holiday(Named, Versioned, db.Model):
+class Holiday(Named, Versioned, Model):
     """A public holiday or day off in lieu: not a working day when counting decision deadlines."""
 
     __tablename__ = "holidays"
@@ -70,7 +76,7 @@ class Method(LabelledEnum):
         }
 
 
-class AllowanceKind(Named, Versioned, db.Model):
+class AllowanceKind(Named, Versioned, Model):
     """An allowance an administrator defines under a support type; its amounts are its rules."""
 
     __tablename__ = "allowance_kinds"
@@ -94,7 +100,7 @@ class AllowanceKind(Named, Versioned, db.Model):
     )
 
 
-class AllowanceRule(Versioned, db.Model):
+class AllowanceRule(Versioned, Model):
     """The amount and limits of a kind from one date to another, nationally or in one province.
 
     A province's own rule, when one is in force, wins over the national one.
@@ -163,7 +169,7 @@ ALLOWANCE_MOVES: dict[AllowanceStatus, frozenset[AllowanceStatus]] = {
 COUNTING = (AllowanceStatus.REQUESTED, AllowanceStatus.APPROVED, AllowanceStatus.PAID)
 
 
-class Allowance(Versioned, db.Model):
+class Allowance(Versioned, Model):
     """One request for an allowance, its decision and its state of payment."""
 
     __tablename__ = "allowances"
@@ -207,13 +213,13 @@ class Allowance(Versioned, db.Model):
     reason: Mapped[str] = mapped_column(Encrypted("allowances.reason"), default="")
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    case: Mapped["Case"] = relationship()  # noqa: F821
+    case: Mapped["Case"] = relationship()
     kind: Mapped[AllowanceKind] = relationship()
     rule: Mapped[AllowanceRule] = relationship()
-    facility: Mapped["Facility"] = relationship()  # noqa: F821
-    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
-    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
-    cancelled_by: Mapped["User | None"] = relationship(foreign_keys=[cancelled_by_id])  # noqa: F821
+    facility: Mapped["Facility"] = relationship()
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
+    cancelled_by: Mapped["User | None"] = relationship(foreign_keys=[cancelled_by_id])
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="allowance", order_by="(Payment.paid_on, Payment.id)"
     )
@@ -240,7 +246,7 @@ class PaymentMethod(LabelledEnum):
         return {cls.CASH: _l("Cash"), cls.BANK_TRANSFER: _l("Bank transfer")}
 
 
-class Payment(db.Model):
+class Payment(Model):
     """Money paid for an allowance, or a correction of an earlier payment (signed amount)."""
 
     __tablename__ = "payments"
@@ -278,7 +284,7 @@ class Payment(db.Model):
 
     allowance: Mapped[Allowance] = relationship(back_populates="payments")
     corrects: Mapped["Payment | None"] = relationship(remote_side=[id])
-    paid_by: Mapped["User"] = relationship()  # noqa: F821
+    paid_by: Mapped["User"] = relationship()
 
     @property
     def is_correction(self) -> bool:

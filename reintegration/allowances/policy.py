@@ -1,6 +1,7 @@
 """Reading the support policy: the level and the rules in force on a date, working days, and
 the amount an allowance comes to."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,7 +36,9 @@ def level_on(on: date) -> AssistanceLevel:
     return level
 
 
-def rules_of(kind: AllowanceKind, province_id: int, start: date, end: date) -> list[AllowanceRule]:
+def rules_of(
+    kind: AllowanceKind, province_id: int, start: date, end: date
+) -> Sequence[AllowanceRule]:
     """The rules of ``kind`` that apply in the province for some day from ``start`` to ``end``."""
     return db.session.scalars(
         select(AllowanceRule).where(
@@ -47,7 +50,7 @@ def rules_of(kind: AllowanceKind, province_id: int, start: date, end: date) -> l
     ).all()
 
 
-def rule_in_force(rules: list[AllowanceRule], on: date) -> AllowanceRule | None:
+def rule_in_force(rules: Sequence[AllowanceRule], on: date) -> AllowanceRule | None:
     """The province's own rule on that day when it has one, else the national one."""
     in_force = [rule for rule in rules if rule.in_force(on)]
     in_force.sort(key=lambda rule: rule.province_id is None)

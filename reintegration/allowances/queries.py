@@ -1,5 +1,6 @@
 """Reading allowances: through the cases a user may see, with fixed numbers of queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,7 +53,7 @@ def payment_or_404(payment_id: int) -> Payment:
     )
 
 
-def kinds(active_only: bool = True) -> list[AllowanceKind]:
+def kinds(active_only: bool = True) -> Sequence[AllowanceKind]:
     query = (
         select(AllowanceKind)
         .join(AllowanceKind.support_type)
@@ -64,7 +65,7 @@ def kinds(active_only: bool = True) -> list[AllowanceKind]:
     return db.session.scalars(query).unique().all()
 
 
-def of_case(case: Case) -> list[Allowance]:
+def of_case(case: Case) -> Sequence[Allowance]:
     return db.session.scalars(
         select(Allowance)
         .where(Allowance.case_id == case.id)
@@ -124,14 +125,14 @@ def entitlements(case: Case, all_kinds) -> list[Limit]:
 
 
 def total_paid(case: Case) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.coalesce(func.sum(Payment.amount), 0))
         .join(Payment.allowance)
         .where(Allowance.case_id == case.id)
-    )
+    ).scalar_one()
 
 
-def waiting(user: User) -> list[Allowance]:
+def waiting(user: User) -> Sequence[Allowance]:
     """Requests waiting for a decision in the user's reach, the oldest application first."""
     return db.session.scalars(
         select(Allowance)
@@ -142,7 +143,7 @@ def waiting(user: User) -> list[Allowance]:
     ).all()
 
 
-def approved_for(facility: Facility, start: date, end: date, user: User) -> list[Allowance]:
+def approved_for(facility: Facility, start: date, end: date, user: User) -> Sequence[Allowance]:
     """Approved allowances a facility has to pay whose date falls in the period."""
     return db.session.scalars(
         select(Allowance)
@@ -211,7 +212,7 @@ def totals(user: User, year: int) -> Totals:
 
 @dataclass
 class CaseSection:
-    allowances: list[Allowance]
+    allowances: Sequence[Allowance]
     limits: list[Limit]
     total_paid: int
 
@@ -220,7 +221,7 @@ def case_section(case: Case) -> CaseSection:
     return CaseSection(of_case(case), entitlements(case, kinds()), total_paid(case))
 
 
-def timeline_events(allowances: list[Allowance]) -> list[Event]:
+def timeline_events(allowances: Sequence[Allowance]) -> list[Event]:
     """Application, decision and payments of each allowance, for the case's timeline."""
     events = []
     for allowance in allowances:

@@ -16,6 +16,7 @@ from ..forms import attach_error, check_text, day_arg, ids_sent
 from ..shelter.models import Facility
 from ..shelter.queries import facility_or_404, facility_scope
 from ..submissions import claim
+from ..types import text_length
 from ..versions import read_at, saved
 from ..web import applied, commit_and_redirect, made
 from . import policy, queries, services
@@ -24,7 +25,7 @@ from .models import Allowance, AllowanceStatus, Payment, PaymentMethod
 
 bp = Blueprint("allowances", __name__)
 
-RECEIPT_LENGTH = Payment.__table__.c.receipt_number.type.length
+RECEIPT_LENGTH = text_length(Payment.__table__.c.receipt_number)
 
 
 @bp.app_template_global("rule_summary")

@@ -1,11 +1,15 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import LabelledEnum, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 class Action(LabelledEnum):
@@ -48,7 +52,7 @@ class Action(LabelledEnum):
         }
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One line of the audit log. Rows are never updated or deleted (database triggers); each
     is chained to the one before by a keyed hash, so a change by hand shows (chain.py)."""
 
@@ -73,4 +77,4 @@ class AuditEntry(db.Model):
     # Keyed hash of this entry and the one before it (reintegration/audit/chain.py).
     chain: Mapped[str | None] = mapped_column(String(64))
 
-    user: Mapped["User | None"] = relationship()  # noqa: F821
+    user: Mapped["User | None"] = relationship()

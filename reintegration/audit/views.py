@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from functools import cache
 
@@ -117,7 +118,8 @@ def index():
     form = AuditFilterForm(request.args)
     form.action.choices = [("", _l("All actions")), *Action.choices()]
     form.entity.choices = [("", _l("All records")), *ENTITIES.items()]
-    entries, total = [], 0
+    entries: Sequence[AuditEntry] = []
+    total = 0
     page = number_arg(request.args, "page", 1)
     if form.validate():
         query = _filtered(form)

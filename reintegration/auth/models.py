@@ -1,13 +1,17 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..reference.models import Province
 from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..shelter.models import Facility
 
 
 class Role(LabelledEnum):
@@ -28,7 +32,7 @@ class Role(LabelledEnum):
         }
 
 
-class User(UserMixin, Versioned, db.Model):
+class User(UserMixin, Versioned, Model):
     __tablename__ = "users"
     __audited__ = True
     __audit_hidden__ = frozenset({"password_hash"})
@@ -52,7 +56,7 @@ class User(UserMixin, Versioned, db.Model):
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    facility: Mapped["Facility | None"] = relationship()  # noqa: F821
+    facility: Mapped["Facility | None"] = relationship()
     province: Mapped[Province | None] = relationship()
 
     @property

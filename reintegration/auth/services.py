@@ -1,6 +1,7 @@
 """Accounts: creating and changing users, and the login rules (guess limits, sessions)."""
 
 from functools import cache
+from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
@@ -48,7 +49,7 @@ def lock_setup() -> None:
 
 
 def any_user_exists() -> bool:
-    return db.session.scalar(select(func.count(User.id))) > 0
+    return db.session.execute(select(func.count(User.id))).scalar_one() > 0
 
 
 def find_user(username: str) -> User | None:
@@ -106,7 +107,7 @@ def _outcome(
     return user
 
 
-def _refuse(action: Action, user: User | None):
+def _refuse(action: Action, user: User | None) -> NoReturn:
     """An audit entry (never what was typed), and the one answer of every refusal."""
     if user is None:
         record(action, "users", username=UNKNOWN_USERNAME)

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import LabelledEnum, UTCDateTime, enum_type
 
 
@@ -40,7 +40,7 @@ class EndReason(LabelledEnum):
         }
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

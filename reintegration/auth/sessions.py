@@ -29,7 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
-from ..database import begins_writing, writing
+from ..database import begins_writing, rowcount, writing
 from ..extensions import db
 from .session_models import EndReason, UserSession
 
@@ -208,12 +208,14 @@ def note_activity(response):
 
 def _update(where, **values) -> int:
     """Change the sessions ``where`` that have not ended (an end is never undone)."""
-    return db.session.execute(
-        update(UserSession)
-        .where(where, UserSession.ended_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return rowcount(
+        db.session.execute(
+            update(UserSession)
+            .where(where, UserSession.ended_at.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _end(where, reason: EndReason) -> int:

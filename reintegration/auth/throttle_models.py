@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime
 
 
-class GuessCount(db.Model):
+class GuessCount(Model):
     """Failed attempts in a row at one kind of secret, by one account or from one address.
 
     ``digest`` is a keyed hash (HMAC) of the username, user id or address: the table tells

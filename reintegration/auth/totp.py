@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 from .. import clock, sealing
 from ..audit.models import Action
 from ..audit.services import record
+from ..database import rowcount
 from ..errors import DomainError
 from ..extensions import db
 from . import throttle
@@ -222,11 +223,11 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(RecoveryCode.id)).where(
             RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 def renew_recovery_codes(user: User, code: str, address: str | None) -> list[str]:
@@ -296,15 +297,17 @@ def _check_totp(factor: SecondFactor, code: str) -> None:
     if step < now - DRIFT_STEPS:
         raise _Wrong(EXPIRED_CODE)
     # Taken in the database: the same code sent twice at once is accepted once.
-    taken = db.session.execute(
-        update(SecondFactor)
-        .where(
-            SecondFactor.user_id == factor.user_id,
-            (SecondFactor.last_step.is_(None)) | (SecondFactor.last_step < step),
+    taken = rowcount(
+        db.session.execute(
+            update(SecondFactor)
+            .where(
+                SecondFactor.user_id == factor.user_id,
+                (SecondFactor.last_step.is_(None)) | (SecondFactor.last_step < step),
+            )
+            .values(last_step=step)
+            .execution_options(synchronize_session=False)
         )
-        .values(last_step=step)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.expire(factor, ["last_step"])
     if not taken:
         raise _Wrong(REUSED_CODE)
@@ -319,12 +322,14 @@ def _use_recovery_code(user: User, code: str) -> None:
     )
     if found is None:
         raise _Wrong(WRONG_RECOVERY_CODE)
-    taken = db.session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.id == found.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=clock.utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = rowcount(
+        db.session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.id == found.id, RecoveryCode.used_at.is_(None))
+            .values(used_at=clock.utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.expire(found, ["used_at"])
     if not taken:
         raise _Wrong(USED_RECOVERY_CODE)

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime, created_at_column
 
 
-class SecondFactor(db.Model):
+class SecondFactor(Model):
     """One row per user who has turned two-factor login on; none while it is off."""
 
     __tablename__ = "second_factors"
@@ -23,7 +23,7 @@ class SecondFactor(db.Model):
     last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code for the day the phone is lost: kept as a keyed hash, used once."""
 
     __tablename__ = "recovery_codes"

@@ -60,7 +60,7 @@ class ResetForm(Form):
 
 def _refuse(form: CodeForm, message) -> None:
     """The message beside the field, emptied: a code is typed afresh, never corrected."""
-    form.code.errors.append(message)
+    form.code.errors = [*form.code.errors, message]
     form.code.raw_data = []
     form.code.data = ""
 

@@ -112,12 +112,13 @@ def change_password():
             current_user, form.current.data, request.remote_addr
         ):
             db.session.commit()  # the failed guess is counted
-            form.current.errors.append(
+            form.current.errors = [
+                *form.current.errors,
                 _(
                     "This is not your current password, or too many attempts: wait a moment "
                     "and try again."
-                )
-            )
+                ),
+            ]
         elif applied(form, lambda: services.set_password(current_user, form.password.data)):
             db.session.commit()
             # The user, not the proxy: stored as the session's user, the proxy would

@@ -105,7 +105,7 @@ class CaseForm(VersionedForm, SubmissionKey, Form):
             message = _l("Give the date of birth or an estimated age.")
         else:
             return True
-        age.errors.append(message)
+        age.errors = [*age.errors, message]
         return False
 
     def load(self, case: Case) -> None:

@@ -1,14 +1,19 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
-from ..extensions import db
+from ..extensions import Model, db
 from ..keys.fields import Encrypted, EncryptedDate
 from ..reference.models import Commune, IdentificationStatus, ListItem, Province
 from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..shelter.models import Facility, Service, Stay
 
 
 class Sex(LabelledEnum):
@@ -76,7 +81,7 @@ case_control_means = Table(
 )
 
 
-class CaseCodeCounter(db.Model):
+class CaseCodeCounter(Model):
     """The last number given per province and year: codes are never reused."""
 
     __tablename__ = "case_code_counters"
@@ -88,7 +93,7 @@ class CaseCodeCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Case(Versioned, db.Model):
+class Case(Versioned, Model):
     """One person followed from reception to a lasting livelihood."""
 
     __tablename__ = "cases"
@@ -143,7 +148,7 @@ class Case(Versioned, db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=clock.utcnow)
 
     province: Mapped[Province] = relationship(foreign_keys=[province_id])
-    facility: Mapped["Facility | None"] = relationship()  # noqa: F821
+    facility: Mapped["Facility | None"] = relationship()
     home_province: Mapped[Province | None] = relationship(foreign_keys=[home_province_id])
     home_commune: Mapped[Commune | None] = relationship()
     ethnicity: Mapped[ListItem | None] = relationship(foreign_keys=[ethnicity_id])
@@ -159,11 +164,11 @@ class Case(Versioned, db.Model):
     control_means: Mapped[list[ListItem]] = relationship(
         secondary=case_control_means, order_by=ListItem.sort_order
     )
-    created_by: Mapped["User | None"] = relationship()  # noqa: F821
-    stays: Mapped[list["Stay"]] = relationship(  # noqa: F821
+    created_by: Mapped["User | None"] = relationship()
+    stays: Mapped[list["Stay"]] = relationship(
         back_populates="case", order_by="Stay.admitted_on.desc()"
     )
-    services: Mapped[list["Service"]] = relationship(  # noqa: F821
+    services: Mapped[list["Service"]] = relationship(
         back_populates="case", order_by="Service.provided_on.desc()"
     )
     closures: Mapped[list["Closure"]] = relationship(order_by="Closure.id")
@@ -190,7 +195,7 @@ class Case(Versioned, db.Model):
         return next((stay for stay in self.stays if stay.is_open), None)
 
 
-class Closure(db.Model):
+class Closure(Model):
     """A case closed with an outcome; a reopening is kept on the same row."""
 
     __tablename__ = "case_closures"

@@ -120,7 +120,9 @@ def _filtered(user: User, filters: CaseFilters) -> Select:
 def search_cases(user: User, filters: CaseFilters, page: int, size: int) -> Page:
     """One page of (case, open stay or None) that ``user`` may see, in two queries."""
     query = _filtered(user, filters)
-    total = db.session.scalar(query.with_only_columns(func.count(Case.id)).order_by(None))
+    total = db.session.execute(
+        query.with_only_columns(func.count(Case.id)).order_by(None)
+    ).scalar_one()
     order = SORTS.get(filters.sort, SORTS["received"])[1]()
     rows = db.session.execute(
         query.add_columns(Stay)

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -41,7 +42,7 @@ def next_case_code(province: Province, year: int) -> str:
 
 @dataclass
 class Duplicates:
-    visible: list[Case]
+    visible: Sequence[Case]
     hidden_count: int
     # Names the matches the user was shown: confirming them does not confirm other matches.
     token: str = ""
@@ -185,16 +186,16 @@ def open_work(case: Case) -> OpenWork:
     from ..employment.models import Placement
     from ..followups.models import FollowUp
 
-    placements = db.session.scalar(
+    placements = db.session.execute(
         select(func.count(Placement.id)).where(
             Placement.case_id == case.id, Placement.end_on.is_(None)
         )
-    )
-    followups = db.session.scalar(
+    ).scalar_one()
+    followups = db.session.execute(
         select(func.count(FollowUp.id)).where(
             FollowUp.case_id == case.id, FollowUp.done_on.is_(None)
         )
-    )
+    ).scalar_one()
     return OpenWork(placements, followups)
 
 

@@ -1,13 +1,17 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..keys.fields import Encrypted
 from ..reference.models import Commune, Province
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..cases.models import Case
 
 
 class EmployerKind(LabelledEnum):
@@ -60,7 +64,7 @@ class EndReason(LabelledEnum):
         }
 
 
-class Employer(Versioned, db.Model):
+class Employer(Versioned, Model):
     __tablename__ = "employers"
     __audited__ = True
 
@@ -86,7 +90,7 @@ class Employer(Versioned, db.Model):
         return self.name
 
 
-class EmployerCheck(db.Model):
+class EmployerCheck(Model):
     """A check of safe working conditions; the latest one decides."""
 
     __tablename__ = "employer_checks"
@@ -120,7 +124,7 @@ class EmployerCheck(db.Model):
         return all(answers)
 
 
-class Placement(db.Model):
+class Placement(Model):
     __tablename__ = "placements"
     __audited__ = True
     __table_args__ = (
@@ -145,7 +149,7 @@ class Placement(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
-    case: Mapped["Case"] = relationship()  # noqa: F821
+    case: Mapped["Case"] = relationship()
     employer: Mapped[Employer] = relationship()
 
     @property

@@ -1,5 +1,6 @@
 """Reading employers, placements and the outcomes of job placement."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,7 +76,7 @@ def latest_check(employer: Employer) -> EmployerCheck | None:
     )
 
 
-def checks_of(employer: Employer) -> list[EmployerCheck]:
+def checks_of(employer: Employer) -> Sequence[EmployerCheck]:
     return db.session.scalars(
         select(EmployerCheck)
         .where(EmployerCheck.employer_id == employer.id)
@@ -125,7 +126,7 @@ def current_placements(employer: Employer, user: User) -> list[tuple[Placement, 
     return [(placement, code) for placement, code in rows]
 
 
-def completed_courses(case_id: int) -> list[Course]:
+def completed_courses(case_id: int) -> Sequence[Course]:
     """The courses this person completed: the ones a job can be credited to."""
     return db.session.scalars(
         select(Course)
@@ -135,7 +136,7 @@ def completed_courses(case_id: int) -> list[Course]:
     ).all()
 
 
-def placements_for_case(case_id: int) -> list[Placement]:
+def placements_for_case(case_id: int) -> Sequence[Placement]:
     """A person's placements, the latest first, with their employers."""
     return db.session.scalars(
         select(Placement)

@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, func, select, update
 
 from .. import clock, sealing
+from ..database import rowcount
 from ..extensions import db
 from .models import ExportJob, ExportJobPart, State, lifetime
 from .queries import Filters
@@ -126,7 +127,7 @@ def take_over(token: str, runner: str) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if rowcount(taken) != 1:
         return False
     db.session.execute(delete(ExportJobPart).where(ExportJobPart.token == token))
     return True
@@ -140,7 +141,7 @@ def give_up(token: str) -> bool:
         .values(state=State.FAILED.value, finished_at=clock.utcnow(), runner=None)
         .execution_options(synchronize_session=False)
     )
-    return failed.rowcount == 1
+    return rowcount(failed) == 1
 
 
 def start_again(token: str, runner: str) -> bool:
@@ -160,7 +161,7 @@ def start_again(token: str, runner: str) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    if again.rowcount != 1:
+    if rowcount(again) != 1:
         return False
     db.session.execute(delete(ExportJobPart).where(ExportJobPart.token == token))
     return True
@@ -183,7 +184,7 @@ def beat(token: str, runner: str, written: int) -> bool:
         .values(heartbeat_at=clock.utcnow(), rows_written=written)
         .execution_options(synchronize_session=False)
     )
-    return beaten.rowcount == 1
+    return rowcount(beaten) == 1
 
 
 def store_part(token: str, runner: str, number: int, data: bytes) -> bool:
@@ -214,7 +215,7 @@ def finish(token: str, runner: str, written: int) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return rowcount(done) == 1
 
 
 def fail(token: str, runner: str) -> bool:
@@ -224,9 +225,9 @@ def fail(token: str, runner: str) -> bool:
         .values(state=State.FAILED.value, finished_at=clock.utcnow(), runner=None)
         .execution_options(synchronize_session=False)
     )
-    if failed.rowcount == 1:
+    if rowcount(failed) == 1:
         db.session.execute(delete(ExportJobPart).where(ExportJobPart.token == token))
-    return failed.rowcount == 1
+    return rowcount(failed) == 1
 
 
 def release(runners: list[str]) -> int:
@@ -240,7 +241,7 @@ def release(runners: list[str]) -> int:
         .values(heartbeat_at=clock.utcnow() - stale_after() - timedelta(seconds=1), runner=None)
         .execution_options(synchronize_session=False)
     )
-    return released.rowcount
+    return rowcount(released)
 
 
 def expired_exist() -> bool:
@@ -262,7 +263,7 @@ def delete_expired() -> int:
         .where(ExportJob.started_at <= oldest)
         .execution_options(synchronize_session=False)
     )
-    return deleted.rowcount
+    return rowcount(deleted)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..reference.models import Province
 from ..shelter.models import Facility
 from ..types import UTCDateTime
@@ -23,7 +23,7 @@ class State(enum.StrEnum):
     FAILED = "failed"
 
 
-class ExportJob(db.Model):
+class ExportJob(Model):
     """A workbook being made, or made, for the user who asked for it: its order in plain
     values, so that any process can make it (again), and its progress and heartbeat, so that
     any process can show it."""
@@ -99,7 +99,7 @@ class ExportJob(db.Model):
         return self.filters().audit()
 
 
-class ExportJobPart(db.Model):
+class ExportJobPart(Model):
     """A few megabytes of a finished workbook, sealed (reintegration/sealing.py) for its job's
     token and its number, so that a copy of the database does not carry names in clear."""
 

@@ -147,7 +147,7 @@ class Reference:
         try:
             return self._shown["support_type", type_id]
         except KeyError:
-            found = self.support_types.get(type_id)
+            found = self.support_types.get(type_id) if type_id is not None else None
             shown = found.title if found is not None else ""
             self._shown["support_type", type_id] = shown
             return shown

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
@@ -52,7 +54,7 @@ class ResolveFlagForm(SubmissionKey, Form):
     )
 
 
-def check_form(indicators: list[Indicator]) -> Form:
+def check_form(indicators: Sequence[Indicator]) -> Form:
     """One question on the 1–5 scale per indicator in use."""
 
     class CheckForm(SubmissionKey, Form):

@@ -1,14 +1,19 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..keys.fields import Encrypted
 from ..plans.models import Dimension
 from ..reference.models import ListItem, Named
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..cases.models import Case
 
 
 class FollowUpReason(LabelledEnum):
@@ -47,7 +52,7 @@ followup_risk_signs = Table(
 )
 
 
-class FollowUp(Versioned, db.Model):
+class FollowUp(Versioned, Model):
     """A planned contact with the person; done when ``done_on`` is set."""
 
     __tablename__ = "followups"
@@ -70,8 +75,8 @@ class FollowUp(Versioned, db.Model):
     wellbeing: Mapped[str] = mapped_column(Encrypted("followups.wellbeing"), default="")
     created_at: Mapped[datetime] = created_at_column()
 
-    case: Mapped["Case"] = relationship()  # noqa: F821
-    done_by: Mapped["User | None"] = relationship()  # noqa: F821
+    case: Mapped["Case"] = relationship()
+    done_by: Mapped["User | None"] = relationship()
     risk_signs: Mapped[list[ListItem]] = relationship(
         secondary=followup_risk_signs, order_by=ListItem.sort_order
     )
@@ -82,7 +87,7 @@ class FollowUp(Versioned, db.Model):
         return self.done_on is not None
 
 
-class RiskFlag(db.Model):
+class RiskFlag(Model):
     """Raised by a risk sign of re-trafficking; stays until someone resolves it with a note."""
 
     __tablename__ = "risk_flags"
@@ -106,7 +111,7 @@ class RiskFlag(db.Model):
         return self.resolved_on is None
 
 
-class Indicator(Named, Versioned, db.Model):
+class Indicator(Named, Versioned, Model):
     """A question of the reintegration sustainability check, answered on a 1–5 scale."""
 
     __tablename__ = "indicators"
@@ -123,7 +128,7 @@ class Indicator(Named, Versioned, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class SustainabilityCheck(db.Model):
+class SustainabilityCheck(Model):
     """Scores per dimension and composite, 0 to 100, kept as computed on the day."""
 
     __tablename__ = "sustainability_checks"
@@ -143,7 +148,7 @@ class SustainabilityCheck(db.Model):
     answers: Mapped[list["IndicatorAnswer"]] = relationship(back_populates="check")
 
 
-class IndicatorAnswer(db.Model):
+class IndicatorAnswer(Model):
     __tablename__ = "indicator_answers"
     __table_args__ = (CheckConstraint("value BETWEEN 1 AND 5", name="value_on_scale"),)
 

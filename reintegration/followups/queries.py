@@ -1,7 +1,9 @@
 """Reading follow-ups, risk flags and sustainability checks, each page in a fixed number of
 queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +15,7 @@ from ..cases.models import Case, Stage
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..extensions import db
+from ..reference.models import ListItem
 from ..web import one_or_404
 from .models import FollowUp, RiskFlag, SustainabilityCheck
 
@@ -34,7 +37,7 @@ def risk_flag_or_404(flag_id: int) -> RiskFlag:
     )
 
 
-def due_followups(user: User) -> list[FollowUp]:
+def due_followups(user: User) -> Sequence[FollowUp]:
     """Planned follow-ups not yet done in the user's cases, in one query: the earliest planned
     first, so the overdue come before the rest. Closed cases wait for nobody."""
     return db.session.scalars(
@@ -55,10 +58,10 @@ def open_flags(user: User) -> list[tuple[RiskFlag, Case]]:
         .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
         .order_by(RiskFlag.raised_on, RiskFlag.id)
     ).all()
-    return [tuple(row) for row in rows]
+    return [(flag, case) for flag, case in rows]
 
 
-def followups_for_case(case_id: int) -> list[FollowUp]:
+def followups_for_case(case_id: int) -> Sequence[FollowUp]:
     """Planned and done follow-ups of a case, by planned date, in three queries."""
     return db.session.scalars(
         select(FollowUp)
@@ -72,7 +75,7 @@ def followups_for_case(case_id: int) -> list[FollowUp]:
     ).all()
 
 
-def open_flags_for_case(case_id: int) -> list[RiskFlag]:
+def open_flags_for_case(case_id: int) -> Sequence[RiskFlag]:
     return db.session.scalars(
         select(RiskFlag)
         .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
@@ -81,7 +84,7 @@ def open_flags_for_case(case_id: int) -> list[RiskFlag]:
     ).all()
 
 
-def checks_for_case(case_id: int) -> list[SustainabilityCheck]:
+def checks_for_case(case_id: int) -> Sequence[SustainabilityCheck]:
     """The case's sustainability checks, oldest to newest: the trend."""
     return db.session.scalars(
         select(SustainabilityCheck)
@@ -94,15 +97,15 @@ def checks_for_case(case_id: int) -> list[SustainabilityCheck]:
 class FollowUpSection:
     """What the case page shows of follow-ups."""
 
-    followups: list[FollowUp]
-    open_flags: list[RiskFlag]
-    checks: list[SustainabilityCheck]
+    followups: Sequence[FollowUp]
+    open_flags: Sequence[RiskFlag]
+    checks: Sequence[SustainabilityCheck]
 
     def signs_since(self, flag: RiskFlag) -> list:
         """Every risk sign seen from the day the flag was raised, once each."""
-        signs = {}
+        signs: dict[int, ListItem] = {}
         for followup in self.followups:
-            if followup.is_done and followup.done_on >= flag.raised_on:
+            if followup.done_on is not None and followup.done_on >= flag.raised_on:
                 signs.update((sign.id, sign) for sign in followup.risk_signs)
         return list(signs.values())
 
@@ -113,7 +116,7 @@ def followup_section(case_id: int) -> FollowUpSection:
     )
 
 
-def _followup_event(followup: FollowUp) -> Event:
+def _followup_event(followup: FollowUp, done_on: date) -> Event:
     facts = [
         _("contact made") if followup.contact_made else _("no contact"),
     ]
@@ -124,7 +127,7 @@ def _followup_event(followup: FollowUp) -> Event:
             _("risk signs: %(signs)s", signs=", ".join(s.name for s in followup.risk_signs))
         )
     return Event(
-        followup.done_on,
+        done_on,
         6,
         "followup",
         _("Follow-up: %(method)s", method=followup.method.label if followup.method else ""),
@@ -134,7 +137,9 @@ def _followup_event(followup: FollowUp) -> Event:
 
 def timeline_events(case_id: int) -> list[Event]:
     """Follow-ups done, risk flags raised and resolved, and sustainability checks."""
-    events = [_followup_event(f) for f in followups_for_case(case_id) if f.is_done]
+    events = [
+        _followup_event(f, f.done_on) for f in followups_for_case(case_id) if f.done_on is not None
+    ]
     for flag in db.session.scalars(select(RiskFlag).where(RiskFlag.case_id == case_id)):
         events.append(Event(flag.raised_on, 7, "risk_flag", _("Risk of re-trafficking flagged")))
         if flag.resolved_on:

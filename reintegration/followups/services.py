@@ -1,6 +1,7 @@
 """Planning and recording follow-ups; risk flags; sustainability scores."""
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 
@@ -65,7 +66,7 @@ def record_followup(
     contact_made: bool,
     still_in_job: bool | None,
     wellbeing: str,
-    risk_signs: list[ListItem],
+    risk_signs: Sequence[ListItem],
     user: User,
 ) -> FollowUp:
     """Record what a follow-up found; any risk sign flags the case."""
@@ -168,7 +169,7 @@ def compute_scores(answers: list[tuple[Dimension, int, int]]) -> dict[str, int]:
     return scores
 
 
-def active_indicators() -> list[Indicator]:
+def active_indicators() -> Sequence[Indicator]:
     return db.session.scalars(
         select(Indicator)
         .where(Indicator.active.is_(True))
@@ -177,7 +178,7 @@ def active_indicators() -> list[Indicator]:
 
 
 def record_check(
-    followup: FollowUp, values: dict[int, int], indicators: list[Indicator]
+    followup: FollowUp, values: dict[int, int], indicators: Sequence[Indicator]
 ) -> SustainabilityCheck:
     """Answers to every indicator in use, scored now with the weights in force now."""
     if not followup.is_done:

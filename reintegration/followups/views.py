@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,7 +32,7 @@ def due():
     )
 
 
-def _risk_signs(ids: list[int]) -> list[ListItem]:
+def _risk_signs(ids: list[int]) -> Sequence[ListItem]:
     if not ids:
         return []
     return db.session.scalars(

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime
 
 
-class ImportPreview(db.Model):
+class ImportPreview(Model):
     """A checked file's rows and problems, sealed (reintegration/sealing.py): they hold names
     and birth dates."""
 

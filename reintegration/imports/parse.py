@@ -178,7 +178,7 @@ def _table(worksheet) -> Sheet:
     columns, letters, ignored = _match_headers(headers)
     most = current_app.config["IMPORT_MAX_ROWS"]
     width = max(columns.values())
-    rows = []
+    rows: list[tuple[int, dict[str, object]]] = []
     for number, values in enumerate(
         worksheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
         start=header_row + 1,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, exists, select
 
 from .. import clock, sealing
+from ..database import rowcount
 from ..extensions import db
 from .models import ImportPreview
 
@@ -74,7 +75,7 @@ def claim(token: str, user_id: int) -> bool:
         .where(_current(token, user_id))
         .execution_options(synchronize_session=False)
     )
-    return claimed.rowcount == 1
+    return rowcount(claimed) == 1
 
 
 def expired_exist() -> bool:
@@ -89,4 +90,4 @@ def delete_expired() -> int:
         .where(ImportPreview.created_at <= clock.utcnow() - LIFETIME)
         .execution_options(synchronize_session=False)
     )
-    return deleted.rowcount
+    return rowcount(deleted)

@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime, created_at_column
 
 
-class DataKeyRecord(db.Model):
+class DataKeyRecord(Model):
     """A key the database's fields were encrypted with: its id and verifier, never the key."""
 
     __tablename__ = "data_keys"
@@ -19,7 +19,7 @@ class DataKeyRecord(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class SearchToken(db.Model):
+class SearchToken(Model):
     """A keyed digest of a word of a case's name (and its prefixes), of the whole name, of its
     phone number or birth date: what the search and the duplicate check compare, revealing no
     name without the key. ``key_id`` names the key it was made with (for a rotation)."""

@@ -23,7 +23,7 @@ FORMAT = "%(asctime)s %(levelname)-5s [%(request_id)s] %(name)s: %(message)s"
 
 
 class UtcFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)
 
     def formatTime(self, record, datefmt=None):
         moment = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
@@ -86,7 +86,8 @@ def init_app(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = request_id()
         return response
 
-    app.log_exception = lambda exc_info: log_unexpected(app, exc_info)
+    # Replaced on this app alone, as Flask lets an app do; its types call it a method.
+    app.log_exception = lambda exc_info: log_unexpected(app, exc_info)  # type: ignore[method-assign]
 
 
 def log_unexpected(app: Flask, exc_info) -> None:

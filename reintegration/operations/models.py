@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime
 
 
-class TaskRun(db.Model):
+class TaskRun(Model):
     """One row per task (``reminder_pass``, ``digest``, ``backup``), updated at every run.
 
     A failure keeps only the error's class name: an error's message may quote a value (a

@@ -72,7 +72,10 @@ def _scripts() -> ScriptDirectory:
 
 
 def head() -> str:
-    return _scripts().get_current_head()
+    current = _scripts().get_current_head()
+    if current is None:
+        raise RuntimeError(f"no migration in {MIGRATIONS}")
+    return current
 
 
 def revisions() -> list[str]:
@@ -113,7 +116,8 @@ def facts(connection: Connection) -> Facts:
     """Read in the connection's transaction: one snapshot when the caller holds one."""
     names = sorted(set(inspect(connection).get_table_names()) - NOT_COPIED)
     counts = {
-        name: connection.scalar(select(func.count()).select_from(table(name))) for name in names
+        name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+        for name in names
     }
     digest = ""
     if AUDIT_TABLE in counts:

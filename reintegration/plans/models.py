@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..keys.fields import Encrypted
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 
@@ -41,7 +41,7 @@ class GoalStatus(LabelledEnum):
         }
 
 
-class Plan(Versioned, db.Model):
+class Plan(Versioned, Model):
     """The reintegration plan, agreed with the person within a month of return."""
 
     __tablename__ = "plans"
@@ -63,7 +63,7 @@ class Plan(Versioned, db.Model):
         return sum(1 for goal in self.goals if goal.status == GoalStatus.MET)
 
 
-class Goal(Versioned, db.Model):
+class Goal(Versioned, Model):
     __tablename__ = "plan_goals"
     __audited__ = True
 

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import EachLine, Form
 from ..submissions import SubmissionKey
+from ..types import text_length
 from .models import Commune
 
 
@@ -27,7 +28,7 @@ class ListItemEditForm(Form):
 
 
 # The length of a commune's name, in either language.
-COMMUNE_NAME = Commune.__table__.c.name_vi.type.length
+COMMUNE_NAME = text_length(Commune.__table__.c.name_vi)
 
 
 class CommunesForm(SubmissionKey, Form):

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..types import LabelledEnum, enum_type
 
 
@@ -26,7 +26,7 @@ class Named:
         return self.name
 
 
-class Province(Named, db.Model):
+class Province(Named, Model):
     __tablename__ = "provinces"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Province(Named, db.Model):
     )
 
 
-class Commune(Named, db.Model):
+class Commune(Named, Model):
     """A commune or ward: since 1 July 2025 the level below the province."""
 
     __tablename__ = "communes"
@@ -85,7 +85,7 @@ class ListKind(LabelledEnum):
         }
 
 
-class ListItem(Named, db.Model):
+class ListItem(Named, Model):
     """One entry of a reference list (a country, a form of exploitation, an ethnic group...)."""
 
     __tablename__ = "list_items"
@@ -121,7 +121,7 @@ class IdentificationStatus(LabelledEnum):
         }
 
 
-class SupportType(Named, db.Model):
+class SupportType(Named, Model):
     """A support type of Law 53/2024, Article 37 (letters a to k)."""
 
     __tablename__ = "support_types"
@@ -141,7 +141,7 @@ class SupportType(Named, db.Model):
         return f"{self.letter}) {self.name}"
 
 
-class Entitlement(db.Model):
+class Entitlement(Model):
     """Which support types an identification status is entitled to."""
 
     __tablename__ = "entitlements"
@@ -155,7 +155,7 @@ class Entitlement(db.Model):
     support_type: Mapped[SupportType] = relationship()
 
 
-class ServiceKind(Named, db.Model):
+class ServiceKind(Named, Model):
     """A service staff record, under one support type (needs assessment, meals, ...)."""
 
     __tablename__ = "service_kinds"

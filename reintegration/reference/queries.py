@@ -1,5 +1,7 @@
 """Reading the reference lists for forms and pages."""
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,7 +20,7 @@ from .models import (
 NONE_CHOICE = ("", "—")
 
 
-def provinces() -> list[Province]:
+def provinces() -> Sequence[Province]:
     return db.session.scalars(
         select(Province).where(Province.active.is_(True)).order_by(Province.sort_order)
     ).all()
@@ -33,13 +35,13 @@ def province_by_code(code: str) -> Province | None:
     return db.session.scalar(select(Province).where(Province.code == code.upper()))
 
 
-def communes() -> list[Commune]:
+def communes() -> Sequence[Commune]:
     return db.session.scalars(
         select(Commune).where(Commune.active.is_(True)).order_by(Commune.name_vi)
     ).all()
 
 
-def items(kind: ListKind) -> list[ListItem]:
+def items(kind: ListKind) -> Sequence[ListItem]:
     return db.session.scalars(
         select(ListItem)
         .where(ListItem.kind == kind, ListItem.active.is_(True))
@@ -52,7 +54,7 @@ def item_choices(kind: ListKind, blank: bool = True) -> list[tuple]:
     return [NONE_CHOICE, *choices] if blank else choices
 
 
-def support_types() -> list[SupportType]:
+def support_types() -> Sequence[SupportType]:
     return db.session.scalars(
         select(SupportType)
         .options(selectinload(SupportType.kinds))
@@ -75,7 +77,7 @@ def entitled_type_ids(status: IdentificationStatus) -> set[int]:
 
 
 def entitlement_table() -> dict[IdentificationStatus, set[int]]:
-    table = {status: set() for status in IdentificationStatus}
+    table: dict[IdentificationStatus, set[int]] = {status: set() for status in IdentificationStatus}
     for status, type_id in db.session.execute(
         select(Entitlement.status, Entitlement.support_type_id)
     ):

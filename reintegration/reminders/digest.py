@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -78,7 +79,7 @@ def _send_one(user_id: int, today: date) -> str | None:
     return "sent" if count else "empty"
 
 
-def _recipients() -> list[User]:
+def _recipients() -> Sequence[User]:
     return db.session.scalars(
         select(User)
         .where(
@@ -142,7 +143,7 @@ def _give_up(user_id: int, today: date) -> None:
     )
 
 
-def lines(reminders: list[Reminder], today: date) -> list[str]:
+def lines(reminders: Sequence[Reminder], today: date) -> list[str]:
     """One line per reminder, as in the inbox: when due, what, the case code, the link."""
     result = []
     for reminder in reminders:
@@ -162,7 +163,7 @@ def _absolute(path: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-def compose(user: User, reminders: list[Reminder], today: date) -> EmailMessage:
+def compose(user: User, reminders: Sequence[Reminder], today: date) -> EmailMessage:
     config = current_app.config
     with (
         current_app.test_request_context("/", base_url=config["BASE_URL"]),

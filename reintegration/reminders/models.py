@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Column,
@@ -15,9 +16,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Role
-from ..extensions import db
+from ..extensions import Model, db
 from ..keys.fields import Encrypted
 from ..types import UTCDateTime, Versioned, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..cases.models import Case
+    from ..training.models import Course
 
 # APScheduler's job store, declared here so that migrations own the table.
 scheduler_jobs = Table(
@@ -29,7 +35,7 @@ scheduler_jobs = Table(
 )
 
 
-class ReminderRule(Versioned, db.Model):
+class ReminderRule(Versioned, Model):
     """A rule's settings; what it looks for is written in ``rules.py`` under its code."""
 
     __tablename__ = "reminder_rules"
@@ -53,7 +59,7 @@ class ReminderRule(Versioned, db.Model):
         return {row.role for row in self.roles}
 
 
-class RuleRole(db.Model):
+class RuleRole(Model):
     """Who is told of a rule's reminders: one row per role."""
 
     __tablename__ = "reminder_rule_roles"
@@ -64,7 +70,7 @@ class RuleRole(db.Model):
     role: Mapped[Role] = mapped_column(enum_type(Role), primary_key=True)
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """Something due, found by a rule about one record (its subject) on one due date.
 
     Open while ``closed_at`` is empty: the pass closes it when the rule no longer sees the
@@ -98,14 +104,14 @@ class Reminder(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     rule: Mapped[ReminderRule] = relationship()
-    case: Mapped["Case | None"] = relationship()  # noqa: F821
-    course: Mapped["Course | None"] = relationship()  # noqa: F821
+    case: Mapped["Case | None"] = relationship()
+    course: Mapped["Course | None"] = relationship()
 
     def days_late(self, today: date) -> int:
         return (today - self.due_on).days
 
 
-class ReminderMark(db.Model):
+class ReminderMark(Model):
     """What one role did with a reminder: done (it comes back after the rule's repeat days if
     still due) or snoozed until a day. Kept per role, so that one team's "done" does not hide a
     reminder from another team that must act, and a note is read only by the role that wrote it.
@@ -126,14 +132,14 @@ class ReminderMark(db.Model):
     marked_at: Mapped[datetime] = created_at_column()
 
     reminder: Mapped[Reminder] = relationship()
-    marked_by: Mapped["User"] = relationship()  # noqa: F821
+    marked_by: Mapped["User"] = relationship()
 
     @property
     def audit_case_id(self) -> int | None:
         return self.reminder.case_id if self.reminder else None
 
 
-class DigestDelivery(db.Model):
+class DigestDelivery(Model):
     """One user's daily digest: claimed before it is sent, so two schedulers send it once."""
 
     __tablename__ = "digest_deliveries"

@@ -1,5 +1,6 @@
 """Which reminders each user sees: those of the rules that tell their role, in their scope."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from flask_login import current_user
@@ -62,7 +63,7 @@ def _waiting(user: User, today: date) -> ColumnElement[bool]:
     return and_(Reminder.closed_at.is_(None), ~_hidden(user, today))
 
 
-def inbox(user: User, today: date) -> list[Reminder]:
+def inbox(user: User, today: date) -> Sequence[Reminder]:
     """The user's reminders, overdue first, then by due date."""
     return db.session.scalars(
         select(Reminder)
@@ -72,7 +73,7 @@ def inbox(user: User, today: date) -> list[Reminder]:
     ).all()
 
 
-def snoozed(user: User, today: date) -> list[ReminderMark]:
+def snoozed(user: User, today: date) -> Sequence[ReminderMark]:
     """The reminders the user's role snoozed, with the reason it gave."""
     return db.session.scalars(
         select(ReminderMark)
@@ -95,9 +96,9 @@ def snoozed(user: User, today: date) -> list[ReminderMark]:
 
 
 def count(user: User, today: date) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Reminder.id)).where(_waiting(user, today), visible_to(user))
-    )
+    ).scalar_one()
 
 
 def reminder_or_404(reminder_id: int) -> Reminder:
@@ -108,7 +109,7 @@ def reminder_or_404(reminder_id: int) -> Reminder:
     )
 
 
-def settings() -> list[ReminderRule]:
+def settings() -> Sequence[ReminderRule]:
     return (
         db.session.scalars(
             select(ReminderRule)

@@ -35,10 +35,17 @@ AUDIT_JOB = "nightly-audit-verify"
 _app: Flask | None = None
 
 
+def _the_app() -> Flask:
+    """The application the jobs run in: a job run before ``build`` has none to run in."""
+    if _app is None:
+        raise RuntimeError("the scheduler's jobs run once tasks.build(app) has been called")
+    return _app
+
+
 def _job(name: str, task: str, work, write_lock: bool = True, failure=None):
     """Run ``work`` in the app, its run recorded as ``task``. A failure is logged and rolled
     back; the next run tries again. ``failure(result)`` names a failure that raised nothing."""
-    with _app.app_context(), writing(write_lock), acting_as("scheduler"):
+    with _the_app().app_context(), writing(write_lock), acting_as("scheduler"):
         try:
             with runs.recorded(task) as run:
                 try:
@@ -95,9 +102,10 @@ def make_nightly_backup() -> None:
     from ..operations.backups import nightly_backup
 
     # The backup reads one snapshot and records its own run (operations/backups.py).
-    with _app.app_context():
+    app = _the_app()
+    with app.app_context():
         try:
-            nightly_backup(_app)
+            nightly_backup(app)
         except Exception:
             log.exception("nightly backup failed; older backups are kept, the next night tries")
 
@@ -146,7 +154,7 @@ def jobs(app: Flask) -> list[tuple[str, str, object]]:
     ] + ([backup] if config["NIGHTLY_BACKUP"] else [])
 
 
-class SteadyLoop:
+class SteadyLoop(BaseScheduler):
     """The scheduler's loop outlives an error of its own job store (the database restarting,
     locked for a while): it logs it and looks again in a minute, instead of its thread ending
     in silence while the process seems to run. A run whose next time could not be stored is

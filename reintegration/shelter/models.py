@@ -1,16 +1,21 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
-from ..extensions import db
+from ..extensions import Model
 from ..keys.fields import Encrypted
 from ..reference.models import ListItem, Province, ServiceKind, SupportType
 from ..types import Versioned, created_at_column
 
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..cases.models import Case
 
-class Facility(Versioned, db.Model):
+
+class Facility(Versioned, Model):
     """A Social Work Center or shelter ("Peaceful House") that receives people."""
 
     __tablename__ = "facilities"
@@ -36,7 +41,7 @@ class Facility(Versioned, db.Model):
         return self.name
 
 
-class Stay(Versioned, db.Model):
+class Stay(Versioned, Model):
     """One admission of a person to a facility, until discharge."""
 
     __tablename__ = "stays"
@@ -73,7 +78,7 @@ class Stay(Versioned, db.Model):
     discharged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
-    case: Mapped["Case"] = relationship(back_populates="stays")  # noqa: F821
+    case: Mapped["Case"] = relationship(back_populates="stays")
     facility: Mapped[Facility] = relationship()
     destination: Mapped[ListItem | None] = relationship(foreign_keys=[destination_id])
     planned_destination: Mapped[ListItem | None] = relationship(
@@ -104,7 +109,7 @@ class Stay(Versioned, db.Model):
         return self.is_open and self.days_remaining(on) < 0
 
 
-class StayExtension(db.Model):
+class StayExtension(Model):
     __tablename__ = "stay_extensions"
     __audited__ = True
 
@@ -118,14 +123,14 @@ class StayExtension(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
     stay: Mapped[Stay] = relationship(back_populates="extensions")
-    recorded_by: Mapped["User | None"] = relationship()  # noqa: F821
+    recorded_by: Mapped["User | None"] = relationship()
 
     @property
     def audit_case_id(self) -> int | None:
         return self.stay.case_id if self.stay else None
 
 
-class Service(db.Model):
+class Service(Model):
     """A support given to a person: what, when, by whom, at what cost."""
 
     __tablename__ = "services"
@@ -150,6 +155,6 @@ class Service(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
-    case: Mapped["Case"] = relationship(back_populates="services")  # noqa: F821
+    case: Mapped["Case"] = relationship(back_populates="services")
     kind: Mapped[ServiceKind] = relationship()
     support_type: Mapped[SupportType] = relationship()

@@ -1,5 +1,6 @@
 """Reading facilities and their residents."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,11 +47,11 @@ def facilities_in_scope(user: User, active_only: bool = True) -> list[Facility]:
 
 def residents_count(facility: Facility) -> int:
     """Places taken: every open stay, whoever may read the residents' files."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Stay.id)).where(
             Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 @dataclass
@@ -58,9 +59,9 @@ class FacilityOverview:
     facility: Facility
     occupancy: int
     # Only the stays of cases the reader may see.
-    residents: list[Stay]
-    arrivals: list[Stay]
-    discharges: list[Stay]
+    residents: Sequence[Stay]
+    arrivals: Sequence[Stay]
+    discharges: Sequence[Stay]
 
     @property
     def is_full(self) -> bool:

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -13,10 +14,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..keys.fields import Encrypted
 from ..reference.models import ListItem, Province
 from ..types import LabelledEnum, Versioned, created_at_column, enum_type
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..cases.models import Case
+    from ..employment.models import Employer
 
 
 class CourseKind(LabelledEnum):
@@ -65,7 +71,7 @@ course_employers = Table(
 )
 
 
-class Course(Versioned, db.Model):
+class Course(Versioned, Model):
     __tablename__ = "courses"
     __audited__ = True
     __table_args__ = (
@@ -92,8 +98,8 @@ class Course(Versioned, db.Model):
 
     topic: Mapped[ListItem] = relationship()
     province: Mapped[Province] = relationship()
-    trainer: Mapped["User | None"] = relationship()  # noqa: F821
-    employers: Mapped[list["Employer"]] = relationship(  # noqa: F821
+    trainer: Mapped["User | None"] = relationship()
+    employers: Mapped[list["Employer"]] = relationship(
         secondary=course_employers, order_by="Employer.name"
     )
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="course")
@@ -102,7 +108,7 @@ class Course(Versioned, db.Model):
     )
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __tablename__ = "enrolments"
     __audited__ = True
     __table_args__ = (UniqueConstraint("course_id", "case_id"),)
@@ -122,7 +128,7 @@ class Enrolment(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
     course: Mapped[Course] = relationship(back_populates="enrolments")
-    case: Mapped["Case"] = relationship()  # noqa: F821
+    case: Mapped["Case"] = relationship()
     attendance: Mapped[list["Attendance"]] = relationship(back_populates="enrolment")
 
     @property
@@ -133,7 +139,7 @@ class Enrolment(db.Model):
         return sum(1 for a in self.attendance if a.present) / len(self.attendance)
 
 
-class TrainingSession(db.Model):
+class TrainingSession(Model):
     """One day of a course, for which the trainer records who was there."""
 
     __tablename__ = "training_sessions"
@@ -148,7 +154,7 @@ class TrainingSession(db.Model):
     attendance: Mapped[list["Attendance"]] = relationship(back_populates="session")
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     __tablename__ = "attendance"
 
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), primary_key=True)

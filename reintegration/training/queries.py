@@ -1,6 +1,7 @@
 """Reading courses, their trainees and a person's training, each in a fixed number of queries."""
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -113,7 +114,7 @@ def _counts(course_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
-def summarise(courses: list[Course]) -> list[CourseSummary]:
+def summarise(courses: Sequence[Course]) -> list[CourseSummary]:
     counts = _counts([course.id for course in courses])
     return [CourseSummary(course, counts[course.id]) for course in courses]
 
@@ -132,11 +133,11 @@ def course_summaries(user: User, open_only: bool = False) -> list[CourseSummary]
 
 
 def places_taken(course: Course) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Enrolment.id)).where(
             Enrolment.course_id == course.id, Enrolment.status.in_(PLACE_HOLDERS)
         )
-    )
+    ).scalar_one()
 
 
 def confirmed_places(course: Course, besides: Enrolment | None = None) -> int:
@@ -146,10 +147,10 @@ def confirmed_places(course: Course, besides: Enrolment | None = None) -> int:
     )
     if besides is not None:
         query = query.where(Enrolment.id != besides.id)
-    return db.session.scalar(query)
+    return db.session.execute(query).scalar_one()
 
 
-def trainees(course: Course) -> list[Enrolment]:
+def trainees(course: Course) -> Sequence[Enrolment]:
     """The course's enrolments with only what a trainer may know of each person."""
     return db.session.scalars(
         select(Enrolment)
@@ -171,7 +172,7 @@ def trainees(course: Course) -> list[Enrolment]:
     ).all()
 
 
-def shown_to(user: User, course: Course, enrolments: list[Enrolment]) -> list[Enrolment]:
+def shown_to(user: User, course: Course, enrolments: Sequence[Enrolment]) -> Sequence[Enrolment]:
     """The trainees ``user`` may see by name: the whole class for its trainer and
     administrators, for anyone else only the people whose case they may open."""
     if user.role == Role.ADMIN or course.trainer_id == user.id:
@@ -238,7 +239,7 @@ def vocational_training() -> SupportType:
     return db.session.scalar(select(SupportType).where(SupportType.letter == VOCATIONAL_TRAINING))
 
 
-def enrolments_for_case(case_id: int) -> list[Enrolment]:
+def enrolments_for_case(case_id: int) -> Sequence[Enrolment]:
     """A person's enrolments, newest first, with their courses and attendance: two queries."""
     return db.session.scalars(
         select(Enrolment)
@@ -251,7 +252,7 @@ def enrolments_for_case(case_id: int) -> list[Enrolment]:
     ).all()
 
 
-def timeline_events(case_id: int, enrolments: list[Enrolment] | None = None) -> list[Event]:
+def timeline_events(case_id: int, enrolments: Sequence[Enrolment] | None = None) -> list[Event]:
     """Referral, enrolment, completion and drop-out of each of a person's courses."""
     if enrolments is None:
         enrolments = enrolments_for_case(case_id)

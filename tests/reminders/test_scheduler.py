@@ -261,3 +261,12 @@ def test_a_changed_grace_time_reaches_the_stored_job(app, scheduler_clock, tmp_p
     monkeypatch.setitem(app.config, "SCHEDULER_MISFIRE_GRACE_SECONDS", 7200)
     again = _scheduler(app, SQLAlchemyJobStore(url=jobs_db, tablename="scheduler_jobs"))
     assert again.get_job(tasks.REMINDER_JOB).misfire_grace_time == 7200
+
+
+def test_a_job_run_before_the_scheduler_is_built_names_the_cause(monkeypatch):
+    # A job store outlives the process that built it: a job run by a scheduler that was not
+    # made through tasks.build has no application to run in, and says so.
+    monkeypatch.setattr(tasks, "_app", None)
+    for job in (tasks.run_reminder_pass, tasks.make_nightly_backup):
+        with pytest.raises(RuntimeError, match=r"tasks\.build"):
+            job()
