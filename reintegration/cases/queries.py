@@ -76,7 +76,7 @@ class Page:
 
 
 def _open_stay_join(query: Select) -> Select:
-    return query.outerjoin(Stay, and_(Stay.case_id == Case.id, Stay.discharged_on.is_(None)))
+    return query.outerjoin(Stay, and_(Stay.case_id == Case.id, Stay.is_open))
 
 
 def matching(text: str) -> ColumnElement[bool]:
@@ -111,7 +111,7 @@ def _filtered(user: User, filters: CaseFilters) -> Select:
         query = query.where(Case.identification_status == IdentificationStatus(filters.status))
     today = clock.today()
     if filters.days == "overstayed":
-        query = query.where(Stay.planned_end < today)
+        query = query.where(Stay.is_overstayed(today))
     elif filters.days.isdigit():
         query = query.where(Stay.planned_end <= today + timedelta(days=int(filters.days)))
     return query
@@ -177,11 +177,8 @@ def dashboard(user: User, ending_soon_days: int) -> Dashboard:
     query = _open_stay_join(
         select(
             func.count(Stay.id),
-            func.count(Stay.id).filter(Stay.planned_end < today),
-            func.count(Stay.id).filter(
-                Stay.planned_end >= today,
-                Stay.planned_end <= today + timedelta(days=ending_soon_days),
-            ),
+            func.count(Stay.id).filter(Stay.is_overstayed(today)),
+            func.count(Stay.id).filter(Stay.ends_within(ending_soon_days, today)),
             func.count(Case.id).filter(Case.received_on >= today.replace(day=1)),
         ).select_from(Case)
     ).where(case_scope(user))

@@ -267,8 +267,7 @@ def stays(filters: Filters, scope) -> Select:
         )
         .join(Case, Case.id == Stay.case_id)
         .where(
-            Stay.admitted_on <= filters.end,
-            or_(Stay.discharged_on.is_(None), Stay.discharged_on >= filters.start),
+            Stay.running_during(filters.start, filters.end),
             filters.cases(),
             scope,
         )

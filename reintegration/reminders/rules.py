@@ -85,19 +85,18 @@ def _open_stays(anchor):
     return (
         select(*_columns(Stay.id, anchor, Stay.case_id, facility_id=Stay.facility_id))
         .join(Case, Case.id == Stay.case_id)
-        .where(_open_case(), Stay.discharged_on.is_(None))
+        .where(_open_case(), Stay.is_open)
     )
 
 
 def _stay_ending(today: date, value: int) -> Select:
     return _open_stays(Stay.planned_end).where(
-        Stay.discharge_planned_on.is_(None),
-        Stay.planned_end.between(today, today + timedelta(days=value)),
+        Stay.discharge_planned_on.is_(None), Stay.ends_within(value, today)
     )
 
 
 def _stay_overdue(today: date, value: int) -> Select:
-    return _open_stays(Stay.planned_end).where(Stay.planned_end <= today - timedelta(days=value))
+    return _open_stays(Stay.planned_end).where(Stay.overstayed_by(value, today))
 
 
 def _no_needs_assessment(today: date, value: int) -> Select:

@@ -1,7 +1,18 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    or_,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -88,9 +99,48 @@ class Stay(Versioned, Model):
         back_populates="stay", order_by="StayExtension.id"
     )
 
-    @property
+    # The rules on a stay's state, written once: each reads the same on a loaded stay and in a
+    # query (``Stay.is_open`` is a condition on the stays table).
+
+    @hybrid_property
     def is_open(self) -> bool:
+        """Not yet discharged: the person is still in the facility."""
         return self.discharged_on is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.discharged_on.is_(None)
+
+    @hybrid_method
+    def overstayed_by(self, days: int, on: date) -> bool:
+        """Still open on ``on``, ``days`` days or more after its planned end."""
+        return self.is_open and self.planned_end <= on - timedelta(days=days)
+
+    @overstayed_by.inplace.expression
+    @classmethod
+    def _overstayed_by_expression(cls, days: int, on: date) -> ColumnElement[bool]:
+        return and_(cls.is_open, cls.planned_end <= on - timedelta(days=days))
+
+    @hybrid_method
+    def ends_within(self, days: int, on: date) -> bool:
+        """Still open, its planned end between ``on`` and ``days`` days later."""
+        return self.is_open and on <= self.planned_end <= on + timedelta(days=days)
+
+    @ends_within.inplace.expression
+    @classmethod
+    def _ends_within_expression(cls, days: int, on: date) -> ColumnElement[bool]:
+        return and_(cls.is_open, cls.planned_end.between(on, on + timedelta(days=days)))
+
+    @hybrid_method
+    def running_during(self, start: date, end: date) -> bool:
+        """In the facility on at least one day from ``start`` to ``end``."""
+        return self.admitted_on <= end and (self.is_open or self.discharged_on >= start)
+
+    @running_during.inplace.expression
+    @classmethod
+    def _running_during_expression(cls, start: date, end: date) -> ColumnElement[bool]:
+        return and_(cls.admitted_on <= end, or_(cls.is_open, cls.discharged_on >= start))
 
     @property
     def planned_days(self) -> int:
@@ -105,8 +155,15 @@ class Stay(Versioned, Model):
     def days_remaining(self, on: date | None = None) -> int:
         return (self.planned_end - (on or clock.today())).days
 
+    @hybrid_method
     def is_overstayed(self, on: date | None = None) -> bool:
-        return self.is_open and self.days_remaining(on) < 0
+        """Still open after its planned end: past it by a day or more."""
+        return self.overstayed_by(1, on or clock.today())
+
+    @is_overstayed.inplace.expression
+    @classmethod
+    def _is_overstayed_expression(cls, on: date) -> ColumnElement[bool]:
+        return cls.overstayed_by(1, on)
 
 
 class StayExtension(Model):

@@ -48,9 +48,7 @@ def facilities_in_scope(user: User, active_only: bool = True) -> list[Facility]:
 def residents_count(facility: Facility) -> int:
     """Places taken: every open stay, whoever may read the residents' files."""
     return db.session.execute(
-        select(func.count(Stay.id)).where(
-            Stay.facility_id == facility.id, Stay.discharged_on.is_(None)
-        )
+        select(func.count(Stay.id)).where(Stay.facility_id == facility.id, Stay.is_open)
     ).scalar_one()
 
 
@@ -86,9 +84,7 @@ def facility_overview(facility: Facility, user: User) -> FacilityOverview:
         .where(Stay.facility_id == facility.id, case_scope(user))
         .options(contains_eager(Stay.case), joinedload(Stay.destination))
     )
-    residents = db.session.scalars(
-        stays.where(Stay.discharged_on.is_(None)).order_by(Stay.planned_end)
-    ).all()
+    residents = db.session.scalars(stays.where(Stay.is_open).order_by(Stay.planned_end)).all()
     arrivals = db.session.scalars(
         stays.where(Stay.admitted_on >= start).order_by(Stay.admitted_on.desc())
     ).all()
@@ -101,7 +97,7 @@ def facility_overview(facility: Facility, user: User) -> FacilityOverview:
 def facilities_with_occupancy(user: User) -> list[tuple[Facility, int]]:
     occupied = (
         select(Stay.facility_id, func.count(Stay.id).label("residents"))
-        .where(Stay.discharged_on.is_(None))
+        .where(Stay.is_open)
         .group_by(Stay.facility_id)
         .subquery()
     )

@@ -235,6 +235,6 @@ def stay_badge_class(stay: Stay) -> str:
     """How a resident's line stands out: overstayed, ending soon, or on track."""
     if stay.is_overstayed():
         return "danger"
-    if stay.is_open and stay.days_remaining() <= current_app.config["STAY_ENDING_SOON_DAYS"]:
+    if stay.ends_within(current_app.config["STAY_ENDING_SOON_DAYS"], clock.today()):
         return "warning"
     return "secondary"
