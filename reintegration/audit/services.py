@@ -117,7 +117,10 @@ def write_views(response):
     views = g.pop(_VIEWS, None)
     if not views or response.status_code >= 400 or request.method == "HEAD":
         return response  # HEAD runs the page's view, but no one sees the page
-    db.session.commit()  # ends the page's reads (nothing else is pending on a page that views)
+    # Why a GET writes: who looked at a person's record is itself a record an auditor reads.
+    # A short transaction of its own, on purpose, after the request's commit (unit_of_work.py)
+    # has ended the page's reads.
+    db.session.commit()  # ends any read begun since (nothing is pending on a page that views)
     try:
         with writing():
             chain.append(db.session.connection(), views)

@@ -66,7 +66,6 @@ def digest():
     if form.validate_on_submit():
         current_user.wants_digest = form.wants_digest.data
         flash(_("Your choice is saved."), "success")
-        db.session.commit()
     return redirect(url_for("reminders.inbox"))
 
 
