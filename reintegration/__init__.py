@@ -13,7 +13,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(
+    from .unit_of_work import App  # each request commits once, after its view
+
+    app = App(
         __name__,
         instance_path=os.environ.get("REINTEGRATION_INSTANCE", os.path.join(ROOT, "instance")),
         instance_relative_config=True,

@@ -12,7 +12,7 @@ with errors, and the key is written to ``submissions`` before the record:
   until the first transaction ends, then inserts nothing (or, if the first rolled back, claims
   the key itself); on SQLite a POST's transaction begins IMMEDIATE, so it starts after the first
   committed. It changes nothing and is sent to the page the first was sent to (``record_result``,
-  from ``web.commit_and_redirect``, in the first's transaction), with a message; when that page
+  from ``web.saved_redirect``, in the first's transaction), with a message; when that page
   is not known, the form is shown again with the message.
 - ``answer_resubmission`` (before every request) answers a key already committed at once, before
   the view's own checks run: otherwise the second sending of an intake would be shown the first

@@ -40,12 +40,12 @@ def one_or_404(query: Select[tuple[Found]]) -> Found:
     return found
 
 
-def commit_and_redirect(endpoint: str, **values):
-    """The one commit of a request that changed data, then Post/Redirect/Get; a form's
-    one-time key remembers the page, for the form sent again (submissions.py)."""
+def saved_redirect(endpoint: str, **values):
+    """Post/Redirect/Get after a save: a form's one-time key remembers the page, for the form
+    sent again (submissions.py). The request commits after the view (unit_of_work.py), this
+    record with the save."""
     target = url_for(endpoint, **values)
     record_result(target)
-    db.session.commit()
     return redirect(target)
 
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..formatting import day
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitlement_table, province_choices
-from ..web import applied, commit_and_redirect, made
+from ..web import applied, made, saved_redirect
 from . import admin_queries as queries
 from . import admin_services as services
 from . import policy
@@ -59,7 +59,7 @@ def overview():
         form, lambda: services.save_entitlements(form.chosen())
     ):
         flash(_("The entitlement table is saved."), "success")
-        return commit_and_redirect("policy.overview")
+        return saved_redirect("policy.overview")
     return render_template(
         "allowances/policy/overview.html",
         form=form,
@@ -96,7 +96,7 @@ def levels():
         ),
     ):
         flash(_("The level is added."), "success")
-        return commit_and_redirect("policy.levels")
+        return saved_redirect("policy.levels")
     all_levels = queries.levels()
     return render_template(
         "allowances/policy/levels.html",
@@ -113,7 +113,7 @@ def delete_level(level_id: int):
     start, form = level.valid_from, DeleteForm()
     if form.validate_on_submit() and applied(form, lambda: services.delete_level(level)):
         flash(_("The level in force from %(day)s is deleted.", day=day(start)), "success")
-        return commit_and_redirect("policy.levels")
+        return saved_redirect("policy.levels")
     return _refused(form, "policy.levels")
 
 
@@ -140,7 +140,7 @@ def new_kind():
         kind = made(form, lambda: services.add_kind(form.code.data, **form.fields()))
         if kind is not None:
             flash(_("The allowance kind is added: now give it a rule."), "success")
-            return commit_and_redirect("policy.kind", kind_id=kind.id)
+            return saved_redirect("policy.kind", kind_id=kind.id)
     return render_template("allowances/policy/kind_form.html", form=form, kind=None)
 
 
@@ -169,7 +169,7 @@ def kind(kind_id: int):
     form = KindEditForm(queries.support_types(), data=_kind_data(kind))
     if versions.saved(form, kind, lambda: services.update_kind(kind, **form.fields())):
         flash(_("The allowance kind is saved."), "success")
-        return commit_and_redirect("policy.kind", kind_id=kind.id)
+        return saved_redirect("policy.kind", kind_id=kind.id)
     return render_template(
         "allowances/policy/kind_form.html",
         form=form,
@@ -202,7 +202,7 @@ def new_rule(kind_id: int):
         saved = made(form, lambda: services.add_rule(kind, form.terms()))
         if saved is not None:
             flash(_closed_message(saved[1]), "success")
-            return commit_and_redirect("policy.kind", kind_id=kind.id)
+            return saved_redirect("policy.kind", kind_id=kind.id)
     return render_template("allowances/policy/rule_form.html", form=form, kind=kind, rule=None)
 
 
@@ -229,7 +229,7 @@ def _change_rule(rule: AllowanceRule):
     changed = versions.made(form, rule, lambda: services.update_rule(rule, form.terms()))
     if changed is not None:
         flash(_closed_message(changed[1]), "success")
-        return commit_and_redirect("policy.kind", kind_id=rule.kind_id)
+        return saved_redirect("policy.kind", kind_id=rule.kind_id)
     return render_template(
         "allowances/policy/rule_form.html",
         form=form,
@@ -242,7 +242,7 @@ def _end_rule(rule: AllowanceRule, use: services.Use):
     form = RuleEndForm(data={"valid_to": rule.valid_to})
     if versions.saved(form, rule, lambda: services.end_rule(rule, form.valid_to.data)):
         flash(_("The end date of the rule is saved."), "success")
-        return commit_and_redirect("policy.kind", kind_id=rule.kind_id)
+        return saved_redirect("policy.kind", kind_id=rule.kind_id)
     return render_template(
         "allowances/policy/rule_end.html", form=form, kind=rule.kind, rule=rule, use=use
     )
@@ -255,7 +255,7 @@ def delete_rule(rule_id: int):
     kind_id, form = rule.kind_id, DeleteForm()
     if form.validate_on_submit() and applied(form, lambda: services.delete_rule(rule)):
         flash(_("The rule is deleted."), "success")
-        return commit_and_redirect("policy.kind", kind_id=kind_id)
+        return saved_redirect("policy.kind", kind_id=kind_id)
     return _refused(form, "policy.rule", rule_id=rule_id)
 
 
@@ -277,7 +277,7 @@ def holidays():
         lambda: services.add_holiday(form.day.data, form.name_vi.data, form.name_en.data),
     ):
         flash(_("The holiday is added."), "success")
-        return commit_and_redirect("policy.holidays", year=form.day.data.year)
+        return saved_redirect("policy.holidays", year=form.day.data.year)
     return render_template(
         "allowances/policy/holidays.html",
         form=form,
@@ -292,5 +292,5 @@ def delete_holiday(holiday_id: int):
     year, form = holiday.day.year, DeleteForm()
     if form.validate_on_submit() and applied(form, lambda: services.delete_holiday(holiday)):
         flash(_("The holiday is deleted."), "success")
-        return commit_and_redirect("policy.holidays", year=year)
+        return saved_redirect("policy.holidays", year=year)
     return _refused(form, "policy.holidays", year=year)

@@ -18,7 +18,7 @@ from ..shelter.queries import facility_or_404, facility_scope
 from ..submissions import claim
 from ..types import text_length
 from ..versions import read_at, saved
-from ..web import applied, commit_and_redirect, made
+from ..web import applied, made, saved_redirect
 from . import policy, queries, services
 from .forms import CancelForm, CorrectionForm, DecisionForm, PaymentForm, RegisterForm, RequestForm
 from .models import Allowance, AllowanceStatus, Payment, PaymentMethod
@@ -73,7 +73,7 @@ def new(case_id: int):
         db.session.rollback()
         return _request_page(case, form, kinds.values(), preview)
     flash(_("The request is recorded; a provincial officer decides it."), "success")
-    return commit_and_redirect("allowances.show", allowance_id=allowance.id)
+    return saved_redirect("allowances.show", allowance_id=allowance.id)
 
 
 def _preview(allowance: Allowance) -> dict:
@@ -147,7 +147,7 @@ def decide(allowance_id: int):
         ),
     ):
         flash(_("The decision is recorded."), "success")
-        return commit_and_redirect("allowances.show", allowance_id=allowance.id)
+        return saved_redirect("allowances.show", allowance_id=allowance.id)
     return _show_page(queries.allowance_or_404(allowance_id), decision_form=form)
 
 
@@ -158,7 +158,7 @@ def cancel(allowance_id: int):
     form = CancelForm()
     if saved(form, allowance, lambda: services.cancel(allowance, form.reason.data, current_user)):
         flash(_("The allowance is cancelled."), "success")
-        return commit_and_redirect("allowances.show", allowance_id=allowance.id)
+        return saved_redirect("allowances.show", allowance_id=allowance.id)
     return _show_page(queries.allowance_or_404(allowance_id), cancel_form=form)
 
 
@@ -180,7 +180,7 @@ def pay(allowance_id: int):
         ),
     ):
         flash(_("The payment is recorded."), "success")
-        return commit_and_redirect("allowances.show", allowance_id=allowance.id)
+        return saved_redirect("allowances.show", allowance_id=allowance.id)
     return _show_page(queries.allowance_or_404(allowance_id), payment_form=form)
 
 
@@ -207,7 +207,7 @@ def correct(payment_id: int):
         ),
     ):
         flash(_("The correction is recorded; the totals count it."), "success")
-        return commit_and_redirect("allowances.show", allowance_id=allowance.id)
+        return saved_redirect("allowances.show", allowance_id=allowance.id)
     return render_template(
         "allowances/correction.html",
         form=form,
@@ -286,7 +286,7 @@ def register(facility_id: int):
                 ),
                 "success",
             )
-            return commit_and_redirect(
+            return saved_redirect(
                 "allowances.register",
                 facility_id=facility.id,
                 start=start.isoformat(),

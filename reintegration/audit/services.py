@@ -117,7 +117,10 @@ def write_views(response):
     views = g.pop(_VIEWS, None)
     if not views or response.status_code >= 400 or request.method == "HEAD":
         return response  # HEAD runs the page's view, but no one sees the page
-    db.session.commit()  # ends the page's reads (nothing else is pending on a page that views)
+    # Why a GET writes: who looked at a person's record is itself a record an auditor reads.
+    # A short transaction of its own, on purpose, after the request's commit (unit_of_work.py)
+    # has ended the page's reads.
+    db.session.commit()  # ends any read begun since (nothing is pending on a page that views)
     try:
         with writing():
             chain.append(db.session.connection(), views)
@@ -221,7 +224,6 @@ def _is_audited(obj) -> bool:
 
 
 _PENDING = "audit_pending"
-CHANGED_CASES = "changed_cases"
 
 
 def _merge(pending: dict, action: Action, obj, changes) -> None:
@@ -261,22 +263,23 @@ def _collect_changes(session: Session, _context) -> None:
         _merge(pending, Action.DELETE, obj, None)
 
 
-@event.listens_for(Session, "before_commit")
-def _write_changes(session: Session) -> None:
+def write_changes(session: Session) -> set[int]:
+    """The first step of a commit (``unit_of_work.on_commit``): the changes collected at each
+    flush, written as entries in the committing transaction. Returns the cases they touched
+    (a reminder's own changes aside), for the reminders to look at again."""
     session.flush()
     pending = session.info.pop(_PENDING, {})
     rows = [
         entry for entry in pending.values() if entry["changes"] or entry["action"] != Action.UPDATE
     ]
-    # Read by the reminders, which look again at the cases a transaction changed.
-    session.info.setdefault(CHANGED_CASES, set()).update(
+    changed_cases = {
         case_id
         for entry in rows
         if entry["obj"].__tablename__ not in ("reminders", "reminder_marks")
         and (case_id := _case_id(entry["obj"])) is not None
-    )
+    }
     if not rows:
-        return
+        return changed_cases
     actor_id, actor_name = _actor()
     now, ip = clock.utcnow(), _ip()
     chain.append(
@@ -296,10 +299,10 @@ def _write_changes(session: Session) -> None:
             for entry in rows
         ],
     )
+    return changed_cases
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_changes(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
-        session.info.pop(CHANGED_CASES, None)

@@ -12,7 +12,7 @@ from ..reference.models import Province
 from ..reference.queries import NONE_CHOICE, province_choices
 from ..shelter.models import Facility
 from ..versions import read_at, saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import services
 from .forms import ActiveForm, NewUserForm, PasswordForm, UserForm
 from .models import Role, User
@@ -68,7 +68,7 @@ def new():
             ),
         ):
             flash(_("The account is created."), "success")
-            return commit_and_redirect("users.index")
+            return saved_redirect("users.index")
     return render_template("auth/user_form.html", form=form, user=None)
 
 
@@ -83,7 +83,7 @@ def edit(user_id: int):
     form.username.render_kw = {"readonly": True}
     if saved(form, user, lambda: _update(form, user)):
         flash(_("The account is saved."), "success")
-        return commit_and_redirect("users.index")
+        return saved_redirect("users.index")
     return render_template(
         "auth/user_form.html",
         form=form,
@@ -115,7 +115,7 @@ def reset_password(user_id: int):
         form, lambda: services.set_password(user, form.password.data)
     ):
         flash(_("The password is reset; the user's open sessions are ended."), "success")
-        return commit_and_redirect("users.edit", user_id=user.id)
+        return saved_redirect("users.edit", user_id=user.id)
     # Not read from this request's form (the password's): the stored values and version.
     edit_form = UserForm(formdata=None, obj=user, role=user.role.value, facility=user.facility_id)
     read_at(edit_form, user)
@@ -146,5 +146,5 @@ def set_active(user_id: int):
             _("The account is active.") if user.active else _("The account is deactivated."),
             "success",
         )
-        return commit_and_redirect("users.edit", user_id=user.id)
+        return saved_redirect("users.edit", user_id=user.id)
     return redirect(url_for("users.edit", user_id=user.id))

@@ -41,7 +41,6 @@ def end_one(session_id: int):
         flash(_("The session is ended."), "success")
     else:
         flash(_("That session had already ended."), "info")
-    db.session.commit()
     return redirect(url_for("sessions.mine"))
 
 
@@ -50,7 +49,6 @@ def end_one(session_id: int):
 def end_others():
     if sessions.end_all(current_user.id, EndReason.BY_USER, keep_current=True):
         record(Action.SESSIONS_ENDED, "users", current_user.id)
-    db.session.commit()
     flash(_("Your other sessions are ended."), "success")
     return redirect(url_for("sessions.mine"))
 
@@ -62,6 +60,5 @@ def end_for_user(user_id: int):
     # An administrator ending their own sessions stays logged in here.
     sessions.end_all(user.id, EndReason.BY_ADMINISTRATOR, keep_current=user.id == current_user.id)
     record(Action.SESSIONS_ENDED, "users", user.id)
-    db.session.commit()
     flash(_("The user's sessions are ended."), "success")
     return redirect(url_for("users.edit", user_id=user.id))

@@ -116,6 +116,8 @@ def begin(user_id: int) -> None:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = clock.utcnow()
     browser, system = describe_device(request.user_agent.string or "")
+    # A short transaction of its own, on purpose (not the request's one commit): the session's
+    # row and the sweep of old rows take SQLite's write lock only for as long as they write.
     db.session.commit()  # ends the request's reads
     with writing():
         db.session.execute(
@@ -181,6 +183,10 @@ def note_activity(response):
     seen, expired = g.pop(_SEEN, None), g.pop(_EXPIRED, None)
     if (seen is None and expired is None) or response.status_code >= 500 or begins_writing():
         return response
+    # Why a page that only reads writes: "last seen" keeps an active session open
+    # (SESSION_MINUTES), and an expired one is closed for good. A short transaction of its own,
+    # on purpose, after the request's commit (unit_of_work.py): a GET's own transaction never
+    # takes SQLite's write lock, and a "last seen" that cannot be written costs nothing.
     now = clock.utcnow()
     try:
         db.session.commit()  # ends the page's reads

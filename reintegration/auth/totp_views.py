@@ -159,11 +159,11 @@ def code():
         try:
             kind = totp.check_code(user, form.code.data, request.remote_addr)
         except totp.CodeRefused as refusal:
-            db.session.commit()  # the wrong code is counted
+            db.session.commit()  # the wrong code is counted, though the page answers 400
             _refuse(form, refusal.message)
         else:
             left = totp.recovery_codes_left(user)
-            db.session.commit()
+            db.session.commit()  # the login, before the session's own row (sessions.begin)
             from .views import start_session
 
             start_session(user)
@@ -238,7 +238,6 @@ def enrol():
         db.session.rollback()
         _refuse(form, refusal.message)
         return _enrolment_page(form, 400)
-    db.session.commit()
     after = local_path(session.pop(MUST_ENROL, None)) or url_for("second_factor.account")
     return _codes_page(codes, _("Two-factor login is on."), after)
 
@@ -255,10 +254,9 @@ def renew():
         try:
             codes = totp.renew_recovery_codes(current_user, form.code.data, request.remote_addr)
         except totp.CodeRefused as refusal:
-            db.session.commit()  # the wrong code is counted
+            db.session.commit()  # the wrong code is counted, though the page answers 400
             _refuse(form, refusal.message)
         else:
-            db.session.commit()
             return _codes_page(codes, _("New recovery codes"), url_for("second_factor.account"))
     return _account_with(renew_form=form)
 
@@ -274,10 +272,9 @@ def disable():
         try:
             totp.disable(current_user, form.code.data, request.remote_addr)
         except totp.CodeRefused as refusal:
-            db.session.commit()  # the wrong code is counted
+            db.session.commit()  # the wrong code is counted, though the page answers 400
             _refuse(form, refusal.message)
         else:
-            db.session.commit()
             flash(_("Two-factor login is off."), "success")
             return redirect(url_for("second_factor.account"))
     return _account_with(disable_form=form)
@@ -317,7 +314,6 @@ def reset(user_id: int):
     form = ResetForm()
     if form.validate_on_submit():
         totp.reset(user, form.reason.data)
-        db.session.commit()
         flash(
             _("Two-factor login is reset: the user sets it up again at the next login."),
             "success",

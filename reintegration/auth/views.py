@@ -39,10 +39,12 @@ def login():
                 form.username.data, form.password.data, request.remote_addr
             )
         except services.LoginRefused as refusal:
-            db.session.commit()  # failed attempts and lockouts are kept
+            # Failed attempts and lockouts are kept whatever the page answers: the
+            # throttle's counters, committed at once (auth/throttle.py).
+            db.session.commit()
             form.form_errors.append(refusal.message)
         else:
-            db.session.commit()
+            db.session.commit()  # the outcome, before the session's own row (sessions.begin)
             return after_password(user, local_path(form.next.data))
     return render_template("auth/login.html", form=form)
 
@@ -52,7 +54,7 @@ def login():
 def logout():
     sessions.end_current(sessions.EndReason.LOGOUT)
     record(Action.LOGOUT, "users", current_user.id)
-    db.session.commit()
+    db.session.commit()  # while the user is logged in: the audit entries name them
     language = current_user.language
     logout_user()
     session.clear()
@@ -84,7 +86,7 @@ def setup():
             db.session.rollback()
             attach_error(form, error)
         else:
-            db.session.commit()
+            db.session.commit()  # the administrator, before the session's own row (sessions.begin)
             start_session(user)
             must_enrol_first(user)
             flash(_("Welcome. You are the administrator of this installation."), "success")
@@ -98,7 +100,6 @@ def language():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             current_user.language = form.language.data
-            db.session.commit()
         session["language"] = form.language.data
     return redirect(local_path(form.next.data) or url_for("main.home"))
 
@@ -111,7 +112,7 @@ def change_password():
         if not services.current_password_accepted(
             current_user, form.current.data, request.remote_addr
         ):
-            db.session.commit()  # the failed guess is counted
+            db.session.commit()  # the failed guess is counted whatever the page answers
             form.current.errors = [
                 *form.current.errors,
                 _(
@@ -120,7 +121,7 @@ def change_password():
                 ),
             ]
         elif applied(form, lambda: services.set_password(current_user, form.password.data)):
-            db.session.commit()
+            db.session.commit()  # the password, before the new session's own row (sessions.begin)
             # The user, not the proxy: stored as the session's user, the proxy would
             # resolve to itself and recurse without end.
             start_session(current_user._get_current_object())

@@ -23,7 +23,7 @@ from ..shelter.models import Facility
 from ..shelter.queries import facilities_in_scope
 from ..training import queries as training
 from ..versions import saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
 from .models import Case, Stage
@@ -127,7 +127,7 @@ def new():
                 form, lambda: services.create_case(case, _intake_province(form), current_user)
             ):
                 flash(_("Case %(code)s is created.", code=case.code), "success")
-                return commit_and_redirect("cases.show", case_id=case.id)
+                return saved_redirect("cases.show", case_id=case.id)
         else:
             form.confirm_duplicate.data = duplicates.token
     return render_template("cases/form.html", form=form, case=None, duplicates=duplicates)
@@ -177,7 +177,7 @@ def edit(case_id: int):
         record_view(case)
     if saved(form, case, lambda: _update(form, case)):
         flash(_("The case is saved."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id)
+        return saved_redirect("cases.show", case_id=case.id)
     return render_template("cases/form.html", form=form, case=case, duplicates=None)
 
 
@@ -205,7 +205,7 @@ def close(case_id: int):
         ),
     ):
         flash(_("The case is closed."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id)
+        return saved_redirect("cases.show", case_id=case.id)
     return render_template(
         "cases/close.html", case=case, form=form, open_work=services.open_work(case)
     )
@@ -223,5 +223,5 @@ def reopen(case_id: int):
         lambda: services.reopen_case(case, form.reopened_on.data, form.reason.data, current_user),
     ):
         flash(_("The case is reopened."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id)
+        return saved_redirect("cases.show", case_id=case.id)
     return render_template("cases/reopen.html", case=case, form=form)

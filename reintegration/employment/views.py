@@ -8,7 +8,7 @@ from ..auth.scopes import Permission, can, require
 from ..cases.queries import case_or_404
 from ..reference.queries import provinces
 from ..versions import saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import CheckForm, EmployerForm, EndPlacementForm, PlacementForm, answer
 from .models import ContractType, Employer, EmployerKind, EndReason
@@ -68,7 +68,7 @@ def record_check(employer_id: int):
         ),
     ):
         flash(_("The check is recorded."), "success")
-        return commit_and_redirect("employment.employer", employer_id=employer.id)
+        return saved_redirect("employment.employer", employer_id=employer.id)
     return _employer_page(employer, form)
 
 
@@ -100,7 +100,7 @@ def _employer_form_page(form: EmployerForm, employer: Employer | None):
         ),
     ):
         flash(_("The employer is saved."), "success")
-        return commit_and_redirect("employment.employer", employer_id=employer.id)
+        return saved_redirect("employment.employer", employer_id=employer.id)
     return render_template(
         "employment/employer_form.html", form=form, employer=employer if employer.id else None
     )
@@ -161,7 +161,7 @@ def new_placement(case_id: int):
         ),
     ):
         flash(_("The placement is recorded; follow-ups are planned."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id)
+        return saved_redirect("cases.show", case_id=case.id)
     return render_template("employment/placement_form.html", case=case, form=form)
 
 
@@ -179,7 +179,7 @@ def end_placement(placement_id: int):
         ),
     ):
         flash(_("The end of the job is recorded."), "success")
-        return commit_and_redirect("cases.show", case_id=placement.case_id)
+        return saved_redirect("cases.show", case_id=placement.case_id)
     return render_template(
         "employment/end_form.html", placement=placement, case=placement.case, form=form
     )

@@ -12,6 +12,9 @@ next look at them takes them over at once; one that is killed stops writing its 
 its jobs are taken over once it is EXPORT_STALE_SECONDS old (``pick_up``). The pool is made at
 the first job, not at import, so that it belongs to the process that runs the job, never to a
 server's parent process before it forks its workers.
+
+Outside any request, the thread and its heartbeat are units of work of their own: each commits
+where it works (a heartbeat is a short transaction, so that others' saves wait only briefly).
 """
 
 import atexit
@@ -111,6 +114,8 @@ def pick_up(job: Job) -> bool:
     with writing():
         taken = jobs.take_over(token, runner)
         failed = not taken and jobs.give_up(token)
+        # Committed here, on purpose, though a job's page calls it: the thread started below
+        # reads the job through a connection of its own.
         db.session.commit()
     silent = int((clock.utcnow() - heartbeat).total_seconds())
     if taken:

@@ -59,7 +59,7 @@ def _at_once(form: SupportWorkbookForm, filters, scope):
     # In memory, never on disk in clear (its sheets wait sealed on disk until it is saved):
     # at most EXPORT_INLINE_MAX_ROWS rows, a file of about 2 MB.
     workbook = io.BytesIO()
-    db.session.commit()  # what the request read so far; the workbook's reads start afresh
+    db.session.rollback()  # ends what the request read so far; the workbook's reads start afresh
     with writing(False), scratch.in_use():  # on SQLite, others' saves need not wait for reads
         rows = made(
             form, lambda: services.write_support(filters, scope, workbook, form.reason_given)
@@ -67,9 +67,9 @@ def _at_once(form: SupportWorkbookForm, filters, scope):
         db.session.rollback()
     if rows is None:
         return _page(form)
-    with writing():
+    with writing():  # the audit entry: the request commits it (unit_of_work.py)
         services.record_support(filters, form.reason_given, rows)
-        db.session.commit()
+        db.session.flush()
     workbook.seek(0)
     return send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=filters.filename)
 
@@ -89,6 +89,8 @@ def _in_background(form: SupportWorkbookForm, filters, expected: int):
         job = made(form, begin)
         if job is not None:
             token, runner = job.token, job.runner
+            # Committed before the request ends, on purpose: the thread that makes the
+            # workbook reads its job through a connection of its own.
             db.session.commit()
     if job is None:
         return _page(form)
@@ -118,6 +120,8 @@ def _job_or_404(token: str) -> jobs.Job:
 @require(Permission.EXPORT_SUPPORT, refusal=404)
 def job(token: str):
     if jobs.expired_exist():
+        # Why a GET writes: a workbook with names outlives its hours on no page. A short
+        # transaction of its own, on purpose: the page's reads then never hold the write lock.
         db.session.rollback()
         with writing():
             _tidy()
@@ -144,7 +148,7 @@ def again(token: str):
     with writing():
         if jobs.start_again(token, runner):
             services.record_support_again(job)
-            db.session.commit()
+            db.session.commit()  # before its thread starts, as for a new job (_in_background)
             tasks.launch(token, runner)
         else:
             db.session.rollback()  # started again by a first click
@@ -159,10 +163,13 @@ def download(token: str):
     if workbook is None:
         abort(404)
     filename = job.filename
-    db.session.commit()  # ends the reads: a GET writes only in a transaction begun to write
+    # Why a GET writes: a download of a file of people is audited. The reads end here, as a
+    # GET writes only in a transaction begun to write; the request commits the entry
+    # (unit_of_work.py).
+    db.session.rollback()
     with writing():
         services.record_support_download(jobs.find(token, current_user.id))
-        db.session.commit()
+        db.session.flush()
     # Unsealed a part at a time as it is sent: the workbook is never whole in memory, nor in
     # clear on disk.
     response = Response(stream_with_context(workbook.parts), mimetype=XLSX)
@@ -180,15 +187,15 @@ def dataset():
         return render_template("exports/dataset.html", form=form, k=anonymised.dataset_k())
     years, kind = (form.year_from.data, form.year_to.data), form.file_format.data
     language = current_user.language
-    db.session.commit()
+    db.session.rollback()  # ends the request's reads: the dataset's own begin afresh
     # A long read: on SQLite, other users' saves need not wait for it. Its file is made in
     # memory (one row per case, anonymised), its sheet sealed on disk until then.
     with writing(False), scratch.in_use():
         stream, report = services.make_dataset(current_user, *years, kind, language)
         db.session.rollback()
-    with writing():
+    with writing():  # the audit entry: the request commits it (unit_of_work.py)
         services.record_dataset(*years, kind, report)
-        db.session.commit()
+        db.session.flush()
     return send_file(
         stream,
         mimetype=XLSX if kind == "xlsx" else "text/csv",

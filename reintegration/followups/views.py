@@ -13,7 +13,7 @@ from ..plans.models import Dimension
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices
 from ..versions import outdated, saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import FollowUpForm, IndicatorEditForm, IndicatorForm, ResolveFlagForm, check_form
 from .models import FollowUp, Indicator
@@ -62,8 +62,8 @@ def _recorded(form: FollowUpForm, followup: FollowUp):
     if followup.risk_signs:
         flash(_("A risk of re-trafficking is flagged on the case."), "warning")
     if form.go_on_to_check.data:
-        return commit_and_redirect("followups.check", followup_id=followup.id)
-    return commit_and_redirect("cases.show", case_id=followup.case_id)
+        return saved_redirect("followups.check", followup_id=followup.id)
+    return saved_redirect("cases.show", case_id=followup.case_id)
 
 
 @bp.route("/followups/<int:followup_id>/record", methods=["GET", "POST"])
@@ -109,7 +109,7 @@ def check(followup_id: int):
         ),
     ):
         flash(_("The sustainability check is recorded."), "success")
-        return commit_and_redirect("cases.show", case_id=followup.case_id)
+        return saved_redirect("cases.show", case_id=followup.case_id)
     return render_template(
         "followups/check.html",
         form=form,
@@ -134,7 +134,7 @@ def resolve(flag_id: int):
         lambda: services.resolve_flag(flag, form.resolved_on.data, form.note.data, current_user),
     ):
         flash(_("The risk flag is resolved."), "success")
-        return commit_and_redirect("cases.show", case_id=flag.case_id)
+        return saved_redirect("cases.show", case_id=flag.case_id)
     return render_template(
         "followups/resolve.html",
         form=form,
@@ -160,7 +160,7 @@ def indicators():
         ),
     ):
         flash(_("The indicator is added."), "success")
-        return commit_and_redirect("followups.indicators")
+        return saved_redirect("followups.indicators")
     rows = db.session.scalars(
         select(Indicator).order_by(Indicator.dimension, Indicator.sort_order, Indicator.id)
     ).all()
@@ -184,5 +184,5 @@ def edit_indicator(indicator_id: int):
         ),
     ):
         flash(_("The indicator is saved."), "success")
-        return commit_and_redirect("followups.indicators")
+        return saved_redirect("followups.indicators")
     return render_template("followups/indicator_form.html", indicator=indicator, form=form)

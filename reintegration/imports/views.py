@@ -88,7 +88,7 @@ def upload():
         db.session.rollback()  # ends the check's reads: keeping the preview is a short write
         with writing():
             token = pending.save(preview.to_json(), current_user.id)
-            db.session.commit()
+            db.session.flush()  # the request commits it (unit_of_work.py)
         return redirect(url_for("imports.preview", token=token))
     return _upload_page(form)
 
@@ -131,6 +131,8 @@ def _preview_page(token: str, preview: Preview, form: ConfirmForm, status: int =
 def preview(token: str):
     # Previews hold names: none outlives its hour, uploads or not.
     if pending.expired_exist():
+        # Why a GET writes: a preview names people, and none outlives its hour. A short
+        # transaction of its own, on purpose: the page's reads then never hold the write lock.
         db.session.rollback()
         with writing():
             pending.delete_expired()
@@ -165,8 +167,7 @@ def confirm(token: str):
         abort(404)  # imported already, by a first click
     try:
         cases = services.import_rows(preview.rows, facility, current_user)
-        record_result(url_for("cases.index"))
-        db.session.commit()
+        record_result(url_for("cases.index"))  # committed with the import (unit_of_work.py)
     except services.RowRefused as refusal:
         db.session.rollback()
         form.form_errors.append(services.refused_message(refusal))

@@ -5,7 +5,7 @@ from flask_login import current_user
 from ..auth.scopes import Permission, require
 from ..cases.queries import case_or_404
 from ..versions import saved
-from ..web import commit_and_redirect
+from ..web import saved_redirect
 from . import services
 from .forms import GoalForm, PlanForm
 from .models import GoalStatus
@@ -28,7 +28,7 @@ def edit_plan(case_id: int):
         ),
     ):
         flash(_("The plan is saved."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id, _anchor="plan")
+        return saved_redirect("cases.show", case_id=case.id, _anchor="plan")
     return render_template("plans/plan_form.html", case=case, plan=plan, form=form)
 
 
@@ -63,5 +63,5 @@ def edit_goal(case_id: int, goal_id: int | None = None):
         ),
     ):
         flash(_("The goal is saved."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id, _anchor="plan")
+        return saved_redirect("cases.show", case_id=case.id, _anchor="plan")
     return render_template("plans/goal_form.html", case=case, goal=goal, form=form)

@@ -10,7 +10,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error
 from ..submissions import claim
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import CommunesForm, ListItemEditForm, ListItemForm
 from .models import Commune, ListItem, ListKind, Province
@@ -54,7 +54,7 @@ def list_items(kind: str):
         form, lambda: services.add_item(kind, form.code.data, form.name_vi.data, form.name_en.data)
     ):
         flash(_("The entry is added."), "success")
-        return commit_and_redirect("reference.list_items", kind=kind.value)
+        return saved_redirect("reference.list_items", kind=kind.value)
     items = db.session.scalars(
         select(ListItem).where(ListItem.kind == kind).order_by(ListItem.sort_order)
     ).all()
@@ -74,7 +74,7 @@ def edit_item(kind: str, item_id: int):
         item.name_en = form.name_en.data.strip()
         item.active = form.active.data
         flash(_("The entry is saved."), "success")
-        return commit_and_redirect("reference.list_items", kind=kind.value)
+        return saved_redirect("reference.list_items", kind=kind.value)
     return render_template("reference/item_form.html", kind=kind, item=item, form=form)
 
 
@@ -94,7 +94,7 @@ def communes(province_id: int):
             attach_error(form, error)
         else:
             flash(ngettext("%(num)s commune added.", "%(num)s communes added.", added), "success")
-            return commit_and_redirect("reference.communes", province_id=province.id)
+            return saved_redirect("reference.communes", province_id=province.id)
     return render_template(
         "reference/communes.html",
         province=province,

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 
 from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, scoped_session
 
 from .. import clock
-from ..audit.services import CHANGED_CASES, record_update
+from ..audit.services import record_update
 from ..auth.models import Role, User
 from ..database import insert
 from ..errors import DomainError
@@ -146,13 +146,10 @@ def _close(ids: list[int], now: datetime) -> None:
         )
 
 
-@event.listens_for(Session, "before_commit")
-def _look_again_at_changed_cases(session: Session) -> None:
-    """A change to a case (a follow-up recorded, a discharge) settles its reminders at once,
-    not at the next hourly pass. The audit log's hook, which runs first, says which cases."""
-    if session.in_nested_transaction():
-        return  # a savepoint: the cases are looked at when the whole transaction commits
-    cases = session.info.pop(CHANGED_CASES, None)
+def settle_changed_cases(session: Session, cases: set[int]) -> None:
+    """The second step of a commit (``unit_of_work.on_commit``): a change to a case (a
+    follow-up recorded, a discharge) settles its reminders at once, not at the next hourly
+    pass. The audit log's step, which runs first, says which cases."""
     if not cases or not has_app_context() or session is not _current_session():
         return
     run_pass(case_ids=cases)

@@ -7,7 +7,7 @@ from ..auth.models import Role
 from ..auth.scopes import Permission, require
 from ..extensions import db
 from ..versions import saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import DigestForm, DoneForm, RuleForm, SnoozeForm
 from .models import Reminder, ReminderRule
@@ -59,7 +59,6 @@ def digest():
     if form.validate_on_submit():
         current_user.wants_digest = form.wants_digest.data
         flash(_("Your choice is saved."), "success")
-        db.session.commit()
     return redirect(url_for("reminders.inbox"))
 
 
@@ -81,7 +80,7 @@ def done(reminder_id: int):
         form, lambda: services.mark_done(reminder, form.note.data or "", current_user)
     ):
         flash(_("The reminder is marked done."), "success")
-        return commit_and_redirect("reminders.inbox")
+        return saved_redirect("reminders.inbox")
     return render_template("reminders/done.html", reminder=reminder, form=form, today=clock.today())
 
 
@@ -97,7 +96,7 @@ def snooze(reminder_id: int):
         lambda: services.snooze(reminder, form.until.data, form.reason.data, current_user),
     ):
         flash(_("The reminder is snoozed."), "success")
-        return commit_and_redirect("reminders.inbox")
+        return saved_redirect("reminders.inbox")
     return render_template(
         "reminders/snooze.html", reminder=reminder, form=form, today=clock.today()
     )
@@ -135,5 +134,5 @@ def edit_rule(rule_id: int):
         ),
     ):
         flash(_("The rule is saved. It applies from the next pass."), "success")
-        return commit_and_redirect("reminders.rules")
+        return saved_redirect("reminders.rules")
     return render_template("reminders/rule_form.html", setting=setting, rule=rule, form=form)

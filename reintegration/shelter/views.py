@@ -18,7 +18,7 @@ from ..reference.queries import (
     service_kind_choices,
 )
 from ..versions import saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import (
     AdmitForm,
@@ -56,7 +56,7 @@ def admit(case_id: int):
                 if queries.residents_count(facility) > facility.capacity:
                     flash(_("The facility is over its capacity."), "warning")
                 flash(_("The person is admitted."), "success")
-                return commit_and_redirect("cases.show", case_id=case.id)
+                return saved_redirect("cases.show", case_id=case.id)
     return render_template("shelter/admit.html", case=case, form=form, full=full)
 
 
@@ -73,7 +73,7 @@ def extend(stay_id: int):
         ),
     ):
         flash(_("The stay is extended."), "success")
-        return commit_and_redirect("cases.show", case_id=stay.case_id)
+        return saved_redirect("cases.show", case_id=stay.case_id)
     return render_template(
         "shelter/extend.html",
         stay=stay,
@@ -106,7 +106,7 @@ def discharge(stay_id: int):
         ),
     ):
         flash(_("The person is discharged."), "success")
-        return commit_and_redirect("cases.show", case_id=stay.case_id)
+        return saved_redirect("cases.show", case_id=stay.case_id)
     return render_template("shelter/discharge.html", stay=stay, case=stay.case, form=form)
 
 
@@ -129,7 +129,7 @@ def plan_discharge(stay_id: int):
         ),
     ):
         flash(_("The discharge is planned."), "success")
-        return commit_and_redirect("cases.show", case_id=stay.case_id)
+        return saved_redirect("cases.show", case_id=stay.case_id)
     return render_template(
         "shelter/discharge_plan.html",
         stay=stay,
@@ -160,7 +160,7 @@ def new_service(case_id: int):
         ),
     ):
         flash(_("The service is recorded."), "success")
-        return commit_and_redirect("cases.show", case_id=case.id)
+        return saved_redirect("cases.show", case_id=case.id)
     return render_template(
         "shelter/service_form.html",
         case=case,
@@ -208,7 +208,7 @@ def _facility_form_page(form: FacilityForm, facility: Facility | None):
         ),
     ):
         flash(_("The facility is saved."), "success")
-        return commit_and_redirect("shelter.facility", facility_id=facility.id)
+        return saved_redirect("shelter.facility", facility_id=facility.id)
     return render_template(
         "shelter/facility_form.html", form=form, facility=facility if facility.id else None
     )

@@ -16,7 +16,7 @@ from ..forms import Form, day_arg
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices, province_choices
 from ..versions import saved
-from ..web import applied, commit_and_redirect
+from ..web import applied, saved_redirect
 from . import queries, services
 from .forms import (
     AttendanceForm,
@@ -115,7 +115,7 @@ def _course_form_page(form: CourseForm, course: Course | None):
         ),
     ):
         flash(_("The course is saved."), "success")
-        return commit_and_redirect("training.course", course_id=course.id)
+        return saved_redirect("training.course", course_id=course.id)
     return render_template(
         "training/course_form.html", form=form, course=course if course.id else None
     )
@@ -150,7 +150,7 @@ def refer(case_id: int):
         chosen = next(s.course for s in summaries if s.course.id == form.course.data)
         if applied(form, lambda: services.refer(case, chosen, current_user)):
             flash(_("The person is referred to the course."), "success")
-            return commit_and_redirect("cases.show", case_id=case.id)
+            return saved_redirect("cases.show", case_id=case.id)
     return render_template("training/refer.html", case=case, form=form)
 
 
@@ -172,7 +172,7 @@ def _enrolment_page(template: str, form, change, success: str):
     enrolment = queries.enrolment_or_404(request.view_args["enrolment_id"])
     if form.validate_on_submit() and applied(form, lambda: change(enrolment)):
         flash(success, "success")
-        return commit_and_redirect("training.course", course_id=enrolment.course_id)
+        return saved_redirect("training.course", course_id=enrolment.course_id)
     return render_template(template, form=form, enrolment=enrolment, course=enrolment.course)
 
 
@@ -230,7 +230,7 @@ def attending(enrolment_id: int):
     form = Form()
     if form.validate_on_submit() and applied(form, lambda: services.mark_attending(enrolment)):
         flash(_("The person is attending."), "success")
-        return commit_and_redirect("training.course", course_id=enrolment.course_id)
+        return saved_redirect("training.course", course_id=enrolment.course_id)
     for message in form.form_errors or [_("Nothing was saved. Try again.")]:
         flash(message, "danger")
     return redirect(url_for("training.course", course_id=enrolment.course_id))
@@ -257,7 +257,7 @@ def attendance(course_id: int):
         ),
     ):
         flash(_("The attendance is saved."), "success")
-        return commit_and_redirect("training.course", course_id=course.id)
+        return saved_redirect("training.course", course_id=course.id)
     return render_template(
         "training/attendance.html",
         course=course,
