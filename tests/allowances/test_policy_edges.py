@@ -9,8 +9,8 @@ from reintegration.allowances.policy import add_working_days
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from tests.allowances.helpers import kind, new_kind, request, rule
-from tests.cases.helpers import in_english, reload, sign_in
 from tests.conftest import TODAY
+from tests.helpers import in_english, reload, sign_in
 
 RECEIVED = TODAY - timedelta(days=3)  # 12/03/2026, the day the world's cases were received
 

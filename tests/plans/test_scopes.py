@@ -6,7 +6,7 @@ from sqlalchemy import select
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.plans.models import Goal, Plan
-from tests.cases.helpers import in_english, sign_in, text_of
+from tests.helpers import in_english, sign_in, text_of
 
 
 @pytest.mark.parametrize("role", [Role.CASE_WORKER, Role.PROVINCIAL_OFFICER, Role.SHELTER_STAFF])

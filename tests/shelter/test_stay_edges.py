@@ -11,7 +11,7 @@ from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services
 from reintegration.shelter.models import Service, Stay
-from tests.cases.helpers import count, in_english, reload, sign_in
+from tests.helpers import count, in_english, reload, sign_in
 
 ADMITTED = date(2026, 3, 10)
 
