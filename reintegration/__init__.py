@@ -23,6 +23,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     config.load(app, overrides)
+    # How to make another app like this one, on another database (operations/schema.py): the
+    # operations below the app reach its factory through the app, never by importing it.
+    app.extensions["create_app"] = create_app
     from .web import Request
 
     app.request_class = Request
@@ -148,10 +151,13 @@ def register_blueprints(app: Flask) -> None:
     from .allowances.admin import bp as policy
     from .allowances.views import bp as allowances
     from .audit.views import bp as audit
+    from .audit.views import label_columns_with
     from .auth.admin import bp as users
+    from .auth.forms import NewUserForm
     from .auth.session_views import bp as sessions
     from .auth.totp_views import bp as second_factor
     from .auth.views import bp as auth
+    from .cases.forms import CaseForm
     from .cases.views import bp as cases
     from .employment.views import bp as employment
     from .exports.views import bp as exports
@@ -161,11 +167,25 @@ def register_blueprints(app: Flask) -> None:
     from .operations.health import bp as health
     from .operations.views import bp as operations
     from .plans.views import bp as plans
+    from .reference.forms import ListItemEditForm, ListItemForm
     from .reference.views import bp as reference
     from .reminders.views import bp as reminders
+    from .shelter.forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
     from .shelter.views import bp as shelter
     from .training.views import bp as training
 
+    label_columns_with(
+        app,
+        CaseForm,
+        AdmitForm,
+        ExtendForm,
+        DischargeForm,
+        ServiceForm,
+        FacilityForm,
+        NewUserForm,
+        ListItemForm,
+        ListItemEditForm,
+    )
     for blueprint in (
         main,
         auth,
@@ -208,9 +228,9 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_request_hooks(app: Flask) -> None:
+    from .access import Permission, can
     from .audit.services import write_views
     from .auth import sessions
-    from .auth.scopes import Permission, can
     from .formatting import register_filters
     from .submissions import answer_resubmission
     from .web import page_url

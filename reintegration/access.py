@@ -1,21 +1,47 @@
-"""What each role may do, and which records each user may see.
+"""Who may do what: the roles, what each may do, and which records each user may see.
 
-The permission table and the scope ladder; nothing here knows a case, a facility or a course.
+Every domain asks this module, and it asks none: the roles, the permission table and the scope
+ladder know no case, facility or course, and no account (a user is read through its role,
+facility and province only).
 Each domain builds its own condition from ``scope_condition`` (``cases.queries.case_scope``,
 ``shelter.queries.facility_scope``...) and its ``<thing>_or_404`` on it, so that an
 out-of-scope id answers 404, as if it did not exist.
 """
 
+from __future__ import annotations
+
 import enum
 from collections.abc import Sequence
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, or_, true
 
-from .models import Role, User
+from .types import LabelledEnum
+
+if TYPE_CHECKING:
+    from .auth.models import User
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin"
+    SHELTER_STAFF = "shelter_staff"
+    TRAINER = "trainer"
+    PROVINCIAL_OFFICER = "provincial_officer"
+    CASE_WORKER = "case_worker"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.ADMIN: _l("Administrator"),
+            cls.SHELTER_STAFF: _l("Shelter staff"),
+            cls.TRAINER: _l("Vocational trainer"),
+            cls.PROVINCIAL_OFFICER: _l("Provincial officer"),
+            cls.CASE_WORKER: _l("Commune case worker"),
+        }
 
 
 class Permission(enum.Enum):

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .access import Role
 from .audit.cli import audit as audit_commands
 from .audit.services import acting_as
-from .auth.models import Role
 from .errors import DomainError
 from .exports.cli import export as export_commands
 from .extensions import db

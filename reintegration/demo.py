@@ -12,10 +12,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from . import clock
+from .access import Role
 from .allowances import services as allowances
 from .allowances.models import AllowanceKind, PaymentMethod
 from .auth import totp
-from .auth.models import Role, User
+from .auth.models import User
 from .auth.services import create_user
 from .cases.models import Case, Sex, Stage
 from .cases.services import create_case

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from .. import clock, versions
-from ..auth.scopes import Permission, require
+from ..access import Permission, require
 from ..extensions import db
 from ..formatting import day
 from ..reference.models import IdentificationStatus

@@ -1,8 +1,11 @@
 """Reading allowances: through the cases a user may see, with fixed numbers of queries."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +13,6 @@ from sqlalchemy import Select, and_, extract, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import clock
-from ..auth.models import User
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
@@ -22,6 +24,9 @@ from ..shelter.models import Facility
 from ..web import one_or_404
 from . import policy
 from .models import COUNTING, Allowance, AllowanceKind, AllowanceStatus, Payment
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 _DETAILS = (
     joinedload(Allowance.kind).joinedload(AllowanceKind.support_type),

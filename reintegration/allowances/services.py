@@ -4,7 +4,10 @@ Every change of status goes through ``_move``: an UPDATE that names the status i
 two people acting on the same allowance at once make one change, and the other is told why.
 """
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
@@ -12,9 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..access import Permission, can
 from ..audit.services import record_update
-from ..auth.models import User
-from ..auth.scopes import Permission, can
 from ..cases.models import Case
 from ..errors import DomainError
 from ..extensions import db
@@ -29,6 +31,9 @@ from .models import (
     Payment,
     PaymentMethod,
 )
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def usage(case_id: int, kind_id: int) -> tuple[int, int]:

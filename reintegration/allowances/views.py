@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
+from ..access import Permission, can, require
 from ..audit.services import record_view
-from ..auth.scopes import Permission, can, require
 from ..cases.queries import case_or_404
 from ..errors import DomainError
 from ..extensions import db

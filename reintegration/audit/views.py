@@ -1,17 +1,15 @@
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
-from functools import cache
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, select
+from sqlalchemy import Table, false, func, select
 from wtforms import SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional
 
 from .. import clock
-from ..auth.scopes import Permission, require
-from ..cases.models import Case
+from ..access import Permission, require
 from ..extensions import db
 from ..forms import DayField, FilterForm, number_arg
 from ..operations import runs
@@ -41,25 +39,26 @@ ENTITIES = {
 }
 
 
-@cache
-def _field_labels() -> dict[str, object]:
-    """Column names of the audited tables, shown with the labels of the forms that edit them."""
-    from ..auth.forms import NewUserForm
-    from ..cases.forms import CaseForm
-    from ..reference.forms import ListItemEditForm, ListItemForm
-    from ..shelter.forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
-
-    labels = {}
-    forms = (CaseForm, AdmitForm, ExtendForm, DischargeForm, ServiceForm, FacilityForm)
-    for form in (*forms, NewUserForm, ListItemForm, ListItemEditForm):
+def label_columns_with(app: Flask, *forms: type) -> None:
+    """Name the columns of audited tables, on the log's page, with the labels of the forms that
+    edit them. The app gives the forms (reintegration/__init__.py): the log knows no domain."""
+    labels: dict[str, object] = {}
+    for form in forms:
         for name in dir(form):
             field = getattr(form, name)
             if isinstance(field, UnboundField) and field.args:
                 labels.setdefault(name, field.args[0])
                 labels.setdefault(f"{name}_id", field.args[0])
-    labels["consent_given"] = labels["consent"]
-    labels["kind_id"] = labels["kind"]
-    return labels
+    for column, field in (("consent_given", "consent"), ("kind_id", "kind")):
+        if field in labels:
+            labels[column] = labels[field]
+    app.extensions["audit_labels"] = labels
+
+
+def _cases() -> Table:
+    """The cases table, by name, as an entry names the table it is about (``entity``): the log
+    knows no case model, and its ``case_id`` is a plain number that outlives the case."""
+    return db.metadata.tables["cases"]
 
 
 # What the last check of the chain found, as recorded by chain.check ("changed #12").
@@ -100,8 +99,9 @@ def _filtered(form: AuditFilterForm):
     if form.entity.data:
         query = query.where(AuditEntry.entity == form.entity.data)
     if form.case_code.data:
+        cases = _cases()
         case_id = db.session.scalar(
-            select(Case.id).where(Case.code == form.case_code.data.strip().upper())
+            select(cases.c.id).where(cases.c.code == form.case_code.data.strip().upper())
         )
         # No such case: no entry (case_id == None would match every entry without a case).
         query = query.where(AuditEntry.case_id == case_id if case_id is not None else false())
@@ -127,9 +127,12 @@ def index():
         entries = db.session.scalars(
             query.order_by(AuditEntry.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         ).all()
+    cases = _cases()
     codes = dict(
         db.session.execute(
-            select(Case.id, Case.code).where(Case.id.in_({e.case_id for e in entries if e.case_id}))
+            select(cases.c.id, cases.c.code).where(
+                cases.c.id.in_({e.case_id for e in entries if e.case_id})
+            )
         ).all()
     )
     return render_template(
@@ -141,6 +144,6 @@ def index():
         pages=max(1, -(-total // PER_PAGE)),
         codes=codes,
         entities=ENTITIES,
-        labels=_field_labels(),
+        labels=current_app.extensions["audit_labels"],
         verification=_verification(),
     )

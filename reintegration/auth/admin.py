@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..access import Permission, Role, require
 from ..errors import DomainError
 from ..extensions import db
 from ..reference.models import Province
@@ -15,8 +16,7 @@ from ..versions import read_at, saved
 from ..web import applied, saved_redirect
 from . import services
 from .forms import ActiveForm, NewUserForm, PasswordForm, UserForm
-from .models import Role, User
-from .scopes import Permission, require
+from .models import User
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 

@@ -1,35 +1,17 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..access import Role
 from ..extensions import Model
 from ..reference.models import Province
-from ..types import LabelledEnum, UTCDateTime, Versioned, created_at_column, enum_type
+from ..types import UTCDateTime, Versioned, created_at_column, enum_type
 
 if TYPE_CHECKING:
     from ..shelter.models import Facility
-
-
-class Role(LabelledEnum):
-    ADMIN = "admin"
-    SHELTER_STAFF = "shelter_staff"
-    TRAINER = "trainer"
-    PROVINCIAL_OFFICER = "provincial_officer"
-    CASE_WORKER = "case_worker"
-
-    @classmethod
-    def labels(cls):
-        return {
-            cls.ADMIN: _l("Administrator"),
-            cls.SHELTER_STAFF: _l("Shelter staff"),
-            cls.TRAINER: _l("Vocational trainer"),
-            cls.PROVINCIAL_OFFICER: _l("Provincial officer"),
-            cls.CASE_WORKER: _l("Commune case worker"),
-        }
 
 
 class User(UserMixin, Versioned, Model):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from .. import clock
+from ..access import Role
 from ..audit.models import Action
 from ..audit.services import record
 from ..database import writing
@@ -14,7 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..reference.models import Province
 from . import password_rules, sessions, throttle
-from .models import Role, User
+from .models import User
 from .passwords import hash_password, needs_rehash, verify_password
 
 MIN_PASSWORD_LENGTH = password_rules.MIN_LENGTH

@@ -5,12 +5,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..access import Permission, require
 from ..audit.models import Action
 from ..audit.services import record
 from ..extensions import db
 from . import sessions
 from .models import User
-from .scopes import Permission, require
 from .session_models import EndReason
 
 bp = Blueprint("sessions", __name__)

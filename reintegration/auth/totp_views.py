@@ -23,12 +23,12 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import clock
+from ..access import Permission, require
 from ..extensions import db
 from ..forms import Form
 from ..web import local_path
 from . import totp
 from .models import User
-from .scopes import Permission, require
 
 bp = Blueprint("second_factor", __name__)
 

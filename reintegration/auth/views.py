@@ -3,6 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..access import Role
 from ..audit.models import Action
 from ..audit.services import record
 from ..database import reads_only
@@ -12,7 +13,6 @@ from ..forms import attach_error
 from ..web import applied, local_path
 from . import services, sessions
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetupForm
-from .models import Role
 from .totp_views import after_password, must_enrol_first
 
 bp = Blueprint("auth", __name__)

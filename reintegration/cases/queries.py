@@ -1,9 +1,12 @@
 """Reading cases: the searchable list and the case page, each in a fixed number of queries."""
 
+from __future__ import annotations
+
 import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,8 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
-from ..auth.models import User
-from ..auth.scopes import scope_condition
+from ..access import scope_condition
 from ..extensions import db
 from ..keys import tokens
 from ..reference.models import IdentificationStatus
@@ -20,6 +22,9 @@ from ..shelter.models import Service, Stay, StayExtension
 from ..text import like_pattern
 from ..web import one_or_404
 from .models import Case, Stage
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def case_scope(user: User) -> ColumnElement[bool]:

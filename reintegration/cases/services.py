@@ -1,16 +1,18 @@
 """Intake and changes to a case: codes, duplicates, consent rules and the journey stage."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.models import User
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
@@ -18,6 +20,9 @@ from ..keys import tokens
 from ..reference.models import Province
 from .models import Case, CaseCodeCounter, Stage
 from .queries import case_scope
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def next_case_code(province: Province, year: int) -> str:

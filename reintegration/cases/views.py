@@ -3,10 +3,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
+from ..access import Permission, can, require
 from ..allowances.queries import case_section as allowance_section
 from ..allowances.queries import timeline_events as allowance_events
 from ..audit.services import record_view
-from ..auth.scopes import Permission, can, require
 from ..database import reads_only
 from ..employment.queries import placements_for_case
 from ..employment.queries import timeline_events as placement_events

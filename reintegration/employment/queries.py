@@ -1,8 +1,11 @@
 """Reading employers, placements and the outcomes of job placement."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,8 +16,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
 from .. import clock
-from ..auth.models import User
-from ..auth.scopes import scope_condition
+from ..access import scope_condition
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
@@ -25,6 +27,9 @@ from ..shelter.models import Facility
 from ..training.models import Course, Enrolment, EnrolmentStatus
 from ..web import one_or_404
 from .models import Employer, EmployerCheck, Placement
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 # Retention is measured this many months after the start of a job.
 RETENTION_MONTHS = (3, 6, 12)

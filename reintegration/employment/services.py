@@ -1,12 +1,14 @@
 """The rules of employers, their safe-working-conditions checks, and job placements."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock
-from ..auth.models import User
 from ..cases.models import Case
 from ..cases.services import refresh_stage
 from ..errors import DomainError
@@ -17,6 +19,9 @@ from ..formatting import day
 from ..reference.models import Commune
 from .models import ContractType, Employer, EmployerCheck, EndReason, Placement
 from .queries import completed_courses, latest_check
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 # What each failed answer of a check means, in the words shown to the user.
 CHECK_PROBLEMS = {

@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
-from ..auth.models import Role
-from ..auth.scopes import Permission, can, require
+from ..access import Permission, Role, can, require
 from ..cases.queries import case_or_404
 from ..reference.queries import provinces
 from ..versions import saved

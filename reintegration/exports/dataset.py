@@ -7,13 +7,15 @@ Values are kept as codes until written, so the rule is applied to the same value
 language of the file.
 """
 
+from __future__ import annotations
+
 import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import force_locale
@@ -24,12 +26,14 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
-from ..auth.models import User
 from ..cases.models import Case, Sex
 from ..cases.queries import case_scope
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
 from .workbook import FORMULA_START, as_text, new_workbook
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 FIELDS = (
     "sex",

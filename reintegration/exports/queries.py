@@ -7,9 +7,12 @@ The rows of every sheet are counted beforehand in one statement (``rows_expected
 too large to make during a request is made in the background.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ScalarSelect, Select, String, and_, cast, func, or_, select
@@ -17,9 +20,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.sql.functions import aggregate_strings
 
 from .. import clock
+from ..access import Role
 from ..allowances import queries as allowances
 from ..allowances.models import Allowance, AllowanceKind, Payment
-from ..auth.models import Role, User
 from ..cases.models import Case, case_exploitation_forms
 from ..employment.models import Employer, Placement
 from ..extensions import db
@@ -31,6 +34,9 @@ from ..shelter.queries import facilities_in_scope
 from ..text import fold
 from ..training.models import Course, Enrolment
 from ..types import LabelledEnum
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 BATCH_ROWS = 1000
 

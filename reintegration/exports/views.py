@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import clock, scratch
-from ..auth.scopes import Permission, can, require
+from ..access import Permission, can, require
 from ..cases.queries import case_scope
 from ..database import reads_only, writing
 from ..extensions import db

@@ -1,16 +1,18 @@
 """Reading follow-ups, risk flags and sustainability checks, each page in a fixed number of
 queries."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..auth.models import User
 from ..cases.models import Case, Stage
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
@@ -18,6 +20,9 @@ from ..extensions import db
 from ..reference.models import ListItem
 from ..web import one_or_404
 from .models import FollowUp, RiskFlag, SustainabilityCheck
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def followup_or_404(followup_id: int) -> FollowUp:

@@ -1,16 +1,18 @@
 """Planning and recording follow-ups; risk flags; sustainability scores."""
 
+from __future__ import annotations
+
 import math
 from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import clock
-from ..auth.models import User
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
@@ -25,6 +27,9 @@ from .models import (
     RiskFlag,
     SustainabilityCheck,
 )
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def add_months(day: date, months: int) -> date:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
-from ..auth.scopes import Permission, require
+from ..access import Permission, require
 from ..cases.queries import case_or_404
 from ..extensions import db
 from ..plans.models import Dimension

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock
-from ..auth.models import Role, User
+from ..access import Role
+from ..auth.models import User
 from ..cases.models import Case, Sex
 from ..cases.services import create_case, find_duplicates
 from ..database import let_waiting_writers_in, writing

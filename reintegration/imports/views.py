@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..auth.scopes import Permission, can, require
+from ..access import Permission, can, require
 from ..database import reads_only, writing
 from ..errors import DomainError
 from ..extensions import db

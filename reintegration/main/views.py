@@ -1,8 +1,7 @@
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..auth.models import Role
-from ..auth.scopes import Permission, can
+from ..access import Permission, Role, can
 from ..auth.services import any_user_exists
 from ..cases.queries import dashboard
 from ..operations import status

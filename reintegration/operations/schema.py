@@ -173,11 +173,9 @@ def sqlite_url(path: str) -> str:
 @contextmanager
 def app_on(url: str, like: Flask) -> Iterator[Flask]:
     """The app on another database, with ``like``'s settings, for migrating it."""
-    from .. import create_app
-
     keep = ("SECRET_KEY", "TESTING", "ENV", "BACKUP_FOLDER")
     settings = {name: like.config.get(name) for name in keep if like.config.get(name)}
-    other = create_app({**settings, "DATABASE_URL": url, "AUTO_MIGRATE": False})
+    other = like.extensions["create_app"]({**settings, "DATABASE_URL": url, "AUTO_MIGRATE": False})
     try:
         yield other
     finally:

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, render_template
 
-from ..auth.scopes import Permission, require
+from ..access import Permission, require
 from ..extensions import db
 from . import status
 from .health import schema_state

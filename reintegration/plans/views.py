@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.scopes import Permission, require
+from ..access import Permission, require
 from ..cases.queries import case_or_404
 from ..versions import saved
 from ..web import saved_redirect

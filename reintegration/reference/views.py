@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from ..auth.scopes import Permission, require
+from ..access import Permission, require
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..auth.models import Role
+from ..access import Role
 from ..forms import CheckboxListField, DayField, Form
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import Role
+from ..access import Role
 from ..extensions import Model, db
 from ..keys.fields import Encrypted
 from ..types import UTCDateTime, Versioned, created_at_column, enum_type

@@ -1,13 +1,16 @@
 """Which reminders each user sees: those of the rules that tell their role, in their scope."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from ..auth.models import Role, User
+from ..access import Role
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..extensions import db
@@ -17,6 +20,9 @@ from ..training.models import Course
 from ..training.queries import course_scope
 from ..web import one_or_404
 from .models import Reminder, ReminderMark, ReminderRule, RuleRole
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def visible_to(user: User) -> ColumnElement[bool]:

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, cast, func, null, select
 
 from .. import clock
+from ..access import Role
 from ..allowances.models import Allowance, AllowanceStatus
 from ..allowances.policy import add_working_days
-from ..auth.models import Role
 from ..cases.models import Case, Stage
 from ..followups.models import FollowUp, RiskFlag
 from ..plans.models import Plan

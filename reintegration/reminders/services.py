@@ -1,8 +1,11 @@
 """The reminder pass, and what users do with a reminder: done, snoozed."""
 
+from __future__ import annotations
+
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import has_app_context
 from flask_babel import lazy_gettext as _l
@@ -10,13 +13,16 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, scoped_session
 
 from .. import clock
+from ..access import Role
 from ..audit.services import record_update
-from ..auth.models import Role, User
 from ..database import insert
 from ..errors import DomainError
 from ..extensions import db
 from .models import Reminder, ReminderMark, ReminderRule, RuleRole
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 # The hourly pass holds this lock alone; passes over the cases a request changed share it, so
 # neither reads what the other is about to change (PostgreSQL; SQLite has one writer anyway).

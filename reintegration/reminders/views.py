@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..auth.models import Role
-from ..auth.scopes import Permission, require
+from ..access import Permission, Role, require
 from ..extensions import db
 from ..versions import saved
 from ..web import applied, saved_redirect

@@ -1,20 +1,25 @@
 """Reading facilities and their residents."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_login import current_user
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import clock
-from ..auth.models import User
-from ..auth.scopes import scope_condition
+from ..access import scope_condition
 from ..cases.queries import case_scope
 from ..extensions import db
 from ..web import one_or_404
 from .models import Facility, Stay
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def facility_scope(user: User) -> ColumnElement[bool]:

@@ -1,6 +1,9 @@
 """The rules of the shelter stay and of recording services."""
 
+from __future__ import annotations
+
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -8,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..auth.models import User
 from ..cases.models import Case
 from ..cases.services import refresh_stage
 from ..errors import DomainError
@@ -20,6 +22,9 @@ from ..reference.models import ListItem, ServiceKind
 from ..reference.services import require_entitlement
 from .models import Facility, Service, Stay, StayExtension
 from .queries import residents_count
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 def save_facility(facility: Facility, code: str, **fields) -> None:

@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..access import Permission, require
 from ..audit.services import record_view
-from ..auth.scopes import Permission, require
 from ..cases.models import Case
 from ..cases.queries import case_or_404
 from ..employment.queries import facility_outcome

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
-from ..auth.models import Role, User
-from ..auth.scopes import scope_condition
+from ..access import Role, scope_condition
+from ..auth.models import User
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event

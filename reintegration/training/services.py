@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..auth.models import Role, User
+from ..access import Role
+from ..auth.models import User
 from ..cases.models import Case
 from ..cases.services import refresh_stage
 from ..employment.models import Employer

@@ -4,9 +4,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..access import Permission, Role, can, require
 from ..audit.services import record_view
-from ..auth.models import Role
-from ..auth.scopes import Permission, can, require
 from ..cases.models import Case
 from ..cases.queries import case_or_404
 from ..employment.queries import course_outcome
