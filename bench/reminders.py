@@ -31,13 +31,7 @@ from sqlalchemy import delete, event, func, insert, select, text
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from reintegration import clock, create_app
-from reintegration.allowances.models import (
-    Allowance,
-    AllowanceKind,
-    AllowanceRule,
-    AllowanceStatus,
-    Holiday,
-)
+from reintegration.allowances.models import Allowance, AllowanceStatus
 from reintegration.auth.models import Role
 from reintegration.auth.services import create_user
 from reintegration.cases.models import Case, Sex, Stage
@@ -59,6 +53,7 @@ from reintegration.reminders import services
 from reintegration.reminders.models import Reminder, ReminderRule
 from reintegration.reminders.rules import NEEDS_ASSESSMENT, RULES
 from reintegration.shelter.models import Facility, Service, Stay
+from reintegration.support.models import AllowanceKind, AllowanceRule, Holiday
 from reintegration.training.models import (
     Attendance,
     Course,

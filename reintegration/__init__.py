@@ -148,7 +148,6 @@ def register_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .allowances.admin import bp as policy
     from .allowances.views import bp as allowances
     from .audit.views import bp as audit
     from .audit.views import label_columns_with
@@ -172,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from .reminders.views import bp as reminders
     from .shelter.forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
     from .shelter.views import bp as shelter
+    from .support.views import bp as policy
     from .training.views import bp as training
 
     label_columns_with(

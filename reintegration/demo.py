@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from . import clock
 from .access import Role
 from .allowances import services as allowances
-from .allowances.models import AllowanceKind, PaymentMethod
+from .allowances.models import PaymentMethod
 from .auth import totp
 from .auth.models import User
 from .auth.services import create_user
@@ -38,6 +38,7 @@ from .reference.queries import entitled_type_ids
 from .reminders.services import run_pass
 from .shelter import services as shelter
 from .shelter.models import Facility
+from .support.models import AllowanceKind
 from .training import queries as training_queries
 from .training import services as training
 from .training.models import Course, CourseKind

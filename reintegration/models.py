@@ -1,14 +1,7 @@
 """Imports every model so that metadata (and migrations) see all tables."""
 
 from . import versions  # noqa: F401  (its flush hook counts the edits of versioned records)
-from .allowances.models import (
-    Allowance,
-    AllowanceKind,
-    AllowanceRule,
-    AssistanceLevel,
-    Holiday,
-    Payment,
-)
+from .allowances.models import Allowance, Payment
 from .audit import services as audit_hooks  # noqa: F401  (before any mapper is configured)
 from .audit.models import AuditEntry
 from .auth.models import User
@@ -41,6 +34,7 @@ from .reminders.models import (
 )
 from .shelter.models import Facility, Service, Stay, StayExtension
 from .submissions import Submission
+from .support.models import AllowanceKind, AllowanceRule, AssistanceLevel, Holiday
 from .training.models import Attendance, Course, Enrolment, TrainingSession
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The Vietnamese catalog is complete and compiled, and every page speaks the reader's language.
 
 When a test here fails after a change to the source, update the catalog with the commands in
-README.md, "Translations".
+CONTRIBUTING.md, "Add a string".
 """
 
 import re
@@ -27,7 +27,7 @@ TEMPLATE = TRANSLATIONS / "messages.pot"
 PO = TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 CONFIG = ROOT / "reintegration" / "babel.cfg"
-# The keywords of the README's extract command (-k _l -k lazy_gettext -k lazy_ngettext:1,2).
+# The keywords of the extract command (CONTRIBUTING.md): -k _l -k lazy_gettext -k lazy_ngettext:1,2.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 
@@ -102,7 +102,7 @@ def test_every_message_of_the_source_has_a_vietnamese_translation(extracted, cat
 def test_the_template_is_extracted_from_the_current_source(extracted):
     template = _read_po(TEMPLATE)
     ids = {(message.context, _forms(message)[0]) for message in template if message.id}
-    assert ids == set(extracted), "re-extract messages.pot (README, Translations)"
+    assert ids == set(extracted), "re-extract messages.pot (CONTRIBUTING.md, Add a string)"
 
 
 def test_the_compiled_catalog_matches_the_po_file(catalog):
@@ -118,7 +118,7 @@ def test_the_compiled_catalog_matches_the_po_file(catalog):
         for message in compiled
         if message.id
     }
-    assert actual == expected, "compile the catalog again (README, Translations)"
+    assert actual == expected, "compile the catalog again (CONTRIBUTING.md, Add a string)"
 
 
 def test_every_placeholder_of_a_message_is_in_its_translation(catalog):

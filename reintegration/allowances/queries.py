@@ -21,9 +21,10 @@ from ..formatting import money
 from ..reference.models import SupportType
 from ..reference.queries import entitled_type_ids
 from ..shelter.models import Facility
+from ..support import policy
+from ..support.models import AllowanceKind
 from ..web import one_or_404
-from . import policy
-from .models import COUNTING, Allowance, AllowanceKind, AllowanceStatus, Payment
+from .models import COUNTING, Allowance, AllowanceStatus, Payment
 
 if TYPE_CHECKING:
     from ..auth.models import User

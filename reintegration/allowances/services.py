@@ -22,15 +22,9 @@ from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
 from ..reference.services import require_entitlement
-from . import policy
-from .models import (
-    COUNTING,
-    Allowance,
-    AllowanceKind,
-    AllowanceStatus,
-    Payment,
-    PaymentMethod,
-)
+from ..support import policy
+from ..support.models import AllowanceKind
+from .models import COUNTING, Allowance, AllowanceStatus, Payment, PaymentMethod
 
 if TYPE_CHECKING:
     from ..auth.models import User

@@ -16,10 +16,11 @@ from ..forms import attach_error, check_text, day_arg, ids_sent
 from ..shelter.models import Facility
 from ..shelter.queries import facility_or_404, facility_scope
 from ..submissions import claim
+from ..support import policy
 from ..types import text_length
 from ..versions import read_at, saved
 from ..web import applied, made, saved_redirect
-from . import policy, queries, services
+from . import queries, services
 from .forms import CancelForm, CorrectionForm, DecisionForm, PaymentForm, RegisterForm, RequestForm
 from .models import Allowance, AllowanceStatus, Payment, PaymentMethod
 

@@ -22,7 +22,7 @@ from sqlalchemy.sql.functions import aggregate_strings
 from .. import clock
 from ..access import Role
 from ..allowances import queries as allowances
-from ..allowances.models import Allowance, AllowanceKind, Payment
+from ..allowances.models import Allowance, Payment
 from ..cases.models import Case, case_exploitation_forms
 from ..employment.models import Employer, Placement
 from ..extensions import db
@@ -31,6 +31,7 @@ from ..reference import queries as reference_lists
 from ..reference.models import Commune, ListItem, Province, ServiceKind, SupportType
 from ..shelter.models import Facility, Service, Stay
 from ..shelter.queries import facilities_in_scope
+from ..support.models import AllowanceKind
 from ..text import fold
 from ..training.models import Course, Enrolment
 from ..types import LabelledEnum

@@ -16,12 +16,12 @@ from sqlalchemy import Integer, Select, cast, func, null, select
 from .. import clock
 from ..access import Role
 from ..allowances.models import Allowance, AllowanceStatus
-from ..allowances.policy import add_working_days
 from ..cases.models import Case, Stage
 from ..followups.models import FollowUp, RiskFlag
 from ..plans.models import Plan
 from ..reference.models import ServiceKind
 from ..shelter.models import Service, Stay
+from ..support.policy import add_working_days
 from ..training.models import Attendance, Course, Enrolment, EnrolmentStatus, TrainingSession
 
 # The service that the "no needs assessment" rule waits for.

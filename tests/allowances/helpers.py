@@ -7,15 +7,11 @@ from sqlalchemy import select
 
 from reintegration import clock
 from reintegration.allowances import services
-from reintegration.allowances.models import (
-    AllowanceKind,
-    AllowanceRule,
-    Method,
-    PaymentMethod,
-)
+from reintegration.allowances.models import PaymentMethod
 from reintegration.auth.models import Role
 from reintegration.extensions import db
 from reintegration.reference.models import SupportType
+from reintegration.support.models import AllowanceKind, AllowanceRule, Method
 
 
 def kind(code: str) -> AllowanceKind:

@@ -6,17 +6,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from reintegration.allowances import policy, services
-from reintegration.allowances.models import (
-    Allowance,
-    AllowanceRule,
-    AllowanceStatus,
-    AssistanceLevel,
-    Method,
-)
+from reintegration.allowances import services
+from reintegration.allowances.models import Allowance, AllowanceStatus
 from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.reference.models import IdentificationStatus
+from reintegration.support import policy
+from reintegration.support.models import AllowanceRule, AssistanceLevel, Method
 from tests.allowances.helpers import kind, new_kind, officer, request, rule
 from tests.conftest import TODAY
 from tests.helpers import count, reload

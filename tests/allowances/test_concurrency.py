@@ -15,18 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from reintegration.allowances import services
-from reintegration.allowances.models import (
-    Allowance,
-    AllowanceKind,
-    AllowanceStatus,
-    Payment,
-    PaymentMethod,
-)
+from reintegration.allowances.models import Allowance, AllowanceStatus, Payment, PaymentMethod
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case
 from reintegration.errors import DomainError
 from reintegration.extensions import db
 from reintegration.shelter.models import Facility
+from reintegration.support.models import AllowanceKind
 from tests.conftest import TODAY, Factory
 from tests.own_database import app_on_own_database, own_sessions
 

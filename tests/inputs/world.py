@@ -7,8 +7,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from reintegration import clock
-from reintegration.allowances import admin_services
-from reintegration.allowances.models import AllowanceRule, AssistanceLevel, Holiday
 from reintegration.auth.models import Role
 from reintegration.auth.session_models import UserSession
 from reintegration.auth.sessions import digest
@@ -20,6 +18,8 @@ from reintegration.plans import services as plans
 from reintegration.reference.models import ListItem, ListKind
 from reintegration.reminders.models import Reminder, ReminderRule, RuleRole
 from reintegration.reminders.services import run_pass
+from reintegration.support import services as admin_services
+from reintegration.support.models import AllowanceRule, AssistanceLevel, Holiday
 from reintegration.training.models import EnrolmentStatus
 from tests.allowances import helpers as allowance_helpers
 from tests.conftest import TODAY

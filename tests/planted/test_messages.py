@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext, lazy_gettext, lazy_ngettext, nget
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from reintegration.allowances.models import AllowanceKind, Payment
+from reintegration.allowances.models import Payment
 from reintegration.auth.models import Role
 from reintegration.employment.models import Placement
 from reintegration.errors import DomainError
@@ -20,6 +20,7 @@ from reintegration.extensions import db
 from reintegration.forms import Form, attach_error
 from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Stay
+from reintegration.support.models import AllowanceKind
 from tests.allowances import helpers as allowances
 from tests.employment import helpers as employment
 from tests.helpers import field_errors, form_errors, in_english, sign_in

@@ -13,14 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reintegration.allowances import services as allowances
-from reintegration.allowances.models import (
-    Allowance,
-    AllowanceKind,
-    AssistanceLevel,
-    Holiday,
-    Payment,
-    PaymentMethod,
-)
+from reintegration.allowances.models import Allowance, Payment, PaymentMethod
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case, Closure
 from reintegration.cases.services import close_case
@@ -39,6 +32,7 @@ from reintegration.plans.models import Goal, Plan
 from reintegration.plans.services import save_plan
 from reintegration.reference.models import Commune, ListItem, ListKind
 from reintegration.shelter.models import Facility, Service, Stay, StayExtension
+from reintegration.support.models import AllowanceKind, AssistanceLevel, Holiday
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
 from tests.conftest import TODAY
 from tests.employment.helpers import checked_employer, place

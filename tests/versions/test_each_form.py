@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from reintegration.allowances import services as allowances
-from reintegration.allowances.models import Allowance, AllowanceKind, AllowanceRule
+from reintegration.allowances.models import Allowance
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case
 from reintegration.employment.models import Employer
@@ -24,6 +24,7 @@ from reintegration.plans.models import Goal, Plan
 from reintegration.reference.models import ListKind
 from reintegration.reminders.models import ReminderRule
 from reintegration.shelter.models import Facility, Stay
+from reintegration.support.models import AllowanceKind, AllowanceRule
 from reintegration.training.models import Course
 from tests.conftest import TODAY, Auth
 from tests.employment.helpers import employer as make_employer

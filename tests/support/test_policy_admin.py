@@ -7,19 +7,19 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from reintegration.allowances import admin_services
-from reintegration.allowances.models import (
+from reintegration.audit.models import Action, AuditEntry
+from reintegration.auth.models import Role
+from reintegration.errors import DomainError
+from reintegration.extensions import db
+from reintegration.reference.models import Entitlement, IdentificationStatus
+from reintegration.support import services as admin_services
+from reintegration.support.models import (
     AllowanceKind,
     AllowanceRule,
     AssistanceLevel,
     Holiday,
     Method,
 )
-from reintegration.audit.models import Action, AuditEntry
-from reintegration.auth.models import Role
-from reintegration.errors import DomainError
-from reintegration.extensions import db
-from reintegration.reference.models import Entitlement, IdentificationStatus
 from tests.allowances.helpers import kind, new_kind, request, rule, support_type
 from tests.helpers import (
     count,

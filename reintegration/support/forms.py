@@ -30,8 +30,8 @@ from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm
-from .admin_services import RuleTerms
 from .models import AllowanceRule, Method
+from .services import RuleTerms
 
 # allowance_rules.coefficient is NUMERIC(6, 2).
 MOST_COEFFICIENT = Decimal("9999.99")

@@ -11,10 +11,8 @@ from ..formatting import day
 from ..reference.models import IdentificationStatus
 from ..reference.queries import entitlement_table, province_choices
 from ..web import applied, made, saved_redirect
-from . import admin_queries as queries
-from . import admin_services as services
-from . import policy
-from .admin_forms import (
+from . import policy, queries, services
+from .forms import (
     DeleteForm,
     EntitlementForm,
     HolidayForm,
@@ -61,7 +59,7 @@ def overview():
         flash(_("The entitlement table is saved."), "success")
         return saved_redirect("policy.overview")
     return render_template(
-        "allowances/policy/overview.html",
+        "support/overview.html",
         form=form,
         types=types,
         statuses=list(IdentificationStatus),
@@ -99,7 +97,7 @@ def levels():
         return saved_redirect("policy.levels")
     all_levels = queries.levels()
     return render_template(
-        "allowances/policy/levels.html",
+        "support/levels.html",
         form=form,
         levels=all_levels,
         in_force=queries.level_in_force(all_levels, clock.today()),
@@ -124,7 +122,7 @@ def delete_level(level_id: int):
 @require(Permission.ADMINISTER)
 def kinds():
     return render_template(
-        "allowances/policy/kinds.html",
+        "support/kinds.html",
         groups=queries.kinds_by_type(),
         uses=services.uses(),
         level=queries.level_on(clock.today()),
@@ -141,7 +139,7 @@ def new_kind():
         if kind is not None:
             flash(_("The allowance kind is added: now give it a rule."), "success")
             return saved_redirect("policy.kind", kind_id=kind.id)
-    return render_template("allowances/policy/kind_form.html", form=form, kind=None)
+    return render_template("support/kind_form.html", form=form, kind=None)
 
 
 def _kind_or_404(kind_id: int) -> AllowanceKind:
@@ -171,7 +169,7 @@ def kind(kind_id: int):
         flash(_("The allowance kind is saved."), "success")
         return saved_redirect("policy.kind", kind_id=kind.id)
     return render_template(
-        "allowances/policy/kind_form.html",
+        "support/kind_form.html",
         form=form,
         kind=kind,
         rules=queries.ordered_rules(kind),
@@ -203,7 +201,7 @@ def new_rule(kind_id: int):
         if saved is not None:
             flash(_closed_message(saved[1]), "success")
             return saved_redirect("policy.kind", kind_id=kind.id)
-    return render_template("allowances/policy/rule_form.html", form=form, kind=kind, rule=None)
+    return render_template("support/rule_form.html", form=form, kind=kind, rule=None)
 
 
 def _rule_or_404(rule_id: int) -> AllowanceRule:
@@ -231,7 +229,7 @@ def _change_rule(rule: AllowanceRule):
         flash(_closed_message(changed[1]), "success")
         return saved_redirect("policy.kind", kind_id=rule.kind_id)
     return render_template(
-        "allowances/policy/rule_form.html",
+        "support/rule_form.html",
         form=form,
         kind=rule.kind,
         rule=rule,
@@ -243,9 +241,7 @@ def _end_rule(rule: AllowanceRule, use: services.Use):
     if versions.saved(form, rule, lambda: services.end_rule(rule, form.valid_to.data)):
         flash(_("The end date of the rule is saved."), "success")
         return saved_redirect("policy.kind", kind_id=rule.kind_id)
-    return render_template(
-        "allowances/policy/rule_end.html", form=form, kind=rule.kind, rule=rule, use=use
-    )
+    return render_template("support/rule_end.html", form=form, kind=rule.kind, rule=rule, use=use)
 
 
 @bp.post("/rules/<int:rule_id>/delete")
@@ -279,7 +275,7 @@ def holidays():
         flash(_("The holiday is added."), "success")
         return saved_redirect("policy.holidays", year=form.day.data.year)
     return render_template(
-        "allowances/policy/holidays.html",
+        "support/holidays.html",
         form=form,
         listing=queries.holiday_year(year, clock.today()),
     )

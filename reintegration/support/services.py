@@ -12,14 +12,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Table, exists, func, or_, select
 
 from .. import clock
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
 from ..reference.models import Entitlement, IdentificationStatus, SupportType
-from .models import Allowance, AllowanceKind, AllowanceRule, AssistanceLevel, Holiday, Method
+from .models import AllowanceKind, AllowanceRule, AssistanceLevel, Holiday, Method
 
 # Entitlements
 
@@ -77,6 +77,13 @@ def delete_level(level: AssistanceLevel) -> None:
     db.session.flush()
 
 
+def _allowances() -> Table:
+    """The allowances made under the policy, read from their table by name: the policy sits
+    below the allowances in the layers (ARCHITECTURE.md) and imports no model of theirs. What
+    it asks of them is only whether a level, a kind or a rule has been used."""
+    return db.metadata.tables["allowances"]
+
+
 def _computed_from(level: AssistanceLevel) -> bool:
     """Whether a coefficient allowance is for a day this level was the one in force."""
     following = db.session.scalar(
@@ -84,12 +91,13 @@ def _computed_from(level: AssistanceLevel) -> bool:
             AssistanceLevel.valid_from > level.valid_from
         )
     )
-    query = select(Allowance.id).join(Allowance.rule)
+    allowances = _allowances().c
+    query = select(allowances.id).join(AllowanceRule, AllowanceRule.id == allowances.rule_id)
     query = query.where(
-        AllowanceRule.method == Method.COEFFICIENT, Allowance.period_from >= level.valid_from
+        AllowanceRule.method == Method.COEFFICIENT, allowances.period_from >= level.valid_from
     )
     if following is not None:
-        query = query.where(Allowance.period_from < following)
+        query = query.where(allowances.period_from < following)
     return db.session.scalar(query.limit(1)) is not None
 
 
@@ -120,7 +128,7 @@ def update_kind(kind: AllowanceKind, **fields) -> AllowanceKind:
 
 
 def _kind_used(kind: AllowanceKind) -> bool:
-    return bool(db.session.scalar(select(exists().where(Allowance.kind_id == kind.id))))
+    return bool(db.session.scalar(select(exists().where(_allowances().c.kind_id == kind.id))))
 
 
 def _save_kind(
@@ -234,10 +242,11 @@ def uses(kind_id: int | None = None) -> dict[int, Use]:
 def _uses(*conditions: ColumnElement[bool]) -> dict[int, Use]:
     """A period running past a rule's end went on under the next rule, so the days counted as
     covered by a rule stop at its end."""
-    last_day = func.max(func.coalesce(Allowance.period_to, Allowance.period_from))
+    allowances = _allowances()
+    last_day = func.max(func.coalesce(allowances.c.period_to, allowances.c.period_from))
     rows = db.session.execute(
-        select(AllowanceRule.id, AllowanceRule.valid_to, func.count(Allowance.id), last_day)
-        .join(Allowance, Allowance.rule_id == AllowanceRule.id)
+        select(AllowanceRule.id, AllowanceRule.valid_to, func.count(allowances.c.id), last_day)
+        .join(allowances, allowances.c.rule_id == AllowanceRule.id)
         .where(*conditions)
         .group_by(AllowanceRule.id, AllowanceRule.valid_to)
     )

@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from reintegration.allowances.models import Holiday
-from reintegration.allowances.policy import add_working_days, working_days_between
 from reintegration.extensions import db
+from reintegration.support.models import Holiday
+from reintegration.support.policy import add_working_days, working_days_between
 from tests.allowances.helpers import request
 from tests.helpers import reload
 

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from reintegration.allowances.models import Holiday, Method
-from reintegration.allowances.policy import add_working_days
 from reintegration.auth.models import Role
 from reintegration.extensions import db
+from reintegration.support.models import Holiday, Method
+from reintegration.support.policy import add_working_days
 from tests.allowances.helpers import kind, new_kind, request, rule
 from tests.conftest import TODAY
 from tests.helpers import in_english, reload, sign_in
