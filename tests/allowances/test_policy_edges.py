@@ -91,12 +91,12 @@ def test_a_holiday_more_than_60_days_ahead_still_moves_a_50_working_day_count():
     assert add_working_days(date(2026, 6, 1), 50) == date(2026, 8, 11)
 
 
-def test_a_60_working_day_decision_is_due_after_a_holiday_added_in_may(make, world):
+def test_a_60_working_day_decision_is_due_after_a_holiday_added_in_june(make, world):
     # Applied on Friday 13/03/2026: 27/04, 30/04 and 01/05 are off, and an administrator adds
-    # Tuesday 19/05, the 67th calendar day after: the decision is due on Thursday 11/06.
+    # Wednesday 03/06, the 82nd calendar day after: the decision is due on Thursday 11/06.
     new_kind("LONG", decision_days=60)
     rule(kind("LONG"), Method.FIXED, date(2025, 7, 1), amount=1_000_000)
-    add_holiday(date(2026, 5, 19))
+    add_holiday(date(2026, 6, 3))
 
     allowance = request(make, world.cases["here"], "LONG", applied_on=RECEIVED + timedelta(days=1))
 
