@@ -3,8 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import delete
 
-from reintegration.allowances.models import Holiday, Method
+from reintegration.allowances.models import AssistanceLevel, Holiday, Method
 from reintegration.allowances.policy import add_working_days
 from reintegration.auth.models import Role
 from reintegration.extensions import db
@@ -135,3 +136,12 @@ def test_the_limits_table_shows_each_kinds_amount_today(client, staff, world, co
     row = limits_row(page, kind(code).name_en)
     assert shown in row
     assert "None" not in row
+
+
+def test_with_no_standard_level_the_limits_table_shows_the_coefficient_alone(client, staff, world):
+    db.session.execute(delete(AssistanceLevel))
+    db.session.commit()
+
+    page = client.get(f"/cases/{world.cases['here'].id}").get_data(as_text=True)
+
+    assert "<td>3 × the standard level</td>" in limits_row(page, kind("VOCATIONAL").name_en)
