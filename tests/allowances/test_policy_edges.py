@@ -3,11 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
-from reintegration.allowances.models import AssistanceLevel, Holiday, Method
+from reintegration.allowances import services
+from reintegration.allowances.models import AllowanceRule, AssistanceLevel, Holiday, Method
 from reintegration.allowances.policy import add_working_days
 from reintegration.auth.models import Role
+from reintegration.errors import DomainError
 from reintegration.extensions import db
 from tests.allowances.helpers import kind, new_kind, request, rule
 from tests.cases.helpers import in_english, reload, sign_in
@@ -145,3 +147,49 @@ def test_with_no_standard_level_the_limits_table_shows_the_coefficient_alone(cli
     page = client.get(f"/cases/{world.cases['here'].id}").get_data(as_text=True)
 
     assert "<td>3 × the standard level</td>" in limits_row(page, kind("VOCATIONAL").name_en)
+
+
+# --- what a refusal says ------------------------------------------------------------------------
+
+
+def test_a_coefficient_with_no_standard_level_says_who_sets_it(make, world):
+    made = new_kind("OLD", "a")
+    rule(made, Method.COEFFICIENT, date(2020, 1, 1), coefficient="1")
+    case = make.case(world.facilities["here"], received_on=date(2021, 1, 1))
+    user = make.user(facility=case.facility)
+
+    with pytest.raises(DomainError) as refused:
+        services.request_allowance(case, made, date(2021, 6, 30), None, date(2021, 7, 5), "", user)
+
+    assert refused.value.field == "period_from"
+    assert str(refused.value) == (
+        "No standard social-assistance level is set for 30/06/2021: an administrator adds it in "
+        "the support policy."
+    )
+
+
+def test_a_daily_allowance_without_its_last_day_asks_for_it(make, world):
+    with pytest.raises(DomainError) as refused:
+        request(make, world.cases["here"], "MEALS", start=RECEIVED, end=None)
+
+    assert (refused.value.field, str(refused.value)) == (
+        "period_to",
+        "Give the last day of the period.",
+    )
+
+
+def test_a_day_with_no_rule_says_who_sets_it(make, world):
+    national_rule = db.session.scalar(
+        select(AllowanceRule).where(
+            AllowanceRule.kind_id == kind("MEALS").id, AllowanceRule.province_id.is_(None)
+        )
+    )
+    national_rule.valid_to = date(2026, 3, 13)
+    with pytest.raises(DomainError) as refused:
+        request(make, world.cases["here"], "MEALS", start=RECEIVED, end=date(2026, 3, 14))
+
+    assert refused.value.field == "period_to"
+    assert str(refused.value) == (
+        "No rule of “Meals during the support” is in force on 14/03/2026: an administrator sets "
+        "its amount in the support policy."
+    )
