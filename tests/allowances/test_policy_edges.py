@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from reintegration.allowances import services
+from reintegration.allowances import policy, services
 from reintegration.allowances.models import AllowanceRule, AssistanceLevel, Holiday, Method
 from reintegration.allowances.policy import add_working_days
 from reintegration.auth.models import Role
@@ -80,6 +80,10 @@ def test_a_period_starting_on_the_last_day_of_a_provinces_daily_rate_pays_it_tha
     assert [(part["days"], part["rate"]) for part in stored.computation] == [
         (1, 80_000),
         (2, 60_000),
+    ]
+    assert policy.explain(stored.computation) == [
+        "1 day × 80,000 ₫ (12/03/2026 – 12/03/2026)",
+        "2 days × 60,000 ₫ (13/03/2026 – 14/03/2026)",
     ]
 
 
