@@ -3,10 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import delete, select
 
+from reintegration.allowances import services
 from reintegration.auth.models import Role
+from reintegration.errors import DomainError
 from reintegration.extensions import db
-from reintegration.support.models import Holiday, Method
+from reintegration.support import policy
+from reintegration.support.models import AllowanceRule, AssistanceLevel, Holiday, Method
 from reintegration.support.policy import add_working_days
 from tests.allowances.helpers import kind, new_kind, request, rule
 from tests.conftest import TODAY
@@ -78,6 +82,10 @@ def test_a_period_starting_on_the_last_day_of_a_provinces_daily_rate_pays_it_tha
         (1, 80_000),
         (2, 60_000),
     ]
+    assert policy.explain(stored.computation) == [
+        "1 day × 80,000 ₫ (12/03/2026 – 12/03/2026)",
+        "2 days × 60,000 ₫ (13/03/2026 – 14/03/2026)",
+    ]
 
 
 # --- long deadlines -----------------------------------------------------------------------------
@@ -91,12 +99,12 @@ def test_a_holiday_more_than_60_days_ahead_still_moves_a_50_working_day_count():
     assert add_working_days(date(2026, 6, 1), 50) == date(2026, 8, 11)
 
 
-def test_a_60_working_day_decision_is_due_after_a_holiday_added_in_may(make, world):
+def test_a_60_working_day_decision_is_due_after_a_holiday_added_in_june(make, world):
     # Applied on Friday 13/03/2026: 27/04, 30/04 and 01/05 are off, and an administrator adds
-    # Tuesday 19/05, the 67th calendar day after: the decision is due on Thursday 11/06.
+    # Wednesday 03/06, the 82nd calendar day after: the decision is due on Thursday 11/06.
     new_kind("LONG", decision_days=60)
     rule(kind("LONG"), Method.FIXED, date(2025, 7, 1), amount=1_000_000)
-    add_holiday(date(2026, 5, 19))
+    add_holiday(date(2026, 6, 3))
 
     allowance = request(make, world.cases["here"], "LONG", applied_on=RECEIVED + timedelta(days=1))
 
@@ -135,3 +143,58 @@ def test_the_limits_table_shows_each_kinds_amount_today(client, staff, world, co
     row = limits_row(page, kind(code).name_en)
     assert shown in row
     assert "None" not in row
+
+
+def test_with_no_standard_level_the_limits_table_shows_the_coefficient_alone(client, staff, world):
+    db.session.execute(delete(AssistanceLevel))
+    db.session.commit()
+
+    page = client.get(f"/cases/{world.cases['here'].id}").get_data(as_text=True)
+
+    assert "<td>3 × the standard level</td>" in limits_row(page, kind("VOCATIONAL").name_en)
+
+
+# --- what a refusal says ------------------------------------------------------------------------
+
+
+def test_a_coefficient_with_no_standard_level_says_who_sets_it(make, world):
+    made = new_kind("OLD", "a")
+    rule(made, Method.COEFFICIENT, date(2020, 1, 1), coefficient="1")
+    case = make.case(world.facilities["here"], received_on=date(2021, 1, 1))
+    user = make.user(facility=case.facility)
+
+    with pytest.raises(DomainError) as refused:
+        services.request_allowance(case, made, date(2021, 6, 30), None, date(2021, 7, 5), "", user)
+
+    assert refused.value.field == "period_from"
+    assert str(refused.value) == (
+        "No standard social-assistance level is set for 30/06/2021: an administrator adds it in "
+        "the support policy."
+    )
+
+
+def test_a_daily_allowance_without_its_last_day_asks_for_it(make, world):
+    with pytest.raises(DomainError) as refused:
+        request(make, world.cases["here"], "MEALS", start=RECEIVED, end=None)
+
+    assert (refused.value.field, str(refused.value)) == (
+        "period_to",
+        "Give the last day of the period.",
+    )
+
+
+def test_a_day_with_no_rule_says_who_sets_it(make, world):
+    national_rule = db.session.scalar(
+        select(AllowanceRule).where(
+            AllowanceRule.kind_id == kind("MEALS").id, AllowanceRule.province_id.is_(None)
+        )
+    )
+    national_rule.valid_to = date(2026, 3, 13)
+    with pytest.raises(DomainError) as refused:
+        request(make, world.cases["here"], "MEALS", start=RECEIVED, end=date(2026, 3, 14))
+
+    assert refused.value.field == "period_to"
+    assert str(refused.value) == (
+        "No rule of “Meals during the support” is in force on 14/03/2026: an administrator sets "
+        "its amount in the support policy."
+    )
