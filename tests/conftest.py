@@ -33,6 +33,7 @@ from reintegration.reference.models import (
 )
 from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility
+from tests.helpers import World, build_world
 
 PASSWORD = "correct horse battery"
 # The TOTP secret of every user Auth.login enrolls (tests/conftest.py).
@@ -263,6 +264,19 @@ class Factory:
 @pytest.fixture
 def make(app) -> Factory:
     return Factory()
+
+
+@pytest.fixture
+def world_in_shelter() -> bool:
+    """Whether the people of ``world`` are admitted; a domain's conftest.py may say no."""
+    return True
+
+
+@pytest.fixture
+def world(make, world_in_shelter) -> World:
+    """Two provinces, three facilities and four people in the shelter, committed
+    (tests/helpers.py, World). A domain that needs more extends it in its conftest.py."""
+    return build_world(make, in_shelter=world_in_shelter)
 
 
 class Auth:
