@@ -323,7 +323,7 @@ def test_year_is_the_last_field_given_up():
 
 
 def test_k_below_one_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="k must be at least 1"):
         suppress([BRIDE_RECORD], k=0)
 
 
