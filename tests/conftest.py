@@ -33,12 +33,52 @@ from reintegration.reference.models import (
 )
 from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility
+from tests.helpers import World, build_world
+from tests.own_database import on_server
 
 PASSWORD = "correct horse battery"
 # The TOTP secret of every user Auth.login enrolls (tests/conftest.py).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # Tests run on a fixed day unless they move the clock: 15 March 2026, 09:00 in Vietnam.
 TODAY = date(2026, 3, 15)
+# DATABASE_URL as given, and the worker's own, when an xdist worker runs on a database of its
+# own beside it.
+_WORKER_URLS = pytest.StashKey[tuple[str, str]]()
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The PostgreSQL database of one xdist worker: the test database's name with the
+    worker's id (``..._gw0``), made empty now; the workers run side by side on the server."""
+    own = make_url(url)
+    own = own.set(database=f"{own.database}_{worker}").render_as_string(hide_password=False)
+    name = make_url(own).database
+    on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_server(url, f'CREATE DATABASE "{name}"')
+    return own
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker has a database of its own, beside DATABASE_URL's, which
+    every test and tests/own_database.py then take as theirs (SQLite files are already apart,
+    each worker having its own temporary folder)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("DATABASE_URL")
+    if not worker or not url or "test" not in (make_url(url).database or ""):
+        return
+    own = _worker_database(url, worker)
+    config.stash[_WORKER_URLS] = (url, own)
+    os.environ["DATABASE_URL"] = own
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """The worker drops its database before it tells xdist it has finished (after that, it
+    may be ended at any moment)."""
+    urls = session.config.stash.get(_WORKER_URLS, None)
+    if urls is not None:
+        shared, own = urls
+        on_server(shared, f'DROP DATABASE IF EXISTS "{make_url(own).database}" WITH (FORCE)')
+        os.environ["DATABASE_URL"] = shared
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -263,6 +303,19 @@ class Factory:
 @pytest.fixture
 def make(app) -> Factory:
     return Factory()
+
+
+@pytest.fixture
+def world_in_shelter() -> bool:
+    """Whether the people of ``world`` are admitted; a domain's conftest.py may say no."""
+    return True
+
+
+@pytest.fixture
+def world(make, world_in_shelter) -> World:
+    """Two provinces, three facilities and four people in the shelter, committed
+    (tests/helpers.py, World). A domain that needs more extends it in its conftest.py."""
+    return build_world(make, in_shelter=world_in_shelter)
 
 
 class Auth:

@@ -64,7 +64,7 @@ def in_english(client) -> None:
 
 @dataclass
 class World:
-    """Two provinces, three facilities and four people in the shelter.
+    """Two provinces, three facilities and four people in the shelter (or only received).
 
     - ``here``: at facility ``here`` in Nghe An, from Nghe An;
     - ``neighbour``: at another Nghe An facility, from Nghe An;
@@ -110,7 +110,9 @@ VISIBLE_FACILITIES = {
 }
 
 
-def build_world(make) -> World:
+def build_world(make, in_shelter: bool = True) -> World:
+    """The World, committed; its people admitted to their facilities unless not ``in_shelter``
+    (then each is only received there, with no stay)."""
     facilities = {
         "here": make.facility("NA", name="Trung tâm Công tác xã hội Nghệ An"),
         "neighbour": make.facility("NA", name="Ngôi nhà Bình yên Vinh"),
@@ -122,7 +124,7 @@ def build_world(make) -> World:
         key: make.case(facilities[places[key]], full_name=CASE_NAMES[key], home_province=homes[key])
         for key in CASE_NAMES
     }
-    stays = {key: make.stay(case) for key, case in cases.items()}
+    stays = {key: make.stay(case) for key, case in cases.items()} if in_shelter else {}
     db.session.commit()
     return World(facilities, cases, stays)
 

@@ -25,7 +25,7 @@ SETTINGS = {
 }
 
 
-def _on_server(url: str, statement: str) -> None:
+def on_server(url: str, statement: str) -> None:
     """Run ``statement`` outside a transaction (CREATE/DROP DATABASE) on the test server."""
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as connection:
@@ -41,12 +41,12 @@ def race_database(tmp_path_factory, suffix: str = "race"):
         return
     test_url = make_url(url)
     name = f"{test_url.database}_{suffix}"
-    _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _on_server(url, f'CREATE DATABASE "{name}"')
+    on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_server(url, f'CREATE DATABASE "{name}"')
     try:
         yield test_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -56,7 +56,8 @@ def _prints_the_two_factor_key_of_the_accounts_that_need_one(output: str) -> Non
         user = db.session.scalar(select(User).where(User.username == username))
         factor = db.session.get(SecondFactor, user.id)
         assert totp._open(factor) == key.replace(" ", "")
-        assert "otpauth://totp/" in output and f"secret={key.replace(' ', '')}" in output
+        assert "otpauth://totp/" in output
+        assert f"secret={key.replace(' ', '')}" in output
     staff = db.session.scalar(select(User).where(User.username == "staff"))
     assert db.session.get(SecondFactor, staff.id) is None
 
@@ -65,7 +66,9 @@ def _has_cases_at_every_stage_of_the_stay() -> None:
     stages = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
     open_stays = db.session.scalars(select(Stay).where(Stay.discharged_on.is_(None))).all()
     assert 55 <= sum(stages.values()) <= 70
-    assert stages[Stage.RECEIVED] and stages[Stage.IN_SHELTER] and stages[Stage.DISCHARGED]
+    assert stages[Stage.RECEIVED]
+    assert stages[Stage.IN_SHELTER]
+    assert stages[Stage.DISCHARGED]
     assert any(stay.days_remaining(TODAY) < 0 for stay in open_stays)
     assert any(0 <= stay.days_remaining(TODAY) <= 10 for stay in open_stays)
     assert any(stay.day_number(TODAY) < 40 for stay in open_stays)

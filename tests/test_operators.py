@@ -64,7 +64,8 @@ def test_a_request_id_is_made_when_none_or_an_unsafe_one_is_given(client):
         "X-Request-Id"
     ]
 
-    assert re.fullmatch(r"[0-9a-f]{16}", made) and made != other
+    assert re.fullmatch(r"[0-9a-f]{16}", made)
+    assert made != other
     assert re.fullmatch(r"[0-9a-f]{16}", forged)
 
 
@@ -102,9 +103,12 @@ def test_an_unexpected_error_is_logged_once_with_its_id_and_without_its_message(
 
     assert response.status_code == 500
     assert request_id in response.get_data(as_text=True)
-    assert len(errors) == 1 and errors[0].request_id == request_id
-    assert "ValueError" in errors[0].getMessage() and "failing_page" not in caplog.text
-    assert NAME not in caplog.text and NAME not in response.get_data(as_text=True)
+    assert len(errors) == 1
+    assert errors[0].request_id == request_id
+    assert "ValueError" in errors[0].getMessage()
+    assert "failing_page" not in caplog.text
+    assert NAME not in caplog.text
+    assert NAME not in response.get_data(as_text=True)
 
 
 def test_a_database_outage_is_one_line_per_request_and_a_page_that_says_so(
@@ -120,7 +124,8 @@ def test_a_database_outage_is_one_line_per_request_and_a_page_that_says_so(
 
     for page in pages:
         text = page.get_data(as_text=True)
-        assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+        assert page.status_code == 503
+        assert page.headers["Retry-After"] == "30"
         assert "unavailable" in text.lower() or "không" in text.lower()
         assert page.headers["X-Request-Id"] in text
         assert username not in text  # no menu, no user: nothing read from the database
@@ -164,7 +169,8 @@ def test_health_is_degraded_but_serving_when_scheduled_work_stopped(client, froz
 
     response = client.get("/health")
 
-    assert before["status"] == "degraded" and before["backup"] == "failed"
+    assert before["status"] == "degraded"
+    assert before["backup"] == "failed"
     assert response.status_code == 200
     assert response.json["status"] == "degraded"
     assert response.json["reminder_pass"] == "late"
@@ -187,7 +193,8 @@ def test_the_administrator_sees_when_each_task_last_ran_and_what_failed(
     text = page.get_data(as_text=True)
 
     assert page.status_code == 200
-    assert 'data-task="backup"' in home and 'data-task="reminder_pass"' not in home
+    assert 'data-task="backup"' in home
+    assert 'data-task="reminder_pass"' not in home
     assert re.search(r'data-task="backup".*?data-state="failed".*?OSError', text, re.S)
     assert re.search(r'data-task="reminder_pass".*?data-state="ok"', text, re.S)
     assert "No space left" not in text  # the error's class, never its message

@@ -24,9 +24,11 @@ def test_a_database_error_does_not_carry_the_values_it_tried_to_write(make):
         identification_status=existing.identification_status,
     )
 
-    with pytest.raises(IntegrityError) as error, db.session.begin_nested():
-        db.session.add(duplicate)
+    savepoint = db.session.begin_nested()
+    db.session.add(duplicate)
+    with pytest.raises(IntegrityError) as error:
         db.session.flush()
+    savepoint.rollback()
 
     # PostgreSQL itself names the duplicated key (here the pseudonymous code), never the row.
     assert SECRET_NAME not in str(error.value)

@@ -16,7 +16,7 @@ def test_a_sealed_value_opens_to_what_was_sealed_and_holds_nothing_in_clear(app)
 
 
 @pytest.mark.parametrize(
-    "purpose, bound_to", [("export workbook", "token/1"), ("import preview", "token/2")]
+    ("purpose", "bound_to"), [("export workbook", "token/1"), ("import preview", "token/2")]
 )
 def test_a_sealed_value_does_not_open_for_another_purpose_or_record(app, purpose, bound_to):
     sealed = sealing.seal(NAME, "import preview", "token/1")

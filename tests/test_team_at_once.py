@@ -137,7 +137,8 @@ def _edit_shared_case(world: World, username: str, number: int, outcomes: Outcom
         with outcomes.lock:
             if CONFLICT in page.text:
                 outcomes.conflicts += 1
-                assert page.path == path and posted in page.text  # their own value is kept
+                assert page.path == path
+                assert posted in page.text
             else:
                 assert page.path == f"/cases/{world.shared_case_id}", page.path
                 outcomes.saved_edits.append((read, posted))

@@ -280,7 +280,8 @@ def test_a_correction_is_linked_to_the_payment_and_both_stay(client, make, staff
     allowance = reload(allowance)
     assert [p.amount for p in allowance.payments] == [3_000_000, -500_000]
     assert allowance.payments[1].corrects_id == original.id
-    assert allowance.amount == 3_000_000 and allowance.status == AllowanceStatus.PAID
+    assert allowance.amount == 3_000_000
+    assert allowance.status == AllowanceStatus.PAID
     page = text_of(client.get(f"/allowances/{allowance.id}"))
     assert "Correction of receipt PC-001: Chi nhầm" in page
     assert "2,500,000 ₫" in page

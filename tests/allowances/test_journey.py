@@ -40,7 +40,8 @@ def test_an_allowance_goes_from_request_to_payment_and_the_totals_agree(client, 
     sign_in(auth, deciding)
     in_english(client)
     waiting = text_of(client.get("/allowances/"))
-    assert case.code in waiting and "26/03/2026" in waiting
+    assert case.code in waiting
+    assert "26/03/2026" in waiting
     response = client.post(f"/allowances/{allowance.id}/decision", data={"decision": "approve"})
     assert response.status_code == 302
     auth.logout()

@@ -106,7 +106,9 @@ def test_identifying_and_narrative_fields_are_logged_as_changed_without_their_va
         "version": [1, 2],
     }
     written = json.dumps([e.changes for e in db.session.scalars(select(AuditEntry))])
-    assert "Én" not in written and "Yến" not in written and "0912" not in written
+    assert "Én" not in written
+    assert "Yến" not in written
+    assert "0912" not in written
 
 
 def test_ticking_a_form_of_exploitation_writes_it_as_added(client, officer, make):
@@ -250,9 +252,12 @@ def test_audit_entry_cannot_be_updated(entry):
 def test_audit_entry_cannot_be_changed_through_the_model(entry):
     username = entry.username
 
-    with pytest.raises(DatabaseError, match="append-only"), db.session.begin_nested():
-        entry.changes = {"full_name": "hidden"}
-        entry.username = "someone"
+    savepoint = db.session.begin_nested()
+    entry.changes = {"full_name": "hidden"}
+    entry.username = "someone"
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.flush()
+    savepoint.rollback()
 
     assert _unchanged(entry, username)
 

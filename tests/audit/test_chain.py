@@ -218,7 +218,8 @@ def test_system_status_shows_the_nightly_check(client, runner, written):
     page = client.get("/administration/status").get_data(as_text=True)
 
     card = page.split('data-task="audit_verify"')[1].split("</dl>")[0]
-    assert "Audit log check" in card and 'data-state="failed"' in card
+    assert "Audit log check" in card
+    assert 'data-state="failed"' in card
     assert f"changed #{written[0].id}" in card
 
 
@@ -232,7 +233,8 @@ def test_the_scheduler_checks_the_chain_every_night(app, written, monkeypatch):
     tasks.verify_audit_chain()
 
     run = runs.last_runs()[runs.AUDIT_VERIFY]
-    assert run.failed and run.error == f"changed #{written[-1].id}"
+    assert run.failed
+    assert run.error == f"changed #{written[-1].id}"
 
 
 # A change of SECRET_KEY.
@@ -256,7 +258,8 @@ def test_an_anchor_continues_the_chain_with_a_new_key(runner, written, app, monk
     db.session.commit()
     verified = runner.invoke(args=["audit", "verify"])
 
-    assert wrong.exit_code == 1 and "No anchor was written" in wrong.output
+    assert wrong.exit_code == 1
+    assert "No anchor was written" in wrong.output
     assert anchored.exit_code == 0, anchored.output
     assert f"{len(written):,} entries verified with the old key" in anchored.output
     assert INTACT.search(verified.output).group(1) == str(len(written) + 2)
@@ -279,7 +282,8 @@ def test_an_entry_changed_before_the_key_changed_is_still_found(runner, written,
 def test_anchoring_with_the_current_key_is_refused(runner, written):
     result = runner.invoke(args=["audit", "anchor"], env={"OLD_SECRET_KEY": "test-secret"})
 
-    assert result.exit_code == 1 and "That is the current SECRET_KEY" in result.output
+    assert result.exit_code == 1
+    assert "That is the current SECRET_KEY" in result.output
     assert len(_entries()) == len(written)
 
 
@@ -336,7 +340,9 @@ def busy_day(tmp_path_factory):
 
 def test_many_people_writing_at_once_leave_an_intact_chain(busy_day):
     app, failures, statuses = busy_day
-    assert failures == [] and statuses and max(statuses) < 500
+    assert failures == []
+    assert statuses
+    assert max(statuses) < 500
 
     with own_sessions(), app.app_context():
         verdict = chain.verify(db.session.connection())
@@ -346,7 +352,8 @@ def test_many_people_writing_at_once_leave_an_intact_chain(busy_day):
         logins = db.session.scalar(select(func.count()).where(AuditEntry.action == Action.LOGIN))
         db.session.remove()
 
-    assert verdict.broken is None and verdict.entries == count
+    assert verdict.broken is None
+    assert verdict.entries == count
     assert highest - lowest + 1 == count  # no gap: every entry links to the one before
     assert logins == PEOPLE
 

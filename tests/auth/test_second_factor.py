@@ -313,7 +313,8 @@ def test_recovery_codes_are_stored_as_keyed_hashes(officer):
     ).all()
     assert len(stored) == 10
     for code in codes or []:
-        assert code not in stored and code.replace("-", "") not in "".join(stored)
+        assert code not in stored
+        assert code.replace("-", "") not in "".join(stored)
 
 
 # -- enrolment -------------------------------------------------------------------------------
@@ -335,7 +336,8 @@ def test_an_administrator_must_enrol_right_after_the_password(client, member, en
     assert client.get("/admin/users/").location == "/account/two-factor/enrol"
     page = client.get("/account/two-factor/enrol").get_data(as_text=True)
     assert "Your role requires two-factor login" in page
-    assert '<svg viewBox="' in page and 'class="totp-qr"' in page
+    assert '<svg viewBox="' in page
+    assert 'class="totp-qr"' in page
     assert "<img" not in page.split("<main", 1)[-1]  # made here: no image from elsewhere
     secret = _secret_on(page)
     assert f"secret={secret}" in page  # the otpauth address, for typing by hand too
@@ -461,7 +463,8 @@ def test_new_recovery_codes_replace_the_old_ones(client, officer, auth, english)
     new_hashes = set(
         db.session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == officer.id))
     )
-    assert len(new_hashes) == 10 and not new_hashes & old_hashes
+    assert len(new_hashes) == 10
+    assert not new_hashes & old_hashes
     assert {totp.recovery_hash(officer.id, code) for code in shown} == new_hashes
     assert [e.entity_id for e in _entries(Action.RECOVERY_CODES_RENEWED)] == [officer.id]
 
@@ -552,7 +555,8 @@ def test_a_shell_command_resets_the_last_administrators_second_factor(runner, of
         args=["users", "reset-second-factor", officer.username, "--reason", "Lost phone"]
     )
 
-    assert refused.exit_code != 0 and "--reason" in refused.output
+    assert refused.exit_code != 0
+    assert "--reason" in refused.output
     assert done.exit_code == 0, done.output
     assert _factor(officer) is None
     [entry] = _entries(Action.TOTP_RESET)
@@ -561,4 +565,5 @@ def test_a_shell_command_resets_the_last_administrators_second_factor(runner, of
         "cli",
         {"reason": "Lost phone"},
     )
-    assert again.exit_code != 0 and "not on" in again.output
+    assert again.exit_code != 0
+    assert "not on" in again.output

@@ -1,12 +1,6 @@
 import pytest
 
 from reintegration.reference.models import ListKind
-from tests.helpers import build_world
-
-
-@pytest.fixture
-def world(make):
-    return build_world(make)
 
 
 @pytest.fixture

@@ -43,7 +43,8 @@ def test_complete_form_creates_a_case_coded_by_province_and_year(client, staff, 
     assert case.facility_id == facility.id
     assert case.province.code == "NA"
     assert case.stage == Stage.RECEIVED
-    assert case.consent_given and case.consent_storage
+    assert case.consent_given
+    assert case.consent_storage
     assert "NA-2026-0001" in text_of(client.get(response.headers["Location"]))
 
 

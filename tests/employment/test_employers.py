@@ -133,4 +133,5 @@ def test_an_employer_name_holding_html_is_shown_as_text_in_its_warning(
     page = client.get(f"/employers/{planted.id}").get_data(as_text=True)
 
     assert "&lt;form action=&#34;https://evil.example/steal&#34;&gt;" in page
-    assert PLANTED not in page and 'evil.example/steal"' not in page
+    assert PLANTED not in page
+    assert 'evil.example/steal"' not in page

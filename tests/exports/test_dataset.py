@@ -355,7 +355,7 @@ def test_no_generalisation_step_turns_a_marker_into_anything_but_a_marker(marker
 
 
 def test_k_below_one_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="k must be at least 1"):
         suppress([BRIDE_RECORD], k=0)
 
 

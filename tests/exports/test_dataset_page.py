@@ -48,7 +48,8 @@ def test_an_officer_downloads_the_dataset_of_their_scope_without_identifiers(
         )
     )
     assert entry.user_id == user.id
-    assert entry.changes["published"] == 3 and entry.changes["k"] == 1
+    assert entry.changes["published"] == 3
+    assert entry.changes["k"] == 1
 
 
 def test_combinations_rarer_than_k_are_not_published(auth, officer):

@@ -132,9 +132,11 @@ def test_a_workbook_with_names_made_during_the_request_is_never_on_disk_in_clear
     response = download(client, _nghe_an(province), with_names="y", reason=REASON)
 
     texts = every_text(workbook_of(response))
-    assert NAMES["mai"] in texts and NOTES in texts
+    assert NAMES["mai"] in texts
+    assert NOTES in texts
     disk.look("after")
-    assert disk.looks.count("sheet") == 9 and "audited" in disk.looks
+    assert disk.looks.count("sheet") == 9
+    assert "audited" in disk.looks
     assert disk.found == []
     assert disk.left() == []
 

@@ -479,9 +479,11 @@ def test_a_job_silent_for_over_a_minute_is_made_again_by_the_next_look_and_logge
     assert polled == {"state": "running", "percent": 0}
     assert "it is being made again (try 2 of 3)" in page
     job = _job(token)
-    assert job.attempts == 2 and job.runner != first
+    assert job.attempts == 2
+    assert job.runner != first
     stopped = [r for r in caplog.records if "its process stopped" in r.getMessage()]
-    assert len(stopped) == 1 and stopped[0].levelname == "WARNING"
+    assert len(stopped) == 1
+    assert stopped[0].levelname == "WARNING"
     assert "no heartbeat for 61 s" in stopped[0].getMessage()
     assert token not in caplog.text  # the log names a job by the start of its token only
     held.calls[0][0](*held.calls[0][1])  # the first process, still alive, stores nothing

@@ -14,7 +14,7 @@ from reintegration.followups.models import ContactMethod, FollowUp, Indicator, R
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
 from tests.conftest import TODAY
-from tests.helpers import World, build_world
+from tests.helpers import World
 
 
 @dataclass
@@ -64,8 +64,7 @@ def record(followup, user, on: date = TODAY, signs=(), **found):
 
 
 @pytest.fixture
-def followup_world(make) -> FollowUpWorld:
-    world = build_world(make)
+def followup_world(make, world) -> FollowUpWorld:
     worker = make.user(Role.ADMIN)
     debt = make.item(ListKind.RISK_SIGN, "DEBT")
     planned, recorded, flags = {}, {}, {}

@@ -39,7 +39,8 @@ def test_the_corrected_file_imports_all_200_cases_at_once(client, staff, facilit
     assert response.location.endswith("/cases/")
     assert (count(Case), count(Stay)) == (200, 134)
     codes = _codes()
-    assert codes[0] == "NA-2025-0001" and codes[-1] == "NA-2025-0200"
+    assert codes[0] == "NA-2025-0001"
+    assert codes[-1] == "NA-2025-0200"
     assert "200 cases are imported." in text_of(client.get("/cases/"))
 
 

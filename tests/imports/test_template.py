@@ -83,4 +83,5 @@ def test_a_list_value_that_looks_like_a_formula_is_written_as_text(client, staff
     db.session.commit()
     sheet = _template(client).worksheets[1]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
-    assert cells and all(cell.data_type == "s" for cell in cells)
+    assert cells
+    assert all(cell.data_type == "s" for cell in cells)

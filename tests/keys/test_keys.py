@@ -170,7 +170,8 @@ def test_a_rotation_encrypts_everything_again_and_the_search_still_works(
 
         assert rotated.exit_code == 0, rotated.output
         # The old key stays, opening only: backups made before the rotation need it.
-        assert "stay in" in rotated.output and "backups made before" in rotated.output
+        assert "stay in" in rotated.output
+        assert "backups made before" in rotated.output
         assert _ids_in(path) == ("k2", "k1")
         assert _stored_key_ids(app) == {"k2", "token k2"}
         with app.app_context():
@@ -179,7 +180,8 @@ def test_a_rotation_encrypts_everything_again_and_the_search_still_works(
             assert found == [ids[0]]
             records = {r.id: r.retired_at for r in db.session.scalars(select(DataKeyRecord))}
             assert set(records) == {"k1", "k2"}
-            assert records["k1"] is not None and records["k2"] is None
+            assert records["k1"] is not None
+            assert records["k2"] is None
         # Nothing is under k1 any more: the app starts with the new key alone.
         with open(path) as handle:
             newest = parse(handle.read(), path).current

@@ -157,7 +157,8 @@ def test_a_restore_of_what_is_not_a_backup_is_refused_and_changes_nothing(
     assert result.exit_code == 1
     assert reason in result.output
     assert facts_of(empty_target) == before
-    assert before.revision is None and before.counts == {}
+    assert before.revision is None
+    assert before.counts == {}
 
 
 def test_a_restore_into_a_database_with_data_is_refused_and_changes_nothing(

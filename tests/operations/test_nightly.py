@@ -36,7 +36,8 @@ def test_the_nightly_backup_keeps_the_last_ones_once_a_new_one_is_verified(backu
 
     kept = sorted(os.listdir(backup_folder))
     assert kept[0] == OLD[-1]
-    assert kept[1] > OLD[-1] and backups.read_facts(backup_folder / kept[1]) is not None
+    assert kept[1] > OLD[-1]
+    assert backups.read_facts(backup_folder / kept[1]) is not None
     assert len(kept) == 2
 
 
@@ -53,7 +54,8 @@ def test_a_nightly_backup_that_fails_deletes_nothing_and_is_recorded(
             run = runs.last_runs()[runs.BACKUP]
 
     assert sorted(os.listdir(backup_folder)) == OLD
-    assert run.failed and run.error == "BackupFailed"
+    assert run.failed
+    assert run.error == "BackupFailed"
 
 
 def test_the_scheduler_backs_up_sqlite_every_night_at_the_hour_set():
@@ -80,9 +82,12 @@ def test_a_failed_reminder_pass_is_recorded_by_its_error_class_only(app, monkeyp
     tasks.run_reminder_pass()
     recovered = runs.last_runs()[runs.REMINDER_PASS]
 
-    assert failed.failed and failed.error == "ValueError" and failed.succeeded_at is None
+    assert failed.failed
+    assert failed.error == "ValueError"
+    assert failed.succeeded_at is None
     assert "Nguyễn" not in repr(failed)
-    assert not recovered.failed and recovered.error is None
+    assert not recovered.failed
+    assert recovered.error is None
     assert recovered.succeeded_at == recovered.finished_at >= recovered.started_at
 
 
@@ -101,5 +106,6 @@ def test_a_reminder_pass_that_fails_midway_is_recorded_as_failed(province, monke
         with province.app_context():
             run = runs.last_runs()[runs.REMINDER_PASS]
 
-    assert run.failed and run.error == "ValueError"
+    assert run.failed
+    assert run.error == "ValueError"
     assert not run.running

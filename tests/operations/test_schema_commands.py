@@ -68,4 +68,5 @@ def test_a_backup_before_an_upgrade_is_of_the_database_as_it_is(tmp_path):
     backups = list((instance / "backups").glob("reintegration-*-rev0008.db"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert _revision(instance / "reintegration.db") == "0008"
-    assert len(backups) == 1 and _revision(backups[0]) == "0008"
+    assert len(backups) == 1
+    assert _revision(backups[0]) == "0008"

@@ -83,7 +83,8 @@ def test_four_gunicorn_workers_start_on_a_new_sqlite_database_every_time(tmp_pat
         text = log.read_text()
         assert text.count(READY) == 4, text
         # SQLite's "database is locked" (not a migration's words, such as "locked_until").
-        assert "is locked" not in text and "Traceback" not in text, text
+        assert "is locked" not in text, text
+        assert "Traceback" not in text, text
         assert _revision(instance / "reintegration.db") == head()
 
 

@@ -40,7 +40,8 @@ def test_a_plan_is_made_and_its_goals_met_are_counted_on_the_case_page(client, m
 
     assert "Agreed on 14/03/2026" in page
     assert "2 of 3 goals met" in page
-    assert "Economic" in page and "Psychosocial" in page
+    assert "Economic" in page
+    assert "Psychosocial" in page
     goals = db.session.scalars(select(Goal)).all()
     assert sorted(g.dimension for g in goals) == sorted(Dimension)
 
@@ -91,7 +92,8 @@ def test_a_goal_without_description_or_owner_is_refused(client, make, officer):
         f"/cases/{case.id}/plan/goals/new", data={"dimension": "social", "status": "planned"}
     )
 
-    assert field_errors(response, "description") and field_errors(response, "owner")
+    assert field_errors(response, "description")
+    assert field_errors(response, "owner")
     assert field_errors(response, "target_on")
     assert db.session.scalar(select(func.count(Goal.id))) == 0
 

@@ -153,7 +153,8 @@ def test_a_download_named_after_a_facility_holds_its_code_only(client, auth, mak
     disposition = response.headers["Content-Disposition"]
     assert _DISPOSITION.match(disposition), disposition
     assert all(cookie.startswith("session=") for cookie in response.headers.getlist("Set-Cookie"))
-    assert "Hằng" not in disposition and "Hang" not in disposition
+    assert "Hằng" not in disposition
+    assert "Hang" not in disposition
     assert "filename=support-ASET-COOKIEXB-2026-01-01-2026-03-15.xlsx" in disposition
 
 

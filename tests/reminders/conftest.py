@@ -2,7 +2,10 @@
 
 import pytest
 
+from reintegration.extensions import db
 from reintegration.reminders import digest
+from tests.conftest import TODAY
+from tests.reminders.helpers import on
 
 
 class FakeSMTP:
@@ -39,3 +42,12 @@ def smtp(app, monkeypatch):
     monkeypatch.setattr(FakeSMTP, "failing", set())
     monkeypatch.setattr(digest.smtplib, "SMTP", FakeSMTP)
     return FakeSMTP
+
+
+@pytest.fixture
+def world(world, frozen_clock):
+    """The shared world (tests/helpers.py) after the pass of TODAY: its four residents, none
+    assessed since admission three days ago, have one "no needs assessment" reminder each."""
+    on(frozen_clock, TODAY)
+    db.session.commit()
+    return world

@@ -19,7 +19,8 @@ def test_reminders_run_prints_what_it_opened_then_nothing_the_second_time(
     first = runner.invoke(args=["reminders", "run"])
     assert first.exit_code == 0, first.output
     assert "Reminder pass: 2 opened, 1 closed." in first.output
-    assert "stay_overdue" in first.output and "no_plan" in first.output
+    assert "stay_overdue" in first.output
+    assert "no_plan" in first.output
     assert "stay_ending" in first.output
     assert case.full_name not in first.output
 

@@ -43,7 +43,8 @@ def test_a_second_pass_opens_nothing_new(make, frozen_clock):
     first = on(frozen_clock, TODAY)
     assert first.opened["stay_overdue"] == 1
     second = on(frozen_clock, TODAY)
-    assert second.opened == {} and second.closed == {}
+    assert second.opened == {}
+    assert second.closed == {}
     assert len(every("stay_overdue")) == 1
     assert every("stay_overdue")[0].subject_id == stay.id
 
@@ -134,7 +135,8 @@ def test_a_snoozed_reminder_stays_open_and_is_not_reopened(make, frozen_clock):
     (reminder,) = waiting("stay_overdue")
     services.snooze(reminder, TODAY + timedelta(days=3), "Chờ quyết định", make.user())
     result = on(frozen_clock, TODAY + timedelta(days=1))
-    assert result.opened == {} and result.closed == {}
+    assert result.opened == {}
+    assert result.closed == {}
     assert live("stay_overdue") == [reminder]
 
 
@@ -161,7 +163,8 @@ def test_a_rescheduled_follow_up_moves_its_reminder(make, frozen_clock):
     on(frozen_clock, TODAY)
     followup.planned_on = TODAY + timedelta(days=5)
     result = on(frozen_clock, TODAY)
-    assert result.opened == {"followup_due": 1} and result.closed == {"followup_due": 1}
+    assert result.opened == {"followup_due": 1}
+    assert result.closed == {"followup_due": 1}
     assert [r.due_on for r in waiting("followup_due")] == [TODAY + timedelta(days=5)]
     # Moved back: the first reminder opens again rather than a copy of it.
     followup.planned_on = TODAY + timedelta(days=3)

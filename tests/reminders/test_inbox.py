@@ -10,7 +10,7 @@ from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, FollowUpReason
 from reintegration.reminders.models import Reminder, ReminderMark, RuleRole
 from tests.conftest import TODAY
-from tests.helpers import build_world, field_errors, in_english, sign_in, text_of
+from tests.helpers import field_errors, in_english, sign_in, text_of
 from tests.reminders.helpers import on, setting, waiting
 from tests.training import helpers as courses
 
@@ -22,12 +22,10 @@ def _tell_everyone(code: str) -> None:
 
 
 @pytest.fixture
-def world(make, frozen_clock):
-    """The four residents of tests/helpers.World, none assessed three days after
-    admission: one "no needs assessment" reminder each, told to every role."""
-    world = build_world(make)
+def world(world):
+    """The reminders' world (tests/reminders/conftest.py), its "no needs assessment" reminders
+    told to every role."""
     _tell_everyone("no_needs_assessment")
-    on(frozen_clock, TODAY)
     db.session.commit()
     return world
 
@@ -169,7 +167,8 @@ def test_a_bad_snooze_is_refused_beside_the_field(auth, make, world, data, field
     response = auth.client.post(f"/tasks/{reminder.id}/snooze", data=data)
     assert response.status_code == 200
     errors = field_errors(response, field)
-    assert errors and (message is None or message in errors)
+    assert errors
+    assert message is None or message in errors
     assert _marks(reminder) == []
 
 
@@ -258,7 +257,8 @@ def test_recording_the_follow_up_on_its_page_closes_the_reminder_at_once(auth, m
     )
     assert response.status_code == 302
     db.session.refresh(reminder)
-    assert reminder.closed_at is not None and _marks(reminder) == []
+    assert reminder.closed_at is not None
+    assert _marks(reminder) == []
     page = auth.client.get("/tasks/").get_data(as_text=True)
     assert 'id="tasks-count"' not in page
 

@@ -40,7 +40,8 @@ def test_an_administrator_retunes_a_rule_and_the_change_is_logged(auth, make):
             AuditEntry.entity == "reminder_rules", AuditEntry.entity_id == rule.id
         )
     )
-    assert entry is not None and entry.changes["value"] == [10, 14]
+    assert entry is not None
+    assert entry.changes["value"] == [10, 14]
 
 
 def test_an_administrator_switches_a_rule_off(auth, make):

@@ -541,7 +541,9 @@ def _problems(response) -> list[str]:
 
 
 @pytest.fixture
-def world(make, auth) -> World:
+def one_stay(make, auth) -> World:
+    """One facility, one person in its stay, an officer of the province, and an
+    administrator signed in."""
     place = make.facility("NA", name="Trung tâm Công tác xã hội Nghệ An")
     person = make.case(place, received_on=TODAY - timedelta(days=10))
     stay = make.stay(person, admitted_on=TODAY - timedelta(days=10))
@@ -553,8 +555,8 @@ def world(make, auth) -> World:
 
 
 @pytest.mark.parametrize("arrange", FORMS, ids=[form.__name__ for form in FORMS])
-def test_a_form_sent_twice_saves_one_record_and_shows_it(client, make, world, arrange):
-    form = arrange(make, world)
+def test_a_form_sent_twice_saves_one_record_and_shows_it(client, make, one_stay, arrange):
+    form = arrange(make, one_stay)
     before = form.rows()
     data = filled(client, form.page, form.containing, **form.typed)
     assert data["submission"][0], "the form carries its key"

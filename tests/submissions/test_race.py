@@ -29,7 +29,7 @@ def race_app(tmp_path_factory):
 
 
 @pytest.fixture
-def world(race_app):
+def committed_stay(race_app):
     """A person in the shelter and a staff member of the shelter, committed."""
     with own_sessions(), race_app.app_context():
         make = Factory()
@@ -80,8 +80,8 @@ def _services(case_id: int) -> int:
     )
 
 
-def test_a_double_click_on_save_records_one_service(world):
-    app, username, case_id, kind_id = world
+def test_a_double_click_on_save_records_one_service(committed_stay):
+    app, username, case_id, kind_id = committed_stay
     url = f"/cases/{case_id}/services/new"
     with own_sessions():
         clients = [_signed_in(app, username) for _ in range(2)]

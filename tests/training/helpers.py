@@ -10,9 +10,9 @@ from reintegration.cases.models import Case
 from reintegration.employment.models import Employer, EmployerKind
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
-from reintegration.shelter.models import Facility
 from reintegration.training import services
 from reintegration.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
+from tests.helpers import World
 
 START = date(2026, 3, 2)
 END = date(2026, 5, 29)
@@ -78,16 +78,15 @@ def employer(make, province: str = "NA", name: str = "Công ty TNHH Hoa Sen") ->
     return row
 
 
-@dataclass
-class TrainingWorld:
-    """Nghe An and Ha Tinh, each with a facility, a person, a trainer and a course.
+@dataclass(kw_only=True)
+class TrainingWorld(World):
+    """The shared world (tests/helpers.py) with a trainer and a course in each province.
 
     ``ours`` is a Nghe An course kept by ``trainer``; ``theirs`` a Ha Tinh course kept by
-    ``other_trainer``. ``here`` lives at the Nghe An facility, ``far`` at the Ha Tinh one.
+    ``other_trainer``; ``here`` (at the Nghe An facility ``here``) is referred to ours, ``far``
+    (at the Ha Tinh facility) to theirs.
     """
 
-    facilities: dict[str, Facility]
-    cases: dict[str, Case]
     trainer: User
     other_trainer: User
     courses: dict[str, Course]
@@ -96,22 +95,11 @@ class TrainingWorld:
     def user(self, make, role: Role) -> User:
         if role == Role.TRAINER:
             return self.trainer
-        if role == Role.SHELTER_STAFF:
-            return make.user(role, facility=self.facilities["here"])
-        if role in (Role.PROVINCIAL_OFFICER, Role.CASE_WORKER):
-            return make.user(role, province="NA")
-        return make.user(role)
+        return super().user(make, role)
 
 
-def build_world(make) -> TrainingWorld:
-    facilities = {
-        "here": make.facility("NA", name="Trung tâm Công tác xã hội Nghệ An"),
-        "far": make.facility("HT", name="Trung tâm Công tác xã hội Hà Tĩnh"),
-    }
-    cases = {
-        "here": make.case(facilities["here"], full_name="Lò Thị Hằng", phone="0912 345 678"),
-        "far": make.case(facilities["far"], full_name="Hà Thị Xuân", home_province="HT"),
-    }
+def with_courses(make, world: World) -> TrainingWorld:
+    """``world`` with the trainers, courses and referrals of a TrainingWorld, committed."""
     trainer = make.user(Role.TRAINER, full_name="Trần Văn Bình", province="NA")
     other_trainer = make.user(Role.TRAINER, full_name="Phạm Thị Lan", province="HT")
     courses = {
@@ -119,8 +107,16 @@ def build_world(make) -> TrainingWorld:
         "theirs": course(make, other_trainer, "HT", title="Nấu ăn"),
     }
     enrolments = {
-        "ours": enrolment(cases["here"], courses["ours"]),
-        "theirs": enrolment(cases["far"], courses["theirs"]),
+        "ours": enrolment(world.cases["here"], courses["ours"]),
+        "theirs": enrolment(world.cases["far"], courses["theirs"]),
     }
     db.session.commit()
-    return TrainingWorld(facilities, cases, trainer, other_trainer, courses, enrolments)
+    return TrainingWorld(
+        facilities=world.facilities,
+        cases=world.cases,
+        stays=world.stays,
+        trainer=trainer,
+        other_trainer=other_trainer,
+        courses=courses,
+        enrolments=enrolments,
+    )

@@ -121,7 +121,7 @@ def test_the_attendance_rate_of_each_trainee_shows_on_the_course_page(
 
 
 @pytest.mark.parametrize(
-    "held_on, message",
+    ("held_on", "message"),
     [
         ("", "This field is required."),
         ("13-13-2026", "Write the date as dd/mm/yyyy."),

@@ -133,7 +133,7 @@ def test_the_course_form_says_when_the_province_has_no_employer_yet(client, make
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [
         ("title", ""),
         ("kind", "cooking_class"),

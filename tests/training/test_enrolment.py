@@ -108,7 +108,7 @@ def test_a_drop_out_keeps_its_date_and_reason(client, make, trainer, world):
 
 
 @pytest.mark.parametrize(
-    "start, target", REFUSED, ids=[f"{start}-to-{target}" for start, target in REFUSED]
+    ("start", "target"), REFUSED, ids=[f"{start}-to-{target}" for start, target in REFUSED]
 )
 def test_every_move_not_written_down_is_refused(client, make, trainer, world, start, target):
     row = _trainee(make, world, start)
@@ -180,7 +180,7 @@ def test_a_drop_out_requires_a_reason(client, make, trainer, world):
 
 
 @pytest.mark.parametrize(
-    "target, field, value, message",
+    ("target", "field", "value", "message"),
     [
         (EnrolmentStatus.ENROLLED, "enrolled_on", "", "This field is required."),
         (EnrolmentStatus.ENROLLED, "enrolled_on", "32/03/2026", "Write the date as dd/mm/yyyy."),

@@ -246,7 +246,8 @@ EDITS = [
 
 
 @pytest.fixture
-def world(make, auth, client) -> World:
+def one_stay(make, auth, client) -> World:
+    """One facility, one person in its stay, and an administrator signed in, in English."""
     place = make.facility("NA", name="Trung tâm Công tác xã hội Nghệ An")
     case = make.case(place, received_on=TODAY - timedelta(days=5))
     stay = make.stay(case, admitted_on=TODAY - timedelta(days=5))
@@ -258,9 +259,9 @@ def world(make, auth, client) -> World:
 
 @pytest.mark.parametrize("arrange", EDITS, ids=[edit.__name__ for edit in EDITS])
 def test_an_older_form_changes_nothing_shows_the_change_and_saves_when_sent_again(
-    client, make, world, arrange
+    client, make, one_stay, arrange
 ):
-    edit = arrange(make, world)
+    edit = arrange(make, one_stay)
     first = filled(client, edit.first_page or edit.page, "version", **edit.first)
     second = filled(client, edit.page, "version", **edit.second)
     assert client.post(edit.first_page or edit.page, data=first).status_code == 302
@@ -282,8 +283,8 @@ def test_an_older_form_changes_nothing_shows_the_change_and_saves_when_sent_agai
 
 
 @pytest.mark.parametrize("arrange", [facility, plan], ids=["facility", "plan"])
-def test_a_form_sent_without_a_version_is_saved_as_before(client, make, world, arrange):
-    edit = arrange(make, world)
+def test_a_form_sent_without_a_version_is_saved_as_before(client, make, one_stay, arrange):
+    edit = arrange(make, one_stay)
     older_page = filled(client, edit.page, "version", **edit.second)
     older_page.pop("version")
     client.post(edit.page, data=filled(client, edit.page, "version", **edit.first))
@@ -292,8 +293,10 @@ def test_a_form_sent_without_a_version_is_saved_as_before(client, make, world, a
     assert str(edit.stored()) in str(edit.second.values())
 
 
-def test_an_unreadable_version_saves_nothing_and_the_form_comes_back_current(client, make, world):
-    edit = facility(make, world)
+def test_an_unreadable_version_saves_nothing_and_the_form_comes_back_current(
+    client, make, one_stay
+):
+    edit = facility(make, one_stay)
     sent = filled(client, edit.page, "version", **edit.second)
     kept = edit.stored()
 
@@ -301,14 +304,14 @@ def test_an_unreadable_version_saves_nothing_and_the_form_comes_back_current(cli
 
     assert refused.status_code == 200
     assert edit.stored() == kept
-    assert form_on(refused, "version")["version"] == [str(world.facility.version)]
+    assert form_on(refused, "version")["version"] == [str(one_stay.facility.version)]
 
 
 # --- forms whose second sending meets a rule, not a conflict ----------------------------------
 
 
 @pytest.fixture
-def officers(make, app, world):
+def officers(make, app, one_stay):
     """Two provincial officers who decide allowances, each in a browser of their own."""
     browsers = []
     for name in ("Đặng Văn Hùng", "Võ Thị Hoa"):
@@ -319,9 +322,11 @@ def officers(make, app, world):
     return browsers
 
 
-def test_a_decision_on_an_older_page_changes_nothing_and_shows_the_first_decision(officers, world):
+def test_a_decision_on_an_older_page_changes_nothing_and_shows_the_first_decision(
+    officers, one_stay
+):
     made = allowances.request_allowance(
-        world.case, _hardship(), TODAY, None, TODAY, "Mẫu 07", world.admin
+        one_stay.case, _hardship(), TODAY, None, TODAY, "Mẫu 07", one_stay.admin
     )
     db.session.commit()
     page = f"/allowances/{made.id}"
@@ -342,9 +347,11 @@ def test_a_decision_on_an_older_page_changes_nothing_and_shows_the_first_decisio
     assert f'action="{page}/decision"' not in refused.get_data(as_text=True)
 
 
-def test_a_decision_clicked_twice_is_answered_as_saved_not_as_a_colleagues_change(officers, world):
+def test_a_decision_clicked_twice_is_answered_as_saved_not_as_a_colleagues_change(
+    officers, one_stay
+):
     made = allowances.request_allowance(
-        world.case, _hardship(), TODAY, None, TODAY, "Mẫu 07", world.admin
+        one_stay.case, _hardship(), TODAY, None, TODAY, "Mẫu 07", one_stay.admin
     )
     db.session.commit()
     page = f"/allowances/{made.id}"
@@ -358,10 +365,10 @@ def test_a_decision_clicked_twice_is_answered_as_saved_not_as_a_colleagues_chang
     assert "Someone else saved" not in text_of(again)
 
 
-def test_a_follow_up_recorded_meanwhile_is_shown_to_the_second_recorder(client, make, world):
-    discharge_home(make, world.stay, by=world.admin)
+def test_a_follow_up_recorded_meanwhile_is_shown_to_the_second_recorder(client, make, one_stay):
+    discharge_home(make, one_stay.stay, by=one_stay.admin)
     db.session.commit()
-    planned = planned_followups(world.case)[0]
+    planned = planned_followups(one_stay.case)[0]
     page = f"/followups/{planned.id}/record"
     found = {"done_on": _day(TODAY), "method": "phone", "contact_made": "yes"}
     first = filled(client, page, "version", **found, still_in_job="na")

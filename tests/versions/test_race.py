@@ -30,7 +30,7 @@ def race_app(tmp_path_factory):
 
 
 @pytest.fixture
-def world(race_app):
+def committed_case(race_app):
     """A case and two shelter staff of its facility, committed."""
     with own_sessions(), race_app.app_context():
         make = Factory()
@@ -80,8 +80,10 @@ def _address(app, case_id: int) -> str:
         return db.session.scalar(select(Case.home_address).where(Case.id == case_id))
 
 
-def test_two_saves_of_the_same_version_at_once_keep_one_and_show_the_other_the_conflict(world):
-    app, usernames, case_id = world
+def test_two_saves_of_the_same_version_at_once_keep_one_and_show_the_other_the_conflict(
+    committed_case,
+):
+    app, usernames, case_id = committed_case
     url = f"/cases/{case_id}/edit"
     with own_sessions():
         clients = [_signed_in(app, username) for username in usernames]
