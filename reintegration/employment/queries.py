@@ -145,9 +145,11 @@ def placements_for_case(case_id: int) -> list[Placement]:
     ).all()
 
 
-def timeline_events(case_id: int) -> list[Event]:
+def timeline_events(case_id: int, placements: list[Placement] | None = None) -> list[Event]:
+    if placements is None:
+        placements = placements_for_case(case_id)
     events = []
-    for placement in placements_for_case(case_id):
+    for placement in placements:
         events.append(
             Event(
                 placement.start_on,
