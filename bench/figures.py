@@ -27,8 +27,8 @@ README = os.path.join(BENCH, "README.md")
 SIZES = {
     "case_list": ["--cases", "20000", "--services-per-case", "20"],
     "reminders": ["--cases", "20000", "--services-per-case", "20"],
-    "export": ["--cases", "5000", "--services-per-case", "10", "--runs", "2", "--traced"],
-    "load": ["--cases", "10000", "--services-per-case", "20", "--users", "8", "--seconds", "30"],
+    "export": ["--cases", "2000", "--services-per-case", "10", "--runs", "2"],
+    "load": ["--cases", "5000", "--services-per-case", "20", "--users", "8", "--seconds", "20"],
 }
 START = re.compile(r"^<!-- table: ([\w-]+) -->$", re.M)
 
