@@ -1,11 +1,13 @@
 """How fast the case list and case page are at 100,000 cases and 2 million service rows.
 
     .venv/bin/python bench/case_list.py [--cases 100000] [--services-per-case 20]
-                                        [--database-url URL]
+                                        [--database-url URL] [--markdown FILE]
 
 Builds (once) a SQLite file bench/cases-<N>.db, or fills an empty PostgreSQL database given by
 --database-url, then times each page through the application with an administrator and with a
-provincial officer, and counts the SQL statements each page runs. Run by hand, not in CI.
+provincial officer, and counts the SQL statements each page runs. Run by hand; CI runs it at a
+tiny size (tests/test_benches.py). --markdown adds the figures to FILE as a table
+(bench/figures.py).
 """
 
 import argparse
@@ -19,6 +21,8 @@ from datetime import date, timedelta
 from sqlalchemy import event, func, insert, select
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from figures import add as add_table  # bench/figures.py: a script's folder is on its path
 
 from reintegration import create_app
 from reintegration.auth.models import Role, User
@@ -159,6 +163,7 @@ def main() -> None:
     parser.add_argument("--services-per-case", type=int, default=20)
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--markdown", help="add the figures to this file as a markdown table")
     args = parser.parse_args()
     url = args.database_url or "sqlite:///" + os.path.join(
         os.path.dirname(os.path.abspath(__file__)), f"cases-{args.cases}.db"
@@ -182,7 +187,8 @@ def main() -> None:
         rows = db.session.scalar(select(func.count(Service.id)))
         officer = db.session.scalar(select(User).where(User.username == "bench.officer"))
         sample = db.session.scalar(select(Case.id).where(Case.province_id == officer.province_id))
-        print(f"{db.engine.dialect.name}: {total} cases, {rows} service rows")
+        dialect = db.engine.dialect.name
+        print(f"{dialect}: {total} cases, {rows} service rows")
     pages = [
         ("case list, first page", "/cases/"),
         ("search 'nguyen'", "/cases/?search=nguyen"),
@@ -191,8 +197,9 @@ def main() -> None:
         ("overstayed", "/cases/?days=overstayed"),
         ("page 500", "/cases/?page=500"),
         ("home dashboard", "/"),
-        ("case page, 20 services", f"/cases/{sample}"),
+        (f"case page, {args.services_per_case} services", f"/cases/{sample}"),
     ]
+    table = []
     for username in ("bench.admin", "bench.officer"):
         client = app.test_client()
         client.post("/login", data={"username": username, "password": PASSWORD})
@@ -202,6 +209,9 @@ def main() -> None:
             path, _, text = path.partition("?search=")
             median, worst, queries = measure(app, client, path, args.runs, text)
             print(f"{label:<32}{median:>10.1f}{worst:>10.1f}{queries:>9}")
+            table.append([username, label, f"{median:.1f}", f"{worst:.1f}", queries])
+    header = ["user", "page", "median ms", "max ms", "statements"]
+    add_table(args.markdown, f"case_list-{dialect}", header, table)
 
 
 if __name__ == "__main__":

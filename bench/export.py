@@ -3,6 +3,7 @@ openpyxl writing the same rows, and how much memory each takes.
 
     .venv/bin/python bench/export.py [--cases 100000] [--services-per-case 10]
                                      [--database-url URL] [--runs 3] [--names] [--traced]
+                                     [--markdown FILE]
 
 Builds (once) a SQLite file bench/export-<N>x<S>.db, or fills an empty PostgreSQL database given
 by --database-url, with the people of bench/reminders.py (stays, services, follow-ups,
@@ -23,7 +24,8 @@ The time is the best of the runs (other work shares the machine); the peak is th
 resident size any run of the process reached (the interpreter and the app's modules included,
 the size before the run given beside it). --traced adds a run of the first two, traced by
 tracemalloc, for the peak of the Python objects alone (slower: its time is not shown).
-Run by hand, not in CI.
+Run by hand; CI runs it at a tiny size (tests/test_benches.py). --markdown adds the figures to
+FILE as a table (bench/figures.py).
 """
 
 import argparse
@@ -48,6 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import reminders
+from figures import add as add_table
 
 from reintegration import (
     clock,
@@ -253,6 +256,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--names", action="store_true", help="the workbook with names")
+    parser.add_argument("--markdown", help="add the figures to this file as a markdown table")
     parser.add_argument(
         "--traced", action="store_true", help="one more run of app and openpyxl, traced"
     )
@@ -317,6 +321,26 @@ def main() -> None:
             f"{WHAT[what]:<17}{best[what]:>8.2f}{base:>8.0f}{peak:>8.0f}{traced_mb:>10}"
             f"{best[what] / best['openpyxl']:>7.2f}{file_mb:>8}   {every}"
         )
+    table = []
+    for what, runs in results.items():
+        traced_mb = f"{traced[what]['traced_mb']:.1f}" if what in traced else "-"
+        table.append(
+            [
+                counts["cases"],
+                counts["services"],
+                WHAT[what],
+                f"{best[what]:.2f}",
+                f"{max(figures['base_mb'] for figures in runs):.0f}",
+                f"{max(figures['peak_mb'] for figures in runs):.0f}",
+                traced_mb,
+                f"{best[what] / best['openpyxl']:.2f}",
+                f"{runs[0]['file_mb']:.1f}" if what != "queries" else "-",
+                " ".join(f"{figures['seconds']:.2f}" for figures in runs),
+            ]
+        )
+    header = ["cases", "services", "what", "seconds", "base MB", "peak MB", "traced MB"]
+    header += ["ratio", "file MB", "runs (s)"]
+    add_table(args.markdown, f"export-{counts['database']}", header, table)
     print(
         f"\napp / openpyxl: {best['app'] / best['openpyxl']:.2f}; "
         f"app / openpyxl, ready: {best['app'] / best['ready']:.2f}"

@@ -28,7 +28,8 @@ user's median, and the errors by reason: an answer of 500 or more, a connection 
 app's error page, a form shown again with an error where a save was expected, or another
 unexpected answer. The server's own log is summed up too (the exceptions it logged). The saves
 accumulate in the database from run to run (some thousands of rows beside two million). Run by
-hand; tests/test_benches.py runs it at a tiny size. bench/README.md has the figures.
+hand; tests/test_benches.py runs it at a tiny size. bench/README.md has the figures;
+--markdown FILE adds them to FILE as a table (bench/figures.py).
 """
 
 import argparse
@@ -62,6 +63,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import reminders
+from figures import add as add_table
 
 from reintegration import clock, create_app
 from reintegration.auth.models import Role, User
@@ -747,6 +749,7 @@ def main() -> None:
         help="seconds a user pauses between two actions, on average (0: none)",
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--markdown", help="add the figures to this file as a markdown table")
     args = parser.parse_args()
     url = args.database_url or "sqlite:///" + os.path.join(
         BENCH, f"load-{args.cases}x{args.services_per_case}.db"
@@ -769,6 +772,26 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as output:
             json.dump({"database": dialect, "cases": cases, "rows": results}, output, indent=1)
+    header = ["users", "request", "count", "per s", "p50 ms", "p95 ms", "p99 ms", "p99/1"]
+    add_table(args.markdown, f"load-{dialect}", [*header, "errors"], markdown_rows(results))
+
+
+def markdown_rows(results: list[dict]) -> list[list]:
+    def cell(value: float | None, form: str) -> str:
+        return "-" if value is None else f"{value:{form}}"
+
+    return [
+        [
+            row["users"],
+            row["kind"],
+            row["requests"],
+            f"{row['per_second']:.1f}",
+            *(cell(row[key], ".0f") for key in ("p50", "p95", "p99")),
+            cell(row.get("p99_over_single_p50"), ".1f"),
+            row["errors"],
+        ]
+        for row in results
+    ]
 
 
 if __name__ == "__main__":

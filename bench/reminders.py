@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/reminders.py [--cases 100000] [--services-per-case 20]
                                         [--database-url URL] [--explain] [--no-memory]
+                                        [--markdown FILE]
 
 Builds (once) a SQLite file bench/reminders-<N>x<S>.db, or fills an empty PostgreSQL database
 given by --database-url, with cases at every point of their journey: most discharged long ago
@@ -10,7 +11,8 @@ attendance. Then deletes every reminder and runs three passes of ``run_pass``: t
 opens what is due), a second at once (nothing changed: the steady state) and one the next day,
 each timed and with its SQL statements counted. A second round of the same passes, traced by
 tracemalloc, gives their peak memory. Last, each rule's query on its own (--explain: its plan).
-Run by hand, not in CI.
+Run by hand; CI runs it at a tiny size (tests/test_benches.py). --markdown adds the figures to
+FILE as tables (bench/figures.py).
 """
 
 import argparse
@@ -29,6 +31,8 @@ from flask import current_app
 from sqlalchemy import delete, event, func, insert, select, text
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from figures import add as add_table  # bench/figures.py: a script's folder is on its path
 
 from reintegration import clock, create_app
 from reintegration.allowances.models import Allowance, AllowanceStatus
@@ -605,9 +609,10 @@ def measure_rules(app, day: date, show_plans: bool) -> None:
         db.session.rollback()
 
 
-def measure_tasks(app, today: date, runs: int = 7) -> None:
+def measure_tasks(app, today: date, runs: int = 7) -> list[list]:
     """Each role's task list at this size: the inbox query and the count in the navigation bar
-    that every page shows."""
+    that every page shows. The rows of its table."""
+    table = []
     clock.move_to(today)
     print(
         f"\n{'Tasks page of':<18}{'reminders':>10}{'median ms':>11}{'max ms':>9}{'statements':>11}"
@@ -630,6 +635,9 @@ def measure_tasks(app, today: date, runs: int = 7) -> None:
             f"{username:<18}{rows:>10}{statistics.median(timings):>11.1f}{max(timings):>9.1f}"
             f"{statements.count:>11}"
         )
+        median = f"{statistics.median(timings):.1f}"
+        table.append([username, rows, median, f"{max(timings):.1f}", statements.count])
+    return table
 
 
 def main() -> None:
@@ -641,6 +649,7 @@ def main() -> None:
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the second, traced round of passes"
     )
+    parser.add_argument("--markdown", help="add the figures to this file as markdown tables")
     args = parser.parse_args()
     url = args.database_url or "sqlite:///" + os.path.join(
         os.path.dirname(os.path.abspath(__file__)),
@@ -696,7 +705,23 @@ def main() -> None:
         cells = "".join(f"{row['opened'][code]:>8} / {row['closed'][code]:<3}" for row in results)
         print(f"{code:<24}{cells}")
     measure_rules(app, today, args.explain)
-    measure_tasks(app, today)
+    tasks = measure_tasks(app, today)
+    passes = [
+        [
+            cases,
+            row["pass"],
+            f"{row['seconds']:.2f}",
+            row["statements"],
+            row["opened"].total(),
+            row["closed"].total(),
+            f"{row['peak_mb']:.1f}" if row["peak_mb"] is not None else "-",
+        ]
+        for row in results
+    ]
+    header = ["cases", "pass", "seconds", "statements", "opened", "closed", "peak MB"]
+    add_table(args.markdown, f"reminders-{name}", header, passes)
+    header = ["Tasks page of", "reminders", "median ms", "max ms", "statements"]
+    add_table(args.markdown, f"tasks-{name}", header, tasks)
 
 
 if __name__ == "__main__":

@@ -102,21 +102,24 @@ class Limit:
         return max(self.rule.max_days - self.days, 0)
 
 
-def entitlements(case: Case, all_kinds) -> list[Limit]:
-    """What is left to the person of each allowance kind of a support type they are entitled to."""
-    entitled = entitled_type_ids(case.identification_status)
-    used = {
-        kind_id: (times, days)
-        for kind_id, times, days in db.session.execute(
-            select(
-                Allowance.kind_id,
-                func.count(Allowance.id),
-                func.coalesce(func.sum(Allowance.days), 0),
-            )
-            .where(Allowance.case_id == case.id, Allowance.status.in_(COUNTING))
-            .group_by(Allowance.kind_id)
-        )
-    }
+def entitlements(
+    case: Case,
+    all_kinds,
+    entitled: set[int] | None = None,
+    allowances: list[Allowance] | None = None,
+) -> list[Limit]:
+    """What is left to the person of each allowance kind of a support type they are entitled to
+    (``entitled``, the ids of those types, and ``allowances``, all of the case's: when the
+    caller has read them already)."""
+    if entitled is None:
+        entitled = entitled_type_ids(case.identification_status)
+    if allowances is None:
+        allowances = db.session.scalars(select(Allowance).where(Allowance.case_id == case.id))
+    used: dict[int, tuple[int, int]] = {}
+    for allowance in allowances:
+        if allowance.status in COUNTING:
+            times, days = used.get(allowance.kind_id, (0, 0))
+            used[allowance.kind_id] = (times + 1, days + (allowance.days or 0))
     today = clock.today()
     limits = []
     for kind in all_kinds:
@@ -223,8 +226,11 @@ class CaseSection:
     total_paid: int
 
 
-def case_section(case: Case) -> CaseSection:
-    return CaseSection(of_case(case), entitlements(case, kinds()), total_paid(case))
+def case_section(case: Case, entitled: set[int] | None = None) -> CaseSection:
+    allowances = of_case(case)
+    return CaseSection(
+        allowances, entitlements(case, kinds(), entitled, allowances), total_paid(case)
+    )
 
 
 def timeline_events(allowances: Sequence[Allowance]) -> list[Event]:

@@ -138,23 +138,27 @@ def new():
 def show(case_id: int):
     case = case_or_404(case_id, *queries.CASE_PAGE)
     record_view(case)
+    # Each thing is read once, then given to its section and to the timeline.
     plan = plan_for_case(case.id)
     enrolments = training.enrolments_for_case(case.id)
-    allowances = allowance_section(case)
+    placements = placements_for_case(case.id)
+    follow_ups = followup_section(case.id)
+    entitled = entitled_type_ids(case.identification_status)
+    allowances = allowance_section(case, entitled)
     events = (
         timeline(case)
         + plan_events(plan)
         + training.timeline_events(case.id, enrolments)
-        + placement_events(case.id)
-        + followup_events(case.id)
+        + placement_events(case.id, placements)
+        + followup_events(case.id, follow_ups)
         + allowance_events(allowances.allowances)
     )
     page = render_template(
         "cases/show.html",
         case=case,
         plan=plan,
-        follow_ups=followup_section(case.id),
-        placements=placements_for_case(case.id),
+        follow_ups=follow_ups,
+        placements=placements,
         allowances=allowances,
         enrolments=enrolments,
         events=sorted(events, reverse=True),
@@ -162,8 +166,8 @@ def show(case_id: int):
         can_edit=can(current_user, Permission.EDIT_CASES),
         can_manage_stays=can(current_user, Permission.MANAGE_STAYS),
         can_record=can(current_user, Permission.RECORD_SERVICES),
-        support_types=support_types(),
-        entitled=entitled_type_ids(case.identification_status),
+        support_types=support_types(with_kinds=False),
+        entitled=entitled,
     )
     return page
 

@@ -151,9 +151,11 @@ def placements_for_case(case_id: int) -> Sequence[Placement]:
     ).all()
 
 
-def timeline_events(case_id: int) -> list[Event]:
+def timeline_events(case_id: int, placements: list[Placement] | None = None) -> list[Event]:
+    if placements is None:
+        placements = placements_for_case(case_id)
     events = []
-    for placement in placements_for_case(case_id):
+    for placement in placements:
         events.append(
             Event(
                 placement.start_on,

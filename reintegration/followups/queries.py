@@ -89,6 +89,16 @@ def open_flags_for_case(case_id: int) -> Sequence[RiskFlag]:
     ).all()
 
 
+def flags_for_case(case_id: int) -> Sequence[RiskFlag]:
+    """Every risk flag of a case, open and resolved, by the day it was raised. Read after the
+    case's follow-ups: each flag's follow-up is one of them, found without a query."""
+    return db.session.scalars(
+        select(RiskFlag)
+        .where(RiskFlag.case_id == case_id)
+        .order_by(RiskFlag.raised_on, RiskFlag.id)
+    ).all()
+
+
 def checks_for_case(case_id: int) -> Sequence[SustainabilityCheck]:
     """The case's sustainability checks, oldest to newest: the trend."""
     return db.session.scalars(
@@ -103,8 +113,12 @@ class FollowUpSection:
     """What the case page shows of follow-ups."""
 
     followups: Sequence[FollowUp]
-    open_flags: Sequence[RiskFlag]
+    flags: Sequence[RiskFlag]
     checks: Sequence[SustainabilityCheck]
+
+    @property
+    def open_flags(self) -> list[RiskFlag]:
+        return [flag for flag in self.flags if flag.resolved_on is None]
 
     def signs_since(self, flag: RiskFlag) -> list:
         """Every risk sign seen from the day the flag was raised, once each."""
@@ -116,8 +130,9 @@ class FollowUpSection:
 
 
 def followup_section(case_id: int) -> FollowUpSection:
+    """Follow-ups, flags and checks of a case, read once for the section and the timeline."""
     return FollowUpSection(
-        followups_for_case(case_id), open_flags_for_case(case_id), checks_for_case(case_id)
+        followups_for_case(case_id), flags_for_case(case_id), checks_for_case(case_id)
     )
 
 
@@ -140,12 +155,12 @@ def _followup_event(followup: FollowUp, done_on: date) -> Event:
     )
 
 
-def timeline_events(case_id: int) -> list[Event]:
+def timeline_events(case_id: int, section: FollowUpSection | None = None) -> list[Event]:
     """Follow-ups done, risk flags raised and resolved, and sustainability checks."""
-    events = [
-        _followup_event(f, f.done_on) for f in followups_for_case(case_id) if f.done_on is not None
-    ]
-    for flag in db.session.scalars(select(RiskFlag).where(RiskFlag.case_id == case_id)):
+    if section is None:
+        section = followup_section(case_id)
+    events = [_followup_event(f) for f in section.followups if f.is_done]
+    for flag in section.flags:
         events.append(Event(flag.raised_on, 7, "risk_flag", _("Risk of re-trafficking flagged")))
         if flag.resolved_on:
             events.append(
@@ -157,7 +172,7 @@ def timeline_events(case_id: int) -> list[Event]:
                     flag.resolution_note,
                 )
             )
-    for check in checks_for_case(case_id):
+    for check in section.checks:
         events.append(
             Event(
                 check.checked_on,

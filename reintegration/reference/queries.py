@@ -54,12 +54,12 @@ def item_choices(kind: ListKind, blank: bool = True) -> list[tuple]:
     return [NONE_CHOICE, *choices] if blank else choices
 
 
-def support_types() -> Sequence[SupportType]:
-    return db.session.scalars(
-        select(SupportType)
-        .options(selectinload(SupportType.kinds))
-        .order_by(SupportType.sort_order)
-    ).all()
+def support_types(with_kinds: bool = True) -> Sequence[SupportType]:
+    """The support types in order; with their service kinds unless ``with_kinds`` is false."""
+    query = select(SupportType).order_by(SupportType.sort_order)
+    if with_kinds:
+        query = query.options(selectinload(SupportType.kinds))
+    return db.session.scalars(query).all()
 
 
 def service_kind_choices() -> dict:

@@ -4,12 +4,24 @@ import re
 from datetime import date, time
 
 import pytest
+from sqlalchemy import event, func, select
 
 from reintegration.auth.models import Role
+from reintegration.demo import load_demo
+from reintegration.employment.models import Placement
 from reintegration.extensions import db
+from reintegration.followups.models import FollowUp, RiskFlag
+from reintegration.plans.models import Plan
 from reintegration.reference.models import IdentificationStatus, ListKind
 from reintegration.shelter import services as shelter
+from reintegration.shelter.models import Service
+from reintegration.training.models import Enrolment
 from tests.helpers import in_english, section, sign_in, text_of
+
+# The statements of a full case page: the login and its session, the case and each of its
+# parts once, the Tasks count of the menu, the audit entry of the view (on SQLite, also the
+# explicit BEGINs). bench/README.md gives the same counts from bench/case_list.py.
+CASE_PAGE_STATEMENTS = {"sqlite": 32, "postgresql": 33}
 
 
 @pytest.fixture
@@ -196,3 +208,44 @@ def test_case_page_query_count_does_not_grow_with_services(
     many = measure()
 
     assert many == few
+
+
+def _tables_read(statements: list[str]) -> list[str]:
+    """The table named first after FROM in each SELECT that reads one: what each read is for."""
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    return [found[1] for s in reads if (found := re.search(r"\bFROM\s+(\w+)", s))]
+
+
+def test_a_full_case_page_reads_each_thing_once(client, make, auth, admin, count_queries):
+    """The demo's fullest case (stay, services, plan, course, job, follow-ups, a risk flag): no
+    table read twice, no query per row, and the statements pinned."""
+    load_demo()
+    related = (FollowUp, RiskFlag, Placement, Enrolment, Plan, Service)
+    score = {}
+    for model in related:
+        for case_id, rows in db.session.execute(
+            select(model.case_id, func.count()).group_by(model.case_id)
+        ):
+            score[case_id] = score.get(case_id, 0) + 1000 + rows
+    case_id = max(score, key=lambda key: (score[key], -key))
+    assert score[case_id] > 6000  # every kind of thing, as a full case has
+    sign_in(auth, admin)
+    client.get(f"/cases/{case_id}")
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with count_queries() as counter:
+            response = client.get(f"/cases/{case_id}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert response.status_code == 200
+    tables = _tables_read(statements)
+    assert [table for table in set(tables) if tables.count(table) > 1] == [], " ".join(tables)
+    assert counter.count == CASE_PAGE_STATEMENTS[db.engine.dialect.name], [
+        s[:40] for s in statements
+    ]
