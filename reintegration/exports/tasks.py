@@ -86,7 +86,8 @@ def executor() -> Runner:
 
 def launch(token: str, runner: str) -> None:
     """Make the job's workbook in this process; the job, run by ``runner``, is committed."""
-    app = current_app._get_current_object()
+    # current_app is typed as the app itself, not as the proxy to it.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         _mine[runner] = app
     # Beats from now, while the job waits its turn behind another, so that no other process
