@@ -21,7 +21,7 @@ from ..reference.models import SupportType
 from ..reference.queries import entitled_type_ids
 from ..shelter.models import Facility
 from . import policy
-from .models import COUNTING, Allowance, AllowanceKind, AllowanceStatus, Payment
+from .models import COUNTING, Allowance, AllowanceKind, AllowanceRule, AllowanceStatus, Payment
 
 _DETAILS = (
     joinedload(Allowance.kind).joinedload(AllowanceKind.support_type),
@@ -85,7 +85,7 @@ class Limit:
     """What is left to a person of one allowance kind under the rule in force today."""
 
     kind: AllowanceKind
-    rule: object
+    rule: AllowanceRule | None
     times: int
     days: int
 
@@ -106,7 +106,7 @@ def entitlements(case: Case, all_kinds) -> list[Limit]:
     """What is left to the person of each allowance kind of a support type they are entitled to."""
     entitled = entitled_type_ids(case.identification_status)
     used = {
-        kind_id: (times, days)
+        kind_id: (times, days or 0)  # COALESCE made it 0 already; its type keeps SUM's NULL
         for kind_id, times, days in db.session.execute(
             select(
                 Allowance.kind_id,
