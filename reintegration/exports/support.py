@@ -88,7 +88,10 @@ class Tally:
         self.age_group[band(age, AGE_GROUPS)] += 1
         self.ctdc_band[band(age, CTDC_BANDS)] += 1
         ids = [int(key) for key in (row.form_ids or "").split(",") if key]
-        self.forms.update(ids or [None])
+        if ids:
+            self.forms.update(ids)
+        else:
+            self.forms[None] += 1
         self.countries[row.exploitation_country_id] += 1
         self.routes[row.return_route_id] += 1
         self.homes[row.home_province_id] += 1
