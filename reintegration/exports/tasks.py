@@ -214,7 +214,7 @@ def run(app: Flask, token: str, runner: str, heartbeat: Heartbeat | None = None)
 def _make(job: Job, runner: str, heartbeat: Heartbeat) -> None:
     token, user_id = job.token, job.user_id
     filters = job.filters()
-    scope = case_scope(db.session.get(User, user_id))
+    scope = case_scope(db.session.get_one(User, user_id))
     # A province's workbook is too large to hold in memory (tens of MB): it waits sealed on
     # disk, without a name, so nothing of it is left, nor readable, if the process dies.
     with Spool() as target:
