@@ -165,7 +165,7 @@ def _seed():
     )
     bind = op.get_bind()
     type_ids: dict[str, int] = dict(
-        bind.execute(sa.text("SELECT letter, id FROM support_types")).tuples().all()
+        bind.execute(sa.text("SELECT letter, id FROM support_types")).all()
     )
     kinds = _table(
         "allowance_kinds",
