@@ -170,7 +170,8 @@ def scheduler():
 
     from .reminders import tasks
 
-    app = current_app._get_current_object()
+    # current_app is typed as the app itself, not as the proxy to it.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = tasks.build(app)
     nightly = (
         f", backup every night at {app.config['BACKUP_HOUR']}:00"

@@ -158,7 +158,7 @@ def _facilities() -> dict[str, Facility]:
 
 
 def _province(code: str) -> Province:
-    return db.session.scalar(select(Province).where(Province.code == code))
+    return db.session.execute(select(Province).where(Province.code == code)).scalar_one()
 
 
 def _communes() -> None:
@@ -436,7 +436,7 @@ def _employers(province: Province, officer: User, today: date) -> Employer:
         contact_name="Chủ cơ sở",
         contact_phone="0238 3800 000",
     )
-    yes = dict.fromkeys(
+    yes: dict[str, bool | None] = dict.fromkeys(
         ("written_contract", "wages_on_time", "no_withheld_documents", "no_debt", "safe_housing"),
         True,
     )
@@ -501,7 +501,11 @@ def _jobs(rng, people, employer, course, admin, today) -> None:
     ).all()
     overdue = [f for f in past if f.case_id != people[-1].id][-2:]  # left undone, overdue
     for followup in (f for f in past if f not in overdue):
-        jobless = followup.case_id == people[-1].id and followup.planned_on > left_on
+        jobless = (
+            followup.case_id == people[-1].id
+            and left_on is not None
+            and followup.planned_on > left_on
+        )
         in_job = None if followup.placement_id is None else not jobless
         followups.record_followup(
             followup,
@@ -539,6 +543,8 @@ def _allowances(users: dict[str, User]) -> None:
         if case.received_on >= clock.today() - timedelta(days=120)
     ]
     for number, case in enumerate(in_shelter[:4]):
+        facility = case.facility
+        assert facility is not None, "a person in the shelter has a facility"
         requested_on = case.received_on + timedelta(days=1)
         with _as_of(requested_on):
             clothing = _request(case, kinds["CLOTHING"], requested_on, None, staff)
@@ -549,7 +555,7 @@ def _allowances(users: dict[str, User]) -> None:
                 requested_on + timedelta(days=2),
                 PaymentMethod.CASH,
                 f"PC-{requested_on.year}-{number + 1:03d}",
-                staff[case.facility.code],
+                staff[facility.code],
             )
     for case in in_shelter[4:6]:
         end = min(case.received_on + timedelta(days=29), clock.today())

@@ -1,7 +1,7 @@
 """Small helpers every blueprint's views use."""
 
 import io
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import flask
@@ -53,13 +53,17 @@ def page_url(number: int) -> str:
     """This page's address with the same filters and another page number. A name url_for
     reads itself (``endpoint``, ``_external``, ``_scheme``..., or one of the address's own) is
     not a filter: it is left out, so that no query string can break or redirect the link."""
-    args = {
+    view_args = request.view_args or {}
+    # As url_for takes the values of an address: its own keywords (``_external``...) are out.
+    args: dict[str, Any] = {
         name: value
         for name, value in request.args.items()
-        if not name.startswith("_") and name != "endpoint" and name not in request.view_args
+        if not name.startswith("_") and name != "endpoint" and name not in view_args
     }
     args["page"] = number
-    return url_for(request.endpoint, **request.view_args, **args)
+    if request.endpoint is None:
+        raise RuntimeError("a page number for a request that matched no page")
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def made(form, change):

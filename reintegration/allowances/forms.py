@@ -69,4 +69,7 @@ class CorrectionForm(PaymentForm):
 
     @property
     def signed_amount(self) -> int:
-        return -self.amount.data if self.direction.data == "returned" else self.amount.data
+        amount = self.amount.data
+        if amount is None:
+            raise ValueError("the amount is read once the form is valid")
+        return -amount if self.direction.data == "returned" else amount

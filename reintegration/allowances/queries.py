@@ -22,7 +22,7 @@ from ..reference.models import SupportType
 from ..reference.queries import entitled_type_ids
 from ..shelter.models import Facility
 from ..support import policy
-from ..support.models import AllowanceKind
+from ..support.models import AllowanceKind, AllowanceRule
 from ..web import one_or_404
 from .models import COUNTING, Allowance, AllowanceStatus, Payment
 
@@ -85,7 +85,7 @@ class Limit:
     """What is left to a person of one allowance kind under the rule in force today."""
 
     kind: AllowanceKind
-    rule: object
+    rule: AllowanceRule | None
     times: int
     days: int
 
@@ -114,7 +114,7 @@ def entitlements(
     if entitled is None:
         entitled = entitled_type_ids(case.identification_status)
     if allowances is None:
-        allowances = db.session.scalars(select(Allowance).where(Allowance.case_id == case.id))
+        allowances = list(db.session.scalars(select(Allowance).where(Allowance.case_id == case.id)))
     used: dict[int, tuple[int, int]] = {}
     for allowance in allowances:
         if allowance.status in COUNTING:

@@ -39,7 +39,7 @@ def usage(case_id: int, kind_id: int) -> tuple[int, int]:
             Allowance.status.in_(COUNTING),
         )
     ).one()
-    return times, days
+    return times, days or 0  # COALESCE made it 0 already; its type keeps the NULL of SUM
 
 
 def _hold(allowance: Allowance) -> None:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import Connection, event, select, text
+from sqlalchemy import Connection, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -66,12 +66,15 @@ def _value(value):
     return getattr(value, "value", value)  # an Action is stored by its value
 
 
-def _at(value: datetime | str) -> str:
+def _at(value: object) -> str:
     if isinstance(value, str):  # as SQLite stores it, read as it is (verify)
+        written = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(written)
         except ValueError:
-            return value  # not a time: written by hand, it matches no chain
+            return written  # not a time: written by hand, it matches no chain
+    if not isinstance(value, datetime):
+        raise TypeError("an audit entry has no time")
     if value.tzinfo is None:
         value = value.replace(tzinfo=clock.UTC)
     return value.astimezone(clock.UTC).isoformat(timespec="microseconds")
@@ -136,7 +139,7 @@ def chained(connection: Connection, rows: list[dict], key: bytes | None = None) 
 def append(connection: Connection, rows: list[dict]) -> None:
     """Insert entries (dicts of AuditEntry's columns), chained."""
     if rows:
-        connection.execute(AuditEntry.__table__.insert(), chained(connection, rows))
+        connection.execute(insert(AuditEntry), chained(connection, rows))
 
 
 _COLUMNS = ("at", "user_id", "username", "action", "entity", "entity_id", "case_id", "changes")
@@ -174,6 +177,7 @@ class Broken:
 
     def describe(self) -> str:
         if self.problem == REMOVED:
+            assert self.missing is not None, "a removal names the ids missing"
             first, last = self.missing
             span = f"#{first}" if first == last else f"#{first} to #{last}"
             return f"entry {span} removed (a gap in the chain before entry #{self.entry_id})"

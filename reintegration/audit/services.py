@@ -154,12 +154,13 @@ def _case_id(obj) -> int | None:
 _SKIPPED = frozenset({"updated_at", "created_at"})
 
 
-def hidden_columns(obj) -> frozenset[str]:
+def hidden_columns(obj: object) -> frozenset[str]:
     """Columns whose values the log never holds, only that they changed: the model's
     ``__audit_hidden__`` (a password hash) and every encrypted field. The log is append-only
     and travels with every copy of the database: it must not become a second store of
     identities, in clear or under a key a rotation could not reach."""
-    return _hidden(type(obj))
+    model: type = type(obj)
+    return _hidden(model)
 
 
 @cache
@@ -176,7 +177,7 @@ def _column_changes(obj, only_changed: bool) -> dict:
     state = inspect(obj)
     hidden = hidden_columns(obj)
     skipped = _SKIPPED | getattr(obj, "__audit_skip__", frozenset())
-    changes = {}
+    changes: dict[str, object] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in skipped:

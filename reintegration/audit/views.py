@@ -76,7 +76,7 @@ def _verification() -> dict | None:
     run = runs.last_runs().get(runs.AUDIT_VERIFY)
     if run is None:
         return None
-    found = {"run": run, "problem": None, "unfinished": None}
+    found: dict[str, object] = {"run": run, "problem": None, "unfinished": None}
     if run.failed and run.error:
         problem, _, entry_id = run.error.partition(" #")
         if problem in PROBLEMS and entry_id.isdigit():
@@ -123,7 +123,7 @@ def index():
     page = number_arg(request.args, "page", 1)
     if form.validate():
         query = _filtered(form)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         entries = db.session.scalars(
             query.order_by(AuditEntry.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         ).all()

@@ -127,7 +127,7 @@ class CaseForm(VersionedForm, SubmissionKey, Form):
     def store(self, case: Case) -> None:
         """Copy the submitted values onto ``case`` (not yet checked by the services)."""
         get = db.session.get
-        case.full_name = self.full_name.data.strip()
+        case.full_name = (self.full_name.data or "").strip()
         case.sex = Sex(self.sex.data)
         case.date_of_birth = self.date_of_birth.data
         case.received_on = self.received_on.data
@@ -144,11 +144,15 @@ class CaseForm(VersionedForm, SubmissionKey, Form):
         case.phone = self.phone.data or ""
         case.family_contacts = self.family_contacts.data or ""
         case.return_route = _item(self.return_route.data)
-        case.receiving_agency = self.receiving_agency.data.strip()
+        case.receiving_agency = (self.receiving_agency.data or "").strip()
         case.exploitation_country = _item(self.exploitation_country.data)
-        case.exploitation_forms = [get(ListItem, i) for i in self.exploitation_forms.data or []]
+        case.exploitation_forms = [
+            db.session.get_one(ListItem, i) for i in self.exploitation_forms.data or []
+        ]
         case.recruitment = _item(self.recruitment.data)
-        case.control_means = [get(ListItem, i) for i in self.control_means.data or []]
+        case.control_means = [
+            db.session.get_one(ListItem, i) for i in self.control_means.data or []
+        ]
         case.trafficking_notes = self.trafficking_notes.data or ""
         case.identification_status = IdentificationStatus(self.identification_status.data)
         case.consent_given = self.consent.data == "given"

@@ -90,7 +90,9 @@ def matching(text: str) -> ColumnElement[bool]:
     with or without diacritics, or whose phone number is ``text``'s digits.
 
     Names and phones are encrypted: they are found by their keyed tokens (keys.tokens)."""
-    found = [Case.code.like(f"{like_pattern(text.upper())}%", escape="\\")]
+    found: list[ColumnElement[bool]] = [
+        Case.code.like(f"{like_pattern(text.upper())}%", escape="\\")
+    ]
     if CODE_DIGITS.fullmatch(text):
         found.append(Case.code.like(f"%-{like_pattern(text)}", escape="\\"))
     if words := tokens.name_matches(text):

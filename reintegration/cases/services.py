@@ -104,7 +104,7 @@ def check_identity(case: Case) -> None:
         raise DomainError(_l("This commune is not in the home province."), "home_commune")
 
 
-def create_case(case: Case, province: Province, user: User) -> Case:
+def create_case(case: Case, province: Province, user: User | None) -> Case:
     check_identity(case)
     check_consent(case)
     case.province = province

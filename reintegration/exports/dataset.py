@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -310,7 +310,7 @@ def _csv_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _xlsx_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell:
+def _xlsx_cell(sheet, value, font: Font | None = None) -> Cell:
     cell = as_text(WriteOnlyCell(sheet), value) if isinstance(value, str) else None
     cell = cell or WriteOnlyCell(sheet, value=value)
     if font is not None:

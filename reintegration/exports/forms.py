@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import DayField, Form
 from ..reference.models import Province
+from ..shelter.models import Facility
 from .queries import Filters
 from .services import REASON_NEEDED
 from .workbook import FIRST_DAY
@@ -31,7 +32,7 @@ class SupportWorkbookForm(Form):
         if not may_name:
             del self.with_names
             del self.reason
-        self._places: dict[str, object] = {}
+        self._places: dict[str, Province | Facility] = {}
 
     def fill_choices(self, provinces, facilities) -> None:
         """Only the places the user may export; any other value is refused as not a choice."""
@@ -68,12 +69,11 @@ class SupportWorkbookForm(Form):
 
     def filters(self) -> Filters:
         place = self._places[self.place.data]
-        is_province = isinstance(place, Province)
         return Filters(
             start=self.start.data,
             end=self.end.data,
-            province=place if is_province else None,
-            facility=None if is_province else place,
+            province=place if isinstance(place, Province) else None,
+            facility=place if isinstance(place, Facility) else None,
             names=self.names_asked,
         )
 

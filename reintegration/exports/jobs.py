@@ -300,6 +300,8 @@ def _unsealed(token: str, number: int) -> bytes | None:
             ExportJobPart.token == token, ExportJobPart.number == number
         )
     )
+    if sealed is None:  # no such part
+        return None
     try:
         return sealing.unseal(sealed, PURPOSE, f"{token}/{number}")
     except (sealing.Unreadable, TypeError):

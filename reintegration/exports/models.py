@@ -91,7 +91,7 @@ class ExportJob(Model):
         return "facilities" if self.facility_id else "provinces"
 
     @property
-    def entity_id(self) -> int:
+    def entity_id(self) -> int | None:
         return self.facility_id or self.province_id
 
     @property

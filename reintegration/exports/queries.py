@@ -54,16 +54,21 @@ class Filters:
 
     @property
     def code(self) -> str:
-        return self.facility.code if self.facility is not None else self.province.code
+        return self.subject.code
 
     @property
     def subject(self) -> Province | Facility:
         """The province or the facility whose workbook it is."""
-        return self.facility if self.facility is not None else self.province
+        return self.facility if self.facility is not None else self._province()
+
+    def _province(self) -> Province:
+        if self.province is None:
+            raise ValueError("an export is of a province or of a facility")
+        return self.province
 
     @property
     def place(self) -> str:
-        named = self.facility if self.facility is not None else self.province
+        named = self.subject
         return f"{named.name} ({named.code})"
 
     def cases(self) -> ColumnElement[bool]:
@@ -71,7 +76,8 @@ class Filters:
         those managed in the province and those whose home is there."""
         if self.facility is not None:
             return Case.facility_id == self.facility.id
-        return or_(Case.province_id == self.province.id, Case.home_province_id == self.province.id)
+        province = self._province()
+        return or_(Case.province_id == province.id, Case.home_province_id == province.id)
 
     def during(self, column) -> ColumnElement[bool]:
         return column.between(self.start, self.end)
@@ -105,7 +111,7 @@ def places(user: User) -> tuple[list[Province], list[Facility]]:
     if user.role == Role.ADMIN:
         return list(reference_lists.provinces()), facilities
     if user.role == Role.PROVINCIAL_OFFICER and user.scope_province_id is not None:
-        return [db.session.get(Province, user.scope_province_id)], facilities
+        return [db.session.get_one(Province, user.scope_province_id)], facilities
     return [], facilities
 
 

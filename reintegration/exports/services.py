@@ -14,11 +14,12 @@ from ..errors import DomainError
 from . import dataset, support
 from .jobs import Job
 from .queries import Filters
+from .spool import Spool
 
 REASON_NEEDED = _l("Say why the names are needed: the reason goes into the audit log.")
 
 
-def export_support(filters: Filters, scope, target: IO[bytes], reason: str = "") -> Counter:
+def export_support(filters: Filters, scope, target: IO[bytes] | Spool, reason: str = "") -> Counter:
     """Write the workbook of ``filters`` to ``target``, for the cases matching ``scope`` too,
     and record the export with its filters (and the reason, when names are in it).
 
@@ -29,7 +30,7 @@ def export_support(filters: Filters, scope, target: IO[bytes], reason: str = "")
     return rows
 
 
-def write_support(filters: Filters, scope, target: IO[bytes], reason: str = "") -> Counter:
+def write_support(filters: Filters, scope, target: IO[bytes] | Spool, reason: str = "") -> Counter:
     """Only the writing: a page request reads for it without holding SQLite's write lock,
     then records the export (``record_support``) in a short transaction of its own."""
     _reason(filters, reason)

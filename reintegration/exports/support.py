@@ -22,6 +22,7 @@ from ..formatting import day
 from ..reference.models import SupportType
 from . import queries
 from .queries import Filters, Reference
+from .spool import Spool
 from .workbook import Column, Kind, SummarySheet, TableSheet, discard, new_workbook
 
 # Age on the day of reception: (youngest, oldest, label) of each band, the last one open.
@@ -88,7 +89,10 @@ class Tally:
         self.age_group[band(age, AGE_GROUPS)] += 1
         self.ctdc_band[band(age, CTDC_BANDS)] += 1
         ids = [int(key) for key in (row.form_ids or "").split(",") if key]
-        self.forms.update(ids or [None])
+        if ids:
+            self.forms.update(ids)
+        else:
+            self.forms[None] += 1
         self.countries[row.exploitation_country_id] += 1
         self.routes[row.return_route_id] += 1
         self.homes[row.home_province_id] += 1
@@ -330,7 +334,10 @@ PROGRESS_ROWS = 1000
 
 
 def write(
-    filters: Filters, scope, target: IO[bytes], progress: Callable[[int], None] | None = None
+    filters: Filters,
+    scope,
+    target: IO[bytes] | Spool,
+    progress: Callable[[int], None] | None = None,
 ) -> Counter:
     """Write the workbook to ``target``; return the rows written per sheet. ``progress``, if
     given, hears the number of rows written so far every ``PROGRESS_ROWS`` rows."""

@@ -89,7 +89,8 @@ def executor() -> Runner:
 
 def launch(token: str, runner: str) -> None:
     """Make the job's workbook in this process; the job, run by ``runner``, is committed."""
-    app = current_app._get_current_object()
+    # current_app is typed as the app itself, not as the proxy to it.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         _mine[runner] = app
     # Beats from now, while the job waits its turn behind another, so that no other process
@@ -218,7 +219,7 @@ def run(app: Flask, token: str, runner: str, heartbeat: Heartbeat | None = None)
 def _make(job: Job, runner: str, heartbeat: Heartbeat) -> None:
     token, user_id = job.token, job.user_id
     filters = job.filters()
-    scope = case_scope(db.session.get(User, user_id))
+    scope = case_scope(db.session.get_one(User, user_id))
     # A province's workbook is too large to hold in memory (tens of MB): it waits sealed on
     # disk, without a name, so nothing of it is left, nor readable, if the process dies.
     with Spool() as target:

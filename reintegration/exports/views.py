@@ -11,6 +11,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -26,8 +27,15 @@ from . import jobs, queries, services, tasks
 from .forms import DatasetForm, SupportWorkbookForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-# What crashed processes left in the app's temporary folder goes as the app starts.
-bp.record_once(lambda state: scratch.sweep(state.app))
+
+
+def _sweep(state: BlueprintSetupState) -> None:
+    """What crashed processes left in the app's temporary folder goes as the app starts."""
+    scratch.sweep(state.app)
+
+
+bp.record_once(_sweep)
+
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

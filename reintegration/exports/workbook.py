@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from flask_babel import gettext as _
@@ -85,13 +86,16 @@ class _SealedSheetWriter(WorksheetWriter):
     clear (``create_temporary_file``, a named file in the system's temporary folder)."""
 
     def __init__(self, ws):
-        super().__init__(ws, out=Spool())
+        self.spool = Spool()
+        super().__init__(ws, out=self.spool)
 
     def cleanup(self) -> None:
-        self.out.close()
+        self.spool.close()
 
 
 class _SealedSheet(WriteOnlyWorksheet):
+    _writer: _SealedSheetWriter | None  # set to None by openpyxl; its stubs do not say
+
     def _get_writer(self):
         # openpyxl makes the writer at the first row (the sheet's layout is written then),
         # always with a temporary file in clear: this is the one place to give it the spool.
@@ -128,7 +132,8 @@ class SealedWorkbook(Workbook):
 
     def create_sheet(self, title=None, index=None):
         sheet = _SealedSheet(parent=self, title=title)
-        self._add_sheet(sheet=sheet, index=index)
+        # A private method of openpyxl's workbook, which its stubs leave out.
+        self._add_sheet(sheet=sheet, index=index)  # type: ignore[attr-defined]
         return sheet
 
     def save(self, filename) -> None:
@@ -163,7 +168,10 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def as_text(made: Cell, text: str) -> Cell:
+_Cell = TypeVar("_Cell", bound=Cell)
+
+
+def as_text(made: _Cell, text: str) -> _Cell:
     """Put ``text`` in a cell (of any workbook, write-only or not) as text, never a formula.
 
     Every text a workbook of the app holds goes through here: openpyxl would store "=..." as a
@@ -311,7 +319,7 @@ class TableSheet:
             return
         # One empty row, so that sorting or filtering the table leaves the totals alone.
         self.ws.append([])
-        totals = [cell(self.ws, _("Total"), font=_BOLD)]
+        totals: list[WriteOnlyCell | None] = [cell(self.ws, _("Total"), font=_BOLD)]
         for number, column in enumerate(self.columns[1:], 2):
             if not column.total:
                 totals.append(None)

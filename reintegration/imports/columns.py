@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from ..cases.forms import CONSENT_CHOICES
 from ..cases.models import Sex
 from ..reference import queries as reference
-from ..reference.models import IdentificationStatus, ListKind
+from ..reference.models import IdentificationStatus, ListKind, Province
 from ..text import fold
 
 
@@ -105,7 +105,7 @@ class Choice:
     en: str
     code: str = ""
     # Communes: the province the name belongs to.
-    group: object = None
+    group: Province | None = None
 
 
 @dataclass

@@ -511,11 +511,12 @@ def _read_age(reader: _RowReader) -> None:
 def _read_home(reader: _RowReader) -> None:
     row = reader.row
     row.home_province_id = reader.read("home_province", reader.choice, required=True)
-    if row.home_province_id is None:
+    province_id = row.home_province_id
+    if province_id is None:
         return  # the commune is looked up within the province: nothing to check it against
 
     def commune(key, value):
-        choices = reader.vocabulary.communes.get(row.home_province_id)
+        choices = reader.vocabulary.communes.get(province_id)
         found = choices.find(_as_text(value).strip()) if choices else None
         if found is None or found is AMBIGUOUS:
             raise _Cell(_l("This is not a commune or ward of the home province."))

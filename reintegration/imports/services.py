@@ -172,7 +172,7 @@ def possible_duplicates(rows: list[CaseRow], user) -> list[PossibleDuplicate]:
 def _identity_keys(row: CaseRow) -> list[tuple]:
     """Same name and birth date, or same name and home commune: the rule of find_duplicates."""
     name = fold(row.full_name)
-    keys = []
+    keys: list[tuple] = []
     if row.date_of_birth:
         keys.append((name, "born", row.date_of_birth))
     if row.home_commune_id:
@@ -271,13 +271,16 @@ def import_row(row: CaseRow, facility: Facility, user) -> Case:
 
 
 def _import_stay(case: Case, row: CaseRow, facility: Facility, user) -> None:
+    assert row.admitted_on is not None, "called for a row with an admission"
     stay = admit(case, facility, row.admitted_on, user)
     if row.planned_end is not None:
         # The end the old record planned, already checked against the legal limit; an extension
         # (with its reason and approver) is for stays extended from now on.
         stay.planned_end = row.planned_end
     if row.discharged_on is not None:
-        discharge(stay, row.discharged_on, _item(row.destination_id), "", "", user)
+        destination = _item(row.destination_id)
+        assert destination is not None, "the file's check asks a discharge for its destination"
+        discharge(stay, row.discharged_on, destination, "", "", user)
         _forget_past_followups(stay)
 
 

@@ -54,7 +54,7 @@ def build_template(max_rows: int) -> bytes:
     language = current_language()
     vocabulary = Vocabulary.load()
     workbook = Workbook()
-    cases = workbook.active
+    cases = workbook.worksheets[0]  # a new workbook's one sheet
     cases.title, values_title = sheet_titles()
     values = workbook.create_sheet(values_title)
     _write_columns(cases, language)
@@ -82,7 +82,8 @@ def _write_columns(sheet, language: str) -> None:
 def _entries(key: str, vocabulary: Vocabulary) -> list[Choice]:
     if key == "home_commune":
         return sorted(
-            vocabulary.all_communes(), key=lambda entry: (entry.group.sort_order, entry.vi)
+            vocabulary.all_communes(),
+            key=lambda entry: (entry.group.sort_order if entry.group else 0, entry.vi),
         )
     return vocabulary.lists[key].entries
 

@@ -50,7 +50,8 @@ def check_once():
     """Before the first request of a process whose start could not reach the database: the
     keys must open it, or every request answers "unavailable" (503), reading and writing
     nothing, and the log says why."""
-    app = current_app._get_current_object()
+    # current_app is typed as the app itself, not as the proxy to it.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.extensions.get(UNCHECKED):
         return None
     try:

@@ -39,9 +39,9 @@ def _opening_keyring():
     except KeyProblem as problem:
         sys.exit(str(problem))
     _require_encrypted_schema()
-    problem = mismatch(_records())
-    if problem:
-        sys.exit(problem)
+    mismatched = mismatch(_records())
+    if mismatched:
+        sys.exit(mismatched)
     return ring
 
 

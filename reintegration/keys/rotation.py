@@ -52,11 +52,11 @@ def stale_values(current_id: str) -> int:
     total = 0
     for table, column, _purpose in encrypted_columns():
         lightweight, _id, stored = _stored(table, column)
-        total += db.session.scalar(
+        total += db.session.execute(
             select(sa.func.count())
             .select_from(lightweight)
             .where(_under_another_key(stored, current_id))
-        )
+        ).scalar_one()
     return total
 
 

@@ -13,7 +13,7 @@ What tokens still tell a holder of the database without the key: how many cases 
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, delete, insert, select
@@ -145,7 +145,7 @@ def same_phone(phone: str) -> ColumnElement[bool] | None:
     return cases_with(PHONE, digits) if len(digits) >= 6 else None
 
 
-def stale_cases(current_id: str, limit: int) -> Iterable[int]:
+def stale_cases(current_id: str, limit: int) -> Sequence[int]:
     """Cases with a token made by another key than the current one (a rotation's work)."""
     return db.session.scalars(
         select(SearchToken.case_id).where(SearchToken.key_id != current_id).distinct().limit(limit)

@@ -26,7 +26,7 @@ from reintegration.database import writing
 config = context.config
 # The app's logging (operations/logs.py) prints alembic's lines too, with their time and
 # request id; alembic.ini's is for a run without it (keeping the app's loggers working).
-if not logging.getLogger().handlers:
+if not logging.getLogger().handlers and config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

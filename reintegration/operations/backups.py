@@ -74,7 +74,8 @@ def backup_name(at: datetime, revision: str) -> str:
 
 def make_backup(app: Flask | None = None) -> Backup:
     """A verified backup of the app's database in the backup folder (in an app context)."""
-    app = app or current_app._get_current_object()
+    # current_app is typed as the app itself, not as the proxy to it.
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     with db.engine.connect() as connection:
         revision = revision_of(connection)
     with runs.recorded(runs.BACKUP, schema_revision=revision):
@@ -108,7 +109,10 @@ def _sqlite_backup(partial: str) -> Facts:
         found = facts(connection)
         target = sqlite3.connect(partial)
         try:
-            connection.connection.driver_connection.backup(target)
+            source = connection.connection.driver_connection
+            if not isinstance(source, sqlite3.Connection):
+                raise sqlite3.DatabaseError("no open SQLite connection to back up")
+            source.backup(target)
         finally:
             target.close()
     return found
@@ -193,7 +197,8 @@ def read_facts(path: str) -> Facts | None:
     engine = create_engine("sqlite://", creator=lambda: open_read_only(path))
     try:
         with engine.connect() as connection:
-            (integrity,) = connection.exec_driver_sql("PRAGMA integrity_check").fetchone()
+            # "ok" alone, or a row for each fault found.
+            integrity = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
             return facts(connection) if integrity == "ok" else None
     except DBAPIError as error:
         raise sqlite3.DatabaseError(type(error.orig).__name__) from error
@@ -223,7 +228,8 @@ def keep_last(folder: str, keep: int) -> list[str]:
 
 def nightly_backup(app: Flask | None = None) -> Backup:
     """The scheduler's backup: a new verified one first, then the oldest beyond BACKUP_KEEP."""
-    app = app or current_app._get_current_object()
+    # current_app is typed as the app itself, not as the proxy to it.
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     backup = make_backup(app)
     deleted = keep_last(os.path.dirname(backup.path), app.config["BACKUP_KEEP"])
     log.info(

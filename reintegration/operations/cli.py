@@ -17,7 +17,8 @@ from .schema import CopyFailed, Facts, Refused
 def backup():
     """Make a verified backup of the database, while the app runs (docs/backups.md)."""
     try:
-        made = make_backup(current_app._get_current_object())
+        # current_app is typed as the app itself, not as the proxy to it.
+        made = make_backup(current_app._get_current_object())  # type: ignore[attr-defined]
     except (BackupFailed, OSError, SQLAlchemyError) as error:
         raise click.ClickException(f"No backup was made: {_reason(error)}") from error
     click.echo(f"Backup: {made.path}")
@@ -39,7 +40,8 @@ def restore(path, upgrade):
     from .restoring import restore as restore_backup
 
     try:
-        restored = restore_backup(path, current_app._get_current_object(), to_head=upgrade)
+        # current_app is typed as the app itself, not as the proxy to it.
+        restored = restore_backup(path, current_app._get_current_object(), to_head=upgrade)  # type: ignore[attr-defined]
     except Refused as refusal:
         raise click.ClickException(str(refusal)) from refusal
     except CopyFailed as error:
@@ -61,7 +63,8 @@ def copy_database(target):
     from .moving import copy_database as copy
 
     try:
-        copied = copy(current_app._get_current_object(), target)
+        # current_app is typed as the app itself, not as the proxy to it.
+        copied = copy(current_app._get_current_object(), target)  # type: ignore[attr-defined]
     except Refused as refusal:
         raise click.ClickException(str(refusal)) from refusal
     except CopyFailed as error:

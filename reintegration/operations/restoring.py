@@ -67,6 +67,7 @@ def restore(path: str, app: Flask, to_head: bool = True) -> Restored:
     try:
         copy_file(path, working)
         revision = backup.revision
+        assert revision is not None, "backup_facts refuses a file without a schema revision"
         if target_revision is None or is_older(target_revision, revision):
             upgrade(directory=MIGRATIONS, revision=revision)
         elif is_older(revision, target_revision):

@@ -110,7 +110,8 @@ def _backed_up(app: Flask, current: str | None) -> None:
     if app.config["MIGRATE_WITHOUT_BACKUP"]:
         log.warning("migrating from schema %s without a backup (MIGRATE_WITHOUT_BACKUP)", current)
         return
-    made = _recent_backup(app, current)
+    # A database without a schema revision has no backup made at its revision.
+    made = _recent_backup(app, current) if current is not None else None
     if made is None:
         raise MigrationRefused(
             f"The database is at schema revision {current} and this release migrates it to "

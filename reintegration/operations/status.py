@@ -91,7 +91,8 @@ def tasks(now: datetime | None = None) -> list[Task]:
 def _state(run: runs.Run | None, period: timedelta | None, now: datetime) -> State:
     if run is None:
         return State.OFF if period is None else State.NEVER
-    if run.running and (period is None or now - run.started_at <= period):
+    started = run.started_at
+    if run.running and started is not None and (period is None or now - started <= period):
         return State.RUNNING  # unfinished for longer: its process died midway, so it is late
     if run.failed:
         return State.FAILED

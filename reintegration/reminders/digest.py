@@ -64,7 +64,7 @@ def _send_one(user_id: int, today: date) -> str | None:
     if not _claim(user_id, today):
         return None
     try:
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         reminders = inbox(user, today)
         message = compose(user, reminders, today) if reminders else None
         count = len(reminders)

@@ -34,6 +34,7 @@ def visible_to(user: User) -> ColumnElement[bool]:
     """
     told = select(RuleRole.rule_id).where(RuleRole.role == user.role)
     courses = select(Course.id).where(course_scope(user))
+    about: ColumnElement[bool]
     if user.role == Role.TRAINER:
         about = Reminder.course_id.in_(courses)
     else:

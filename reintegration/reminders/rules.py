@@ -169,7 +169,9 @@ def _unpaid(today: date, value: int) -> Select:
     ).where(Allowance.status == AllowanceStatus.APPROVED, Allowance.decided_at < before)
 
 
-def _approved_due(anchor: datetime, value: int) -> date:
+def _approved_due(anchor: date, value: int) -> date:
+    if not isinstance(anchor, datetime):
+        raise TypeError("an approval is a moment, not a day")
     return clock.local(anchor).date() + timedelta(days=value)
 
 

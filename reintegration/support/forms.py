@@ -66,7 +66,8 @@ class CoefficientField(Field):
         if not re.fullmatch(r"\d{1,6}([.,]\d{1,10})?", text):
             raise ValueError(_l("Write a number such as 1,5 or 2."))
         value = Decimal(text.replace(",", "."))
-        if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        exponent = value.as_tuple().exponent  # a number: the pattern lets no NaN through
+        if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
             raise ValueError(_l("At most two decimals, for example 1,25."))
         self.data = value.quantize(Decimal("0.01"))
 

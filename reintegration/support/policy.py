@@ -79,11 +79,25 @@ def compute(kind: AllowanceKind, province_id: int, start: date, end: date | None
     if rule.method == Method.PER_DAY:
         return _per_day(kind, province_id, start, end)
     if rule.method == Method.FIXED:
-        return Amount(rule.amount, rule, [{"fixed": rule.amount}], None)
+        return Amount(_amount(rule), rule, [{"fixed": rule.amount}], None)
     level = level_on(start)
-    total = times_level(rule.coefficient, level)
+    total = times_level(_coefficient(rule), level)
     part = {"coefficient": str(rule.coefficient), "level": level.amount, "level_from": _iso(level)}
     return Amount(total, rule, [part], None)
+
+
+def _amount(rule: AllowanceRule) -> int:
+    """The amount of a fixed or per-day rule: such a rule is saved with one."""
+    if rule.amount is None:
+        raise ValueError(f"allowance rule {rule.id} has no amount")
+    return rule.amount
+
+
+def _coefficient(rule: AllowanceRule) -> Decimal:
+    """The coefficient of a rule on the standard level: such a rule is saved with one."""
+    if rule.coefficient is None:
+        raise ValueError(f"allowance rule {rule.id} has no coefficient")
+    return rule.coefficient
 
 
 def times_level(coefficient: Decimal, level: AssistanceLevel) -> int:
@@ -116,6 +130,8 @@ def _per_day(kind: AllowanceKind, province_id: int, start: date, end: date | Non
         )
         current = last + timedelta(days=1)
     first = rule_in_force(rules, start)
+    if first is None:  # a period that ends before it starts (refused before it comes here)
+        raise DomainError(_no_rule(kind, start), "period_from")
     total = sum(part["days"] * part["rate"] for part in parts)
     return Amount(total, first, parts, (end - start).days + 1)
 
@@ -205,4 +221,4 @@ def summary(rule: AllowanceRule, on: date) -> str:
         level = level_on(on)
     except DomainError:
         return text
-    return f"{text} = {money(times_level(rule.coefficient, level))}"
+    return f"{text} = {money(times_level(_coefficient(rule), level))}"

@@ -51,7 +51,7 @@ class Summary:
 def summary(today: date) -> Summary:
     return Summary(
         level=level_on(today),
-        kinds=db.session.scalar(select(func.count(AllowanceKind.id))),
+        kinds=db.session.execute(select(func.count(AllowanceKind.id))).scalar_one(),
         holidays=holiday_count(today.year),
         years_without_holidays=years_without_holidays(today),
     )

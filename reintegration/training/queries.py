@@ -205,7 +205,7 @@ def sessions_with_presence(course: Course) -> list[tuple[TrainingSession, int, i
         .group_by(TrainingSession.id)
         .order_by(TrainingSession.held_on.desc())
     ).all()
-    return [tuple(row) for row in rows]
+    return [(session, present, recorded) for session, present, recorded in rows]
 
 
 def session_on(course: Course, held_on: date) -> TrainingSession | None:
@@ -236,7 +236,9 @@ def trainer_choices() -> list[tuple[int, str]]:
 
 
 def vocational_training() -> SupportType:
-    return db.session.scalar(select(SupportType).where(SupportType.letter == VOCATIONAL_TRAINING))
+    return db.session.execute(
+        select(SupportType).where(SupportType.letter == VOCATIONAL_TRAINING)
+    ).scalar_one()
 
 
 def enrolments_for_case(case_id: int) -> Sequence[Enrolment]:

@@ -164,7 +164,9 @@ def _seed():
         ],
     )
     bind = op.get_bind()
-    type_ids = dict(bind.execute(sa.text("SELECT letter, id FROM support_types")).all())
+    type_ids: dict[str, int] = dict(
+        bind.execute(sa.text("SELECT letter, id FROM support_types")).all()
+    )
     kinds = _table(
         "allowance_kinds",
         "code",
