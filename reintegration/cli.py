@@ -59,6 +59,7 @@ def reset_second_factor(username, reason):
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
+    # A command, outside any request: its own unit of work, committed here.
     db.session.commit()
     click.echo(f"Two-factor login of {user.username} is reset: set up again at the next login.")
 
@@ -93,6 +94,7 @@ def _create_user(username, role, facility_code, province_code, full_name, passwo
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
+    # A command, outside any request: its own unit of work, committed here.
     db.session.commit()
     return user
 
@@ -136,6 +138,7 @@ def run_reminders():
 
     with runs.recorded(runs.REMINDER_PASS), writing(), acting_as("reminders"):
         result = run_pass()
+        # A command, outside any request: its own unit of work, committed here.
         db.session.commit()
     click.echo(
         f"Reminder pass: {sum(result.opened.values())} opened, "

@@ -10,9 +10,10 @@ How a request uses SQLite's one writer (PostgreSQL needs none of this):
 - A request that only reads never takes the lock, so colleagues' saves do not queue behind
   it: GET and HEAD requests, and POST views marked ``reads_only`` (a search posted so the text
   stays out of addresses and logs).
-- Other POST requests begin IMMEDIATE, until their commit: what runs after the commit (the
-  redirect, after-request hooks, the user's own row read again) only reads, so it cannot wait
-  on the lock, and nothing can turn a saved change into an error page.
+- Other POST requests begin IMMEDIATE, until their commit (the request's one commit, after its
+  view: ``unit_of_work``): what runs after the commit (after-request hooks, the user's own row
+  read again) only reads, so it cannot wait on the lock, and nothing can turn a saved change
+  into an error page.
 - A GET that must write (a view of a case, written to the audit log) or a write after a commit
   says so with ``writing()``: ``audit.services`` writes the "viewed" entries after the page is
   made, in a short transaction of its own.

@@ -135,6 +135,7 @@ def load_demo(totp_secrets: dict[str, str] | None = None) -> list[tuple[str, str
     _allowances(users)
     db.session.flush()
     run_pass()  # the task lists are full at once, without waiting for the scheduler
+    # A command, outside any request: its own unit of work, committed here.
     db.session.commit()
     return accounts
 

@@ -49,6 +49,7 @@ def anchor(old_secret_key):
                 f"With the old key, the chain is broken: {verdict.broken.describe()}. "
                 "No anchor was written."
             )
+        # A command, outside any request: its own unit of work, committed here.
         db.session.commit()
     click.echo(
         f"{verdict.entries:,} entries verified with the old key; the chain goes on with the "

@@ -178,8 +178,8 @@ def current_id() -> int | None:
 def note_activity(response):
     """After-request hook: "last seen" of this request's session, or the end of an expired one,
     in a short transaction of its own. Skipped, never an error, when it cannot be written now:
-    a POST whose own transaction is still open (it may hold changes its view did not commit), a
-    failed request, a busy database."""
+    a POST that did not commit (refused and rolled back, unit_of_work.py: its transactions still
+    begin writing), a failed request, a busy database."""
     seen, expired = g.pop(_SEEN, None), g.pop(_EXPIRED, None)
     if (seen is None and expired is None) or response.status_code >= 500 or begins_writing():
         return response

@@ -94,6 +94,7 @@ def _write(filters: Filters, output: str):
             with _written(output) as target:
                 workbook.copy_to(target)
                 target.flush()  # a full disk is told before the export is committed
+                # A command, outside any request: its own unit of work, committed here.
                 db.session.commit()
         except BaseException:
             db.session.rollback()

@@ -52,6 +52,7 @@ def import_cases(path, facility_code, dry_run, accept_duplicates):
         except services.RowRefused as refusal:
             db.session.rollback()
             raise click.ClickException(str(services.refused_message(refusal))) from refusal
+        # A command, outside any request: its own unit of work, committed here.
         db.session.commit()
     click.echo(f"Imported {len(cases)} cases.")
 

@@ -107,6 +107,7 @@ def record_current() -> None:
                 db.session.add(
                     DataKeyRecord(id=key.id, verifier=key.verifier, added_at=clock.utcnow())
                 )
+            # At the app's start, outside any request: a unit of work of its own.
             db.session.commit()
     except (IntegrityError, OperationalError):  # another worker recorded it, or is busy
         db.session.rollback()

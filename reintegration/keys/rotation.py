@@ -79,6 +79,7 @@ def _rotate_column(
                     .where(primary == row_id, stored == old)
                     .values({column: encrypt(purpose, decrypt(purpose, old))})
                 )
+            # A batch at a time, on purpose: the write lock is held briefly.
             db.session.commit()
         let_waiting_writers_in(db.engine.dialect.name)
         if not rows:
@@ -98,6 +99,7 @@ def _retoken(current_id: str, report: Callable[[str], None]) -> int:
             locked = select(case).where(case.id.in_(case_ids)).with_for_update()
             for found in db.session.scalars(locked.execution_options(populate_existing=True)):
                 index_case(found)
+            # A batch at a time, on purpose: the write lock is held briefly.
             db.session.commit()
         let_waiting_writers_in(db.engine.dialect.name)
         if not case_ids:
@@ -138,5 +140,6 @@ def retire_others() -> list[str]:
         ).all()
         for record in records:
             record.retired_at = clock.utcnow()
+        # A command, outside any request: its own unit of work, committed here.
         db.session.commit()
     return [record.id for record in records]

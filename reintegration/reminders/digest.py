@@ -97,6 +97,7 @@ def _write(statement) -> object:
     db.session.rollback()
     with writing():
         result = db.session.execute(statement)
+        # A scheduled job: its own short unit of work, committed here.
         db.session.commit()
     return result
 
@@ -121,6 +122,7 @@ def _claim(user_id: int, today: date) -> bool:
     db.session.rollback()
     with writing():
         claimed = db.session.execute(statement).scalar() is not None
+        # Committed before the mail is sent: another process then sends none.
         db.session.commit()
     return claimed
 

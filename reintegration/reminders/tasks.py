@@ -72,6 +72,7 @@ def run_reminder_pass() -> None:
 
     def work():
         result = services.run_pass()
+        # A scheduled job, outside any request: its own unit of work.
         db.session.commit()
         return result
 
