@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import clock
 from ..auth.models import User
 from ..auth.scopes import case_scope
+from ..dates import month_start
 from ..extensions import db
 from ..keys import tokens
 from ..reference.models import IdentificationStatus
@@ -160,7 +161,7 @@ def dashboard(user: User, ending_soon_days: int) -> Dashboard:
             func.count(Stay.id),
             func.count(Stay.id).filter(Stay.is_overstayed(today)),
             func.count(Stay.id).filter(Stay.ends_within(ending_soon_days, today)),
-            func.count(Case.id).filter(Case.received_on >= today.replace(day=1)),
+            func.count(Case.id).filter(Case.received_on >= month_start(today)),
         ).select_from(Case)
     ).where(case_scope(user))
     return Dashboard(*db.session.execute(query).one())

@@ -6,17 +6,16 @@ from datetime import date
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as when
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 
 from .. import clock
 from ..auth.models import User
 from ..auth.scopes import case_scope, employer_scope
 from ..cases.models import Case
 from ..cases.timeline import Event
+from ..dates import months_after
 from ..extensions import db
 from ..formatting import money
 from ..reference.models import Province
@@ -176,38 +175,6 @@ def timeline_events(case_id: int) -> list[Event]:
                 )
             )
     return events
-
-
-class months_after(FunctionElement):
-    """``day`` plus a whole number of months, on the month's last day when it is shorter,
-    like followups.services.add_months (31 January + 1 month = 28 or 29 February)."""
-
-    type = Date()
-    name = "months_after"
-    inherit_cache = True
-
-    def __init__(self, day, months: int):
-        self.months = int(months)
-        super().__init__(day)
-
-
-@compiles(months_after, "postgresql")
-def _months_after_postgresql(element, compiler, **kw):
-    [day_column] = element.clauses
-    column = compiler.process(day_column, **kw)
-    # PostgreSQL clamps to the month's end by itself.
-    return f"CAST({column} + make_interval(months => {element.months}) AS DATE)"
-
-
-@compiles(months_after, "sqlite")
-def _months_after_sqlite(element, compiler, **kw):
-    [day_column] = element.clauses
-    column = compiler.process(day_column, **kw)
-    # SQLite rolls 31 January + 1 month over into March; the target month's last day caps it.
-    return (
-        f"MIN(date({column}, '+{element.months} months'), "
-        f"date({column}, 'start of month', '+{element.months + 1} months', '-1 day'))"
-    )
 
 
 @dataclass(frozen=True)

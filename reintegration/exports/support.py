@@ -15,14 +15,15 @@ from flask_babel import gettext as _
 
 from .. import clock
 from ..cases.models import Case, Sex
+from ..dates import add_months
 from ..employment.queries import RETENTION_MONTHS
-from ..followups.services import add_months
 from ..formatting import day
 from ..reference.models import SupportType
 from . import queries
 from .bands import AGE_GROUPS, CTDC_BANDS, band
 from .queries import Filters, Reference
 from .workbook import Column, Kind, SummarySheet, TableSheet, discard, new_workbook
+
 
 def band_label(bands, index: int | None) -> str:
     return str(bands[index][2]) if index is not None else _("Unknown age")

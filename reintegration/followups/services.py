@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..auth.models import User
+from ..dates import add_months
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
@@ -24,19 +25,6 @@ from .models import (
     RiskFlag,
     SustainabilityCheck,
 )
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day when it is shorter (31 Jan + 1
-    month = 28 or 29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def plan_followups(

@@ -1,7 +1,6 @@
 """Reading facilities and their residents."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -9,6 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import clock
 from ..auth.models import User
 from ..auth.scopes import case_scope, facility_scope
+from ..dates import month_start
 from ..extensions import db
 from .models import Facility, Stay
 
@@ -36,10 +36,6 @@ class FacilityOverview:
     @property
     def overstayed(self) -> int:
         return sum(1 for stay in self.residents if stay.is_overstayed())
-
-
-def month_start(today: date) -> date:
-    return today.replace(day=1)
 
 
 def facility_overview(facility: Facility, user: User) -> FacilityOverview:
