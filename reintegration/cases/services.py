@@ -154,7 +154,7 @@ def refresh_stage(case: Case) -> None:
     elif any(stay.is_open for stay in case.stays):
         case.stage = Stage.IN_SHELTER
     elif case.id is not None and exists(
-        select(Placement.id).where(Placement.case_id == case.id, Placement.end_on.is_(None))
+        select(Placement.id).where(Placement.case_id == case.id, Placement.is_open)
     ):
         case.stage = Stage.EMPLOYED
     elif case.id is not None and exists(
@@ -186,9 +186,7 @@ def open_work(case: Case) -> OpenWork:
     from ..followups.models import FollowUp
 
     placements = db.session.scalar(
-        select(func.count(Placement.id)).where(
-            Placement.case_id == case.id, Placement.end_on.is_(None)
-        )
+        select(func.count(Placement.id)).where(Placement.case_id == case.id, Placement.is_open)
     )
     followups = db.session.scalar(
         select(func.count(FollowUp.id)).where(

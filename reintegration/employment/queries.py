@@ -6,7 +6,7 @@ from datetime import date
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
@@ -96,7 +96,7 @@ def employers_with_checks(user: User) -> list[EmployerRow]:
     latest = aliased(EmployerCheck, ranked)
     working = (
         select(Placement.employer_id, func.count(Placement.id).label("open"))
-        .where(Placement.end_on.is_(None))
+        .where(Placement.is_open)
         .group_by(Placement.employer_id)
         .subquery()
     )
@@ -118,7 +118,7 @@ def current_placements(employer: Employer, user: User) -> list[tuple[Placement, 
     rows = db.session.execute(
         select(Placement, visible_code)
         .join(Case, Case.id == Placement.case_id)
-        .where(Placement.employer_id == employer.id, Placement.end_on.is_(None))
+        .where(Placement.employer_id == employer.id, Placement.is_open)
         .order_by(Placement.start_on, Placement.id)
     ).all()
     return [(placement, code) for placement, code in rows]
@@ -213,7 +213,7 @@ def _retention_columns(today: date) -> list:
     for months in RETENTION_MONTHS:
         mark = months_after(Placement.start_on, months)
         due = mark <= today
-        kept = and_(due, or_(Placement.end_on.is_(None), Placement.end_on >= mark))
+        kept = and_(due, Placement.held_on(mark))
         columns += [_count_if(due), _count_if(kept)]
     return columns
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..cases.models import Case, Sex
 from ..dates import add_months
+from ..employment.models import still_held
 from ..employment.queries import RETENTION_MONTHS
 from ..formatting import day
 from ..reference.models import SupportType
@@ -87,7 +88,7 @@ class Tally:
             mark = add_months(row.start_on, months)
             if mark <= self.as_of:
                 self.retention_due[months] += 1
-                self.retention_kept[months] += row.end_on is None or row.end_on >= mark
+                self.retention_kept[months] += still_held(row.end_on, mark)
 
     def followup(self, row) -> None:
         self.followups["planned"] += self.during(row.planned_on)
