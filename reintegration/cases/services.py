@@ -148,7 +148,7 @@ def refresh_stage(case: Case) -> None:
         return db.session.scalar(select(query.exists())) or False
 
     if case.id is not None and exists(
-        select(Closure.id).where(Closure.case_id == case.id, Closure.reopened_on.is_(None))
+        select(Closure.id).where(Closure.case_id == case.id, Closure.is_open)
     ):
         case.stage = Stage.CLOSED
     elif any(stay.is_open for stay in case.stays):
@@ -189,9 +189,7 @@ def open_work(case: Case) -> OpenWork:
         select(func.count(Placement.id)).where(Placement.case_id == case.id, Placement.is_open)
     )
     followups = db.session.scalar(
-        select(func.count(FollowUp.id)).where(
-            FollowUp.case_id == case.id, FollowUp.done_on.is_(None)
-        )
+        select(func.count(FollowUp.id)).where(FollowUp.case_id == case.id, FollowUp.is_pending)
     )
     return OpenWork(placements, followups)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..auth.models import User
 from ..auth.scopes import case_scope
-from ..cases.models import Case, Stage
+from ..cases.models import Case
 from ..cases.timeline import Event
 from ..extensions import db
 from .models import FollowUp, RiskFlag, SustainabilityCheck
@@ -38,7 +38,7 @@ def due_followups(user: User) -> list[FollowUp]:
     return db.session.scalars(
         select(FollowUp)
         .join(FollowUp.case)
-        .where(FollowUp.done_on.is_(None), Case.stage != Stage.CLOSED, case_scope(user))
+        .where(FollowUp.is_pending, Case.is_open, case_scope(user))
         .options(contains_eager(FollowUp.case))
         .order_by(FollowUp.planned_on, Case.code, FollowUp.id)
     ).all()
@@ -49,7 +49,7 @@ def open_flags(user: User) -> list[tuple[RiskFlag, Case]]:
     rows = db.session.execute(
         select(RiskFlag, Case)
         .join(Case, Case.id == RiskFlag.case_id)
-        .where(RiskFlag.resolved_on.is_(None), case_scope(user))
+        .where(RiskFlag.is_open, case_scope(user))
         .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
         .order_by(RiskFlag.raised_on, RiskFlag.id)
     ).all()
@@ -73,7 +73,7 @@ def followups_for_case(case_id: int) -> list[FollowUp]:
 def open_flags_for_case(case_id: int) -> list[RiskFlag]:
     return db.session.scalars(
         select(RiskFlag)
-        .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
+        .where(RiskFlag.case_id == case_id, RiskFlag.is_open)
         .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
         .order_by(RiskFlag.raised_on, RiskFlag.id)
     ).all()

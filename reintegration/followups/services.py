@@ -94,7 +94,7 @@ def unplanned_followup(case) -> FollowUp:
 def open_flag(case_id: int) -> RiskFlag | None:
     return db.session.scalar(
         select(RiskFlag)
-        .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
+        .where(RiskFlag.case_id == case_id, RiskFlag.is_open)
         .order_by(RiskFlag.id)
         .limit(1)
     )
