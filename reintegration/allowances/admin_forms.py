@@ -19,18 +19,25 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
 from wtforms.widgets import TextInput
 
 from ..formatting import coefficient
-from ..forms import MOST_DONG, CheckboxListField, DayField, Form, IdSelectField, MoneyField
+from ..forms import (
+    MOST_DONG,
+    CheckboxListField,
+    DayField,
+    Form,
+    IdSelectField,
+    MoneyField,
+    code_field,
+)
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm
 from .admin_services import RuleTerms
-from .models import AllowanceRule, Method
+from .models import AllowanceKind, AllowanceRule, Method
 
 # allowance_rules.coefficient is NUMERIC(6, 2).
 MOST_COEFFICIENT = Decimal("9999.99")
@@ -148,14 +155,7 @@ class KindEditForm(VersionedForm, Form):
 
 
 class KindForm(SubmissionKey, KindEditForm):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=40),
-            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters, digits and underscores only.")),
-        ],
-    )
+    code = code_field(AllowanceKind.code)
 
 
 class RuleForm(VersionedForm, SubmissionKey, Form):
