@@ -40,9 +40,9 @@ from reintegration.auth.models import Role
 from reintegration.auth.services import create_user
 from reintegration.cases.models import Case, Sex, Stage
 from reintegration.database import writing
+from reintegration.dates import add_months
 from reintegration.extensions import db
 from reintegration.followups.models import ContactMethod, FollowUp, FollowUpReason, RiskFlag
-from reintegration.followups.services import add_months
 from reintegration.keys.models import SearchToken
 from reintegration.keys.tokens import rows_for_cases
 from reintegration.plans.models import Plan

@@ -23,7 +23,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.meta import DefaultMeta
-from wtforms.validators import Length, NumberRange, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import clock
@@ -396,6 +396,26 @@ class EachLine:
                         max=self.most,
                     )
                 )
+
+
+# A record's code: letters and digits joined by one kind of separator, per kind of record.
+CODE_SEPARATORS = {
+    "_": _l("Letters, digits and underscores only."),
+    "-": _l("Letters, digits and dashes only."),
+}
+
+
+def code_field(column, separator: str = "_") -> StringField:
+    """The ``code`` of a record ("FORCED_LABOUR", a facility's "SWC-HN"): required, no longer
+    than its column (``column``, e.g. ``Facility.code``) holds."""
+    return StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=column.type.length),
+            Regexp(rf"^[A-Za-z0-9{re.escape(separator)}]+$", message=CODE_SEPARATORS[separator]),
+        ],
+    )
 
 
 class NotInFuture:

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
@@ -10,6 +10,7 @@ from .. import clock
 from ..access import Permission, can, require
 from ..audit.services import record_view
 from ..cases.queries import case_or_404
+from ..dates import month_end, month_start
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_error, check_text, day_arg, ids_sent
@@ -242,9 +243,7 @@ def _day_arg(name: str, default: date) -> date:
 
 def _register_period() -> tuple[date, date]:
     today = clock.today()
-    first = today.replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    start, end = _day_arg("start", first), _day_arg("end", last)
+    start, end = _day_arg("start", month_start(today)), _day_arg("end", month_end(today))
     return (start, end) if start <= end else (end, start)
 
 

@@ -2,7 +2,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -186,6 +196,16 @@ class Case(Versioned, Model):
     def age_is_estimated(self) -> bool:
         return self.date_of_birth is None and self.estimated_birth_year is not None
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Not closed: the case's reminders and follow-ups still count."""
+        return self.stage != Stage.CLOSED
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.stage != Stage.CLOSED
+
     @property
     def open_closure(self) -> "Closure | None":
         return next((closure for closure in self.closures if closure.is_open), None)
@@ -221,6 +241,12 @@ class Closure(Model):
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
+        """The closure in force: not reopened since."""
         return self.reopened_on is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.reopened_on.is_(None)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..access import scope_condition
+from ..dates import month_start
 from ..extensions import db
 from ..keys import tokens
 from ..reference.models import IdentificationStatus
@@ -186,7 +187,7 @@ def dashboard(user: User, ending_soon_days: int) -> Dashboard:
             func.count(Stay.id),
             func.count(Stay.id).filter(Stay.is_overstayed(today)),
             func.count(Stay.id).filter(Stay.ends_within(ending_soon_days, today)),
-            func.count(Case.id).filter(Case.received_on >= today.replace(day=1)),
+            func.count(Case.id).filter(Case.received_on >= month_start(today)),
         ).select_from(Case)
     ).where(case_scope(user))
     return Dashboard(*db.session.execute(query).one())

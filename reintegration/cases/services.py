@@ -154,13 +154,13 @@ def refresh_stage(case: Case) -> None:
         return db.session.scalar(select(query.exists())) or False
 
     if case.id is not None and exists(
-        select(Closure.id).where(Closure.case_id == case.id, Closure.reopened_on.is_(None))
+        select(Closure.id).where(Closure.case_id == case.id, Closure.is_open)
     ):
         case.stage = Stage.CLOSED
     elif any(stay.is_open for stay in case.stays):
         case.stage = Stage.IN_SHELTER
     elif case.id is not None and exists(
-        select(Placement.id).where(Placement.case_id == case.id, Placement.end_on.is_(None))
+        select(Placement.id).where(Placement.case_id == case.id, Placement.is_open)
     ):
         case.stage = Stage.EMPLOYED
     elif case.id is not None and exists(
@@ -192,14 +192,10 @@ def open_work(case: Case) -> OpenWork:
     from ..followups.models import FollowUp
 
     placements = db.session.execute(
-        select(func.count(Placement.id)).where(
-            Placement.case_id == case.id, Placement.end_on.is_(None)
-        )
+        select(func.count(Placement.id)).where(Placement.case_id == case.id, Placement.is_open)
     ).scalar_one()
     followups = db.session.execute(
-        select(func.count(FollowUp.id)).where(
-            FollowUp.case_id == case.id, FollowUp.done_on.is_(None)
-        )
+        select(func.count(FollowUp.id)).where(FollowUp.case_id == case.id, FollowUp.is_pending)
     ).scalar_one()
     return OpenWork(placements, followups)
 

@@ -2,7 +2,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ColumnElement, ForeignKey, String, Text, or_
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -152,6 +153,30 @@ class Placement(Model):
     case: Mapped["Case"] = relationship()
     employer: Mapped[Employer] = relationship()
 
-    @property
+    # The rules on a placement's state, written once: each reads the same on a loaded placement
+    # and in a query.
+
+    @hybrid_property
     def is_open(self) -> bool:
+        """The person's current job: not ended."""
         return self.end_on is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.end_on.is_(None)
+
+    @hybrid_method
+    def held_on(self, day: date) -> bool:
+        """Not ended before ``day`` (the retention marks: still in the job on the mark)."""
+        return still_held(self.end_on, day)
+
+    @held_on.inplace.expression
+    @classmethod
+    def _held_on_expression(cls, day) -> ColumnElement[bool]:
+        return or_(cls.is_open, cls.end_on >= day)
+
+
+def still_held(end_on: date | None, day: date) -> bool:
+    """Placement.held_on for a row that carries only its last day (an export's row)."""
+    return end_on is None or end_on >= day

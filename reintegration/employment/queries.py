@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Date, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as when
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 
 from .. import clock
 from ..access import scope_condition
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
+from ..dates import months_after
 from ..extensions import db
 from ..formatting import money
 from ..reference.models import Province
@@ -103,7 +102,7 @@ def employers_with_checks(user: User) -> list[EmployerRow]:
     latest = aliased(EmployerCheck, ranked)
     working = (
         select(Placement.employer_id, func.count(Placement.id).label("open"))
-        .where(Placement.end_on.is_(None))
+        .where(Placement.is_open)
         .group_by(Placement.employer_id)
         .subquery()
     )
@@ -125,7 +124,7 @@ def current_placements(employer: Employer, user: User) -> list[tuple[Placement, 
     rows = db.session.execute(
         select(Placement, visible_code)
         .join(Case, Case.id == Placement.case_id)
-        .where(Placement.employer_id == employer.id, Placement.end_on.is_(None))
+        .where(Placement.employer_id == employer.id, Placement.is_open)
         .order_by(Placement.start_on, Placement.id)
     ).all()
     return [(placement, code) for placement, code in rows]
@@ -186,38 +185,6 @@ def timeline_events(case_id: int, placements: list[Placement] | None = None) -> 
     return events
 
 
-class months_after(FunctionElement):
-    """``day`` plus a whole number of months, on the month's last day when it is shorter,
-    like followups.services.add_months (31 January + 1 month = 28 or 29 February)."""
-
-    type = Date()
-    name = "months_after"
-    inherit_cache = True
-
-    def __init__(self, day, months: int):
-        self.months = int(months)
-        super().__init__(day)
-
-
-@compiles(months_after, "postgresql")
-def _months_after_postgresql(element, compiler, **kw):
-    [day_column] = element.clauses
-    column = compiler.process(day_column, **kw)
-    # PostgreSQL clamps to the month's end by itself.
-    return f"CAST({column} + make_interval(months => {element.months}) AS DATE)"
-
-
-@compiles(months_after, "sqlite")
-def _months_after_sqlite(element, compiler, **kw):
-    [day_column] = element.clauses
-    column = compiler.process(day_column, **kw)
-    # SQLite rolls 31 January + 1 month over into March; the target month's last day caps it.
-    return (
-        f"MIN(date({column}, '+{element.months} months'), "
-        f"date({column}, 'start of month', '+{element.months + 1} months', '-1 day'))"
-    )
-
-
 @dataclass(frozen=True)
 class Rate:
     numerator: int
@@ -254,7 +221,7 @@ def _retention_columns(today: date) -> list:
     for months in RETENTION_MONTHS:
         mark = months_after(Placement.start_on, months)
         due = mark <= today
-        kept = and_(due, or_(Placement.end_on.is_(None), Placement.end_on >= mark))
+        kept = and_(due, Placement.held_on(mark))
         columns += [_count_if(due), _count_if(kept)]
     return columns
 

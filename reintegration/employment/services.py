@@ -125,7 +125,7 @@ def place(
         select(Placement.id).where(
             Placement.case_id == case.id,
             Placement.employer_id == employer.id,
-            Placement.end_on.is_(None),
+            Placement.is_open,
         )
     )
     if already is not None:

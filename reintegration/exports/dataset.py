@@ -30,6 +30,7 @@ from ..cases.models import Case, Sex
 from ..cases.queries import case_scope
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
+from .bands import ADULT_AGE, CTDC_BANDS, band, span
 from .workbook import FORMULA_START, as_text, new_workbook
 
 if TYPE_CHECKING:
@@ -64,19 +65,11 @@ MARKERS = {UNKNOWN: _l("Unknown"), SUPPRESSED: _l("Suppressed")}
 
 SEPARATOR = ";"
 
-# The CTDC's age bands; the last is open.
-AGE_BANDS = (
-    (8, "0–8"),
-    (17, "9–17"),
-    (20, "18–20"),
-    (23, "21–23"),
-    (26, "24–26"),
-    (29, "27–29"),
-    (38, "30–38"),
-    (47, "39–47"),
+CHILD, ADULT = span(0, ADULT_AGE - 1), span(ADULT_AGE, None)
+# The labels of the CTDC bands whose people are all children.
+CHILD_BANDS = frozenset(
+    label for _young, oldest, label in CTDC_BANDS if oldest is not None and oldest < ADULT_AGE
 )
-OLDEST_BAND = "48+"
-CHILD, ADULT = "0–17", "18+"
 
 LIST_KINDS = {
     "citizenship": ListKind.COUNTRY,
@@ -94,9 +87,8 @@ def dataset_k() -> int:
 
 
 def age_band(age: int | None) -> str:
-    if age is None or age < 0:
-        return UNKNOWN
-    return next((band for oldest, band in AGE_BANDS if age <= oldest), OLDEST_BAND)
+    index = band(age, CTDC_BANDS)
+    return UNKNOWN if index is None else str(CTDC_BANDS[index][2])
 
 
 def records(user: User, year_from: int | None = None, year_to: int | None = None) -> Iterator[dict]:
@@ -167,7 +159,7 @@ def _suppressed(_value):
 def _child_or_adult(band):
     if band in (UNKNOWN, SUPPRESSED):
         return band
-    return CHILD if band in ("0–8", "9–17") else ADULT
+    return CHILD if band in CHILD_BANDS else ADULT
 
 
 # How a record too rare to publish is made coarser, one step at a time, least important first.

@@ -12,41 +12,19 @@ from datetime import date
 from typing import IO
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..cases.models import Case, Sex
+from ..dates import add_months
+from ..employment.models import still_held
 from ..employment.queries import RETENTION_MONTHS
-from ..followups.services import add_months
 from ..formatting import day
 from ..reference.models import SupportType
 from . import queries
+from .bands import AGE_GROUPS, CTDC_BANDS, band
 from .queries import Filters, Reference
 from .spool import Spool
 from .workbook import Column, Kind, SummarySheet, TableSheet, discard, new_workbook
-
-# Age on the day of reception: (youngest, oldest, label) of each band, the last one open.
-AGE_GROUPS = ((0, 15, _l("Under 16")), (16, 17, "16–17"), (18, None, _l("18 and over")))
-CTDC_BANDS = (
-    (0, 8, "0–8"),
-    (9, 17, "9–17"),
-    (18, 20, "18–20"),
-    (21, 23, "21–23"),
-    (24, 26, "24–26"),
-    (27, 29, "27–29"),
-    (30, 38, "30–38"),
-    (39, 47, "39–47"),
-    (48, None, "48+"),
-)
-
-
-def band(age: int | None, bands) -> int | None:
-    """The index of the band ``age`` falls in; None when the age is unknown."""
-    if age is None or age < 0:
-        return None
-    return next(
-        i for i, (_young, oldest, _label) in enumerate(bands) if oldest is None or age <= oldest
-    )
 
 
 def band_label(bands, index: int | None) -> str:
@@ -114,7 +92,7 @@ class Tally:
             mark = add_months(row.start_on, months)
             if mark <= self.as_of:
                 self.retention_due[months] += 1
-                self.retention_kept[months] += row.end_on is None or row.end_on >= mark
+                self.retention_kept[months] += still_held(row.end_on, mark)
 
     def followup(self, row) -> None:
         self.followups["planned"] += self.during(row.planned_on)

@@ -2,9 +2,9 @@ from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import CheckboxListField, DayField, Form, NotInFuture
+from ..forms import CheckboxListField, DayField, Form, NotInFuture, code_field
 from ..plans.models import Dimension
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm
@@ -83,14 +83,7 @@ class _IndicatorFields(Form):
 
 
 class IndicatorForm(SubmissionKey, _IndicatorFields):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=40),
-            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters, digits and underscores only.")),
-        ],
-    )
+    code = code_field(Indicator.code)
     dimension = SelectField(_l("Dimension"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs):

@@ -2,7 +2,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, String, Table
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
@@ -84,7 +85,17 @@ class FollowUp(Versioned, Model):
 
     @property
     def is_done(self) -> bool:
-        return self.done_on is not None
+        return not self.is_pending
+
+    @hybrid_property
+    def is_pending(self) -> bool:
+        """Still to be made: the same on a loaded follow-up and in a query."""
+        return self.done_on is None
+
+    @is_pending.inplace.expression
+    @classmethod
+    def _is_pending_expression(cls) -> ColumnElement[bool]:
+        return cls.done_on.is_(None)
 
 
 class RiskFlag(Model):
@@ -106,9 +117,15 @@ class RiskFlag(Model):
 
     followup: Mapped[FollowUp | None] = relationship()
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
+        """Not yet resolved: the same on a loaded flag and in a query."""
         return self.resolved_on is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.resolved_on.is_(None)
 
 
 class Indicator(Named, Versioned, Model):

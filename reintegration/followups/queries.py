@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..cases.models import Case, Stage
+from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..extensions import db
@@ -48,7 +48,7 @@ def due_followups(user: User) -> Sequence[FollowUp]:
     return db.session.scalars(
         select(FollowUp)
         .join(FollowUp.case)
-        .where(FollowUp.done_on.is_(None), Case.stage != Stage.CLOSED, case_scope(user))
+        .where(FollowUp.is_pending, Case.is_open, case_scope(user))
         .options(contains_eager(FollowUp.case))
         .order_by(FollowUp.planned_on, Case.code, FollowUp.id)
     ).all()
@@ -59,7 +59,7 @@ def open_flags(user: User) -> list[tuple[RiskFlag, Case]]:
     rows = db.session.execute(
         select(RiskFlag, Case)
         .join(Case, Case.id == RiskFlag.case_id)
-        .where(RiskFlag.resolved_on.is_(None), case_scope(user))
+        .where(RiskFlag.is_open, case_scope(user))
         .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
         .order_by(RiskFlag.raised_on, RiskFlag.id)
     ).all()
@@ -83,7 +83,7 @@ def followups_for_case(case_id: int) -> Sequence[FollowUp]:
 def open_flags_for_case(case_id: int) -> Sequence[RiskFlag]:
     return db.session.scalars(
         select(RiskFlag)
-        .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
+        .where(RiskFlag.case_id == case_id, RiskFlag.is_open)
         .options(selectinload(RiskFlag.followup).selectinload(FollowUp.risk_signs))
         .order_by(RiskFlag.raised_on, RiskFlag.id)
     ).all()

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import clock
+from ..dates import add_months
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day
@@ -30,19 +31,6 @@ from .models import (
 
 if TYPE_CHECKING:
     from ..auth.models import User
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day when it is shorter (31 Jan + 1
-    month = 28 or 29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def plan_followups(
@@ -112,7 +100,7 @@ def unplanned_followup(case) -> FollowUp:
 def open_flag(case_id: int) -> RiskFlag | None:
     return db.session.scalar(
         select(RiskFlag)
-        .where(RiskFlag.case_id == case_id, RiskFlag.resolved_on.is_(None))
+        .where(RiskFlag.case_id == case_id, RiskFlag.is_open)
         .order_by(RiskFlag.id)
         .limit(1)
     )

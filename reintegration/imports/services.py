@@ -291,7 +291,7 @@ def _forget_past_followups(stay) -> None:
     past = db.session.scalars(
         select(FollowUp).where(
             FollowUp.stay_id == stay.id,
-            FollowUp.done_on.is_(None),
+            FollowUp.is_pending,
             FollowUp.planned_on < clock.today(),
         )
     )

@@ -1,22 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import EachLine, Form
+from ..forms import EachLine, Form, code_field
 from ..submissions import SubmissionKey
 from ..types import text_length
-from .models import Commune
+from .models import Commune, ListItem
 
 
 class ListItemForm(SubmissionKey, Form):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=40),
-            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters, digits and underscores only.")),
-        ],
-    )
+    code = code_field(ListItem.code)
     name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
 

@@ -16,7 +16,7 @@ from sqlalchemy import Integer, Select, cast, func, null, select
 from .. import clock
 from ..access import Role
 from ..allowances.models import Allowance, AllowanceStatus
-from ..cases.models import Case, Stage
+from ..cases.models import Case
 from ..followups.models import FollowUp, RiskFlag
 from ..plans.models import Plan
 from ..reference.models import ServiceKind
@@ -73,10 +73,6 @@ def _columns(subject, anchor, case_id, course_id=None, facility_id=None):
     )
 
 
-def _open_case():
-    return Case.stage != Stage.CLOSED
-
-
 # --- the shelter stay ---------------------------------------------------------------------------
 
 
@@ -85,7 +81,7 @@ def _open_stays(anchor):
     return (
         select(*_columns(Stay.id, anchor, Stay.case_id, facility_id=Stay.facility_id))
         .join(Case, Case.id == Stay.case_id)
-        .where(_open_case(), Stay.is_open)
+        .where(Case.is_open, Stay.is_open)
     )
 
 
@@ -125,13 +121,13 @@ def _stay_link(reminder) -> str:
 def _no_plan(today: date, value: int) -> Select:
     planned = select(Plan.id).where(Plan.case_id == Case.id).exists()
     return select(*_columns(Case.id, Case.received_on, Case.id)).where(
-        _open_case(), Case.received_on <= today - timedelta(days=value), ~planned
+        Case.is_open, Case.received_on <= today - timedelta(days=value), ~planned
     )
 
 
 def _consent_old(today: date, value: int) -> Select:
     return select(*_columns(Case.id, Case.consent_date, Case.id)).where(
-        _open_case(),
+        Case.is_open,
         Case.consent_given.is_(True),
         Case.consent_date < today - timedelta(days=value),
     )
@@ -226,7 +222,7 @@ def _absent(today: date, value: int) -> Select:
         .join(missed, missed.c.enrolment_id == Enrolment.id)
         .join(Case, Case.id == Enrolment.case_id)
         .where(
-            _open_case(),
+            Case.is_open,
             Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING)),
         )
     )
@@ -244,8 +240,8 @@ def _followup_due(today: date, value: int) -> Select:
         select(*_columns(FollowUp.id, FollowUp.planned_on, FollowUp.case_id))
         .join(Case, Case.id == FollowUp.case_id)
         .where(
-            _open_case(),
-            FollowUp.done_on.is_(None),
+            Case.is_open,
+            FollowUp.is_pending,
             FollowUp.planned_on <= today + timedelta(days=value),
         )
     )
@@ -256,8 +252,8 @@ def _flag_open(today: date, value: int) -> Select:
         select(*_columns(RiskFlag.id, RiskFlag.raised_on, RiskFlag.case_id))
         .join(Case, Case.id == RiskFlag.case_id)
         .where(
-            _open_case(),
-            RiskFlag.resolved_on.is_(None),
+            Case.is_open,
+            RiskFlag.is_open,
             RiskFlag.raised_on < today - timedelta(days=value),
         )
     )

@@ -7,13 +7,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
-from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture
+from ..forms import DayField, Form, IdSelectField, MoneyField, NotInFuture, code_field
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm
+from .models import Facility
 
 
 class AdmitForm(SubmissionKey, Form):
@@ -66,14 +66,7 @@ def _stay_within_cap(_form, field):
 
 
 class FacilityForm(VersionedForm, SubmissionKey, Form):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=20),
-            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and dashes only.")),
-        ],
-    )
+    code = code_field(Facility.code, "-")
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     province = IdSelectField(_l("Province"), validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

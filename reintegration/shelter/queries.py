@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_login import current_user
@@ -14,6 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import clock
 from ..access import scope_condition
 from ..cases.queries import case_scope
+from ..dates import month_start
 from ..extensions import db
 from ..web import one_or_404
 from .models import Facility, Stay
@@ -73,10 +73,6 @@ class FacilityOverview:
     @property
     def overstayed(self) -> int:
         return sum(1 for stay in self.residents if stay.is_overstayed())
-
-
-def month_start(today: date) -> date:
-    return today.replace(day=1)
 
 
 def facility_overview(facility: Facility, user: User) -> FacilityOverview:

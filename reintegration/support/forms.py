@@ -20,17 +20,24 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
 from wtforms.widgets import TextInput
 
 from ..formatting import coefficient
-from ..forms import MOST_DONG, CheckboxListField, DayField, Form, IdSelectField, MoneyField
+from ..forms import (
+    MOST_DONG,
+    CheckboxListField,
+    DayField,
+    Form,
+    IdSelectField,
+    MoneyField,
+    code_field,
+)
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm
-from .models import AllowanceRule, Method
+from .models import AllowanceKind, AllowanceRule, Method
 from .services import RuleTerms
 
 # allowance_rules.coefficient is NUMERIC(6, 2).
@@ -150,14 +157,7 @@ class KindEditForm(VersionedForm, Form):
 
 
 class KindForm(SubmissionKey, KindEditForm):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=40),
-            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters, digits and underscores only.")),
-        ],
-    )
+    code = code_field(AllowanceKind.code)
 
 
 class RuleForm(VersionedForm, SubmissionKey, Form):

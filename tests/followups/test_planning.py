@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from reintegration.auth.models import Role
+from reintegration.dates import add_months
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUpReason
-from reintegration.followups.services import add_months
 from reintegration.reference.models import ListKind
 from tests.followups.conftest import planned_followups
 from tests.helpers import sign_in
