@@ -1,7 +1,7 @@
 """Date arithmetic, in Python and in SQL, shared by every domain; it knows no domain.
 
 Working days are not here: they skip the public holidays kept in the database, which belong
-to the support policy (allowances.policy).
+to the support policy (support.policy).
 """
 
 from datetime import date, timedelta
