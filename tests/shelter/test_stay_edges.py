@@ -150,7 +150,35 @@ def test_the_admission_that_loses_a_race_is_told_and_stores_nothing(make, facili
         )
     )
 
-    with pytest.raises(DomainError, match="just been admitted by someone else"):
+    with pytest.raises(DomainError) as lost:
         services.admit(case, facility, ADMITTED, make.user(Role.SHELTER_STAFF, facility=facility))
 
+    assert (lost.value.field, str(lost.value)) == (
+        "facility",
+        "This person has just been admitted by someone else.",
+    )
     assert count(Stay) == 1
+
+
+# --- the rules behind the forms -----------------------------------------------------------------
+
+
+def test_the_extension_past_the_legal_limit_names_the_limit_and_the_last_day(make, stay):
+    with pytest.raises(DomainError) as refused:
+        services.extend(stay, date(2026, 7, 9), "Chờ xác minh", "Giám đốc", make.user())
+
+    assert (refused.value.field, str(refused.value)) == (
+        "new_end",
+        "Essential-needs support lasts at most 120 days from admission: the stay cannot end "
+        "after 08/07/2026.",
+    )
+
+
+def test_a_negative_cost_is_refused_by_the_rule_itself(make, stay):
+    kind = make.service_kind("needs_assessment")
+
+    with pytest.raises(DomainError) as refused:
+        services.record_service(stay.case, kind, ADMITTED, "Chị Yến", "", -1, make.user())
+
+    assert (refused.value.field, str(refused.value)) == ("cost", "A cost cannot be negative.")
+    assert count(Service) == 0
