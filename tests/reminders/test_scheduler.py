@@ -197,7 +197,7 @@ def test_the_jobs_run_in_vietnam_time(app):
 def test_the_scheduler_command_starts_the_jobs_and_stops_on_ctrl_c(
     app, runner, scheduler_clock, monkeypatch
 ):
-    from reintegration import cli
+    from reintegration.reminders import cli
 
     made = []
     build = tasks.build
