@@ -7,7 +7,13 @@ from flask import Flask, flash, g, has_request_context, redirect, request, sessi
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
 
-from . import config
+# Every model, before any module of the package builds a query or a loader option: a
+# relationship names its target by class name, found only once that class is imported, so
+# importing one domain's module first (a worker's script, a test) must not leave one unknown.
+from . import (
+    config,
+    models,  # noqa: F401  (every table, for the mappers and migrations)
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -106,10 +112,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import (
-        database,
-        models,  # noqa: F401  (every table, for migrations)
-    )
+    from . import database
     from .auth.services import load_session_user
     from .extensions import babel, csrf, db, login, migrate
     from .keys import keyring as data_keys
