@@ -159,7 +159,7 @@ def timeline_events(case_id: int, section: FollowUpSection | None = None) -> lis
     """Follow-ups done, risk flags raised and resolved, and sustainability checks."""
     if section is None:
         section = followup_section(case_id)
-    events = [_followup_event(f) for f in section.followups if f.is_done]
+    events = [_followup_event(f, f.done_on) for f in section.followups if f.done_on is not None]
     for flag in section.flags:
         events.append(Event(flag.raised_on, 7, "risk_flag", _("Risk of re-trafficking flagged")))
         if flag.resolved_on:
