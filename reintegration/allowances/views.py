@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import date
 
 from flask import Blueprint, abort, flash, render_template, request
@@ -158,7 +159,9 @@ def decide(allowance_id: int):
 def cancel(allowance_id: int):
     allowance = queries.allowance_or_404(allowance_id)
     form = CancelForm()
-    if saved(form, allowance, lambda: services.cancel(allowance, form.reason.data, current_user)):
+    if saved(
+        form, allowance, lambda: services.cancel(allowance, form.reason.data or "", current_user)
+    ):
         flash(_("The allowance is cancelled."), "success")
         return saved_redirect("allowances.show", allowance_id=allowance.id)
     return _show_page(queries.allowance_or_404(allowance_id), cancel_form=form)
@@ -177,7 +180,7 @@ def pay(allowance_id: int):
             allowance,
             form.paid_on.data,
             PaymentMethod(form.method.data),
-            form.receipt_number.data,
+            form.receipt_number.data or "",
             current_user,
         ),
     ):
@@ -203,8 +206,8 @@ def correct(payment_id: int):
             form.signed_amount,
             form.paid_on.data,
             PaymentMethod(form.method.data),
-            form.receipt_number.data,
-            form.reason.data,
+            form.receipt_number.data or "",
+            form.reason.data or "",
             current_user,
         ),
     ):
@@ -247,6 +250,39 @@ def _register_period() -> tuple[date, date]:
     return (start, end) if start <= end else (end, start)
 
 
+def _pay_chosen(form: RegisterForm, rows: Sequence[Allowance], chosen: set[int]) -> list[Payment]:
+    """Pay the chosen rows of the register, each with the receipt number typed on its row;
+    DomainError (nothing paid) when a receipt number or the payment is refused."""
+    receipts = {row.id: request.form.get(f"receipt_{row.id}", "") for row in rows}
+    for row_id in chosen & receipts.keys():
+        check_text(receipts[row_id], RECEIPT_LENGTH, f"receipt_{row_id}")
+    claim(form)
+    return services.pay_many(
+        [row for row in rows if row.id in chosen],
+        receipts,
+        form.paid_on.data,
+        PaymentMethod(form.method.data),
+        current_user,
+    )
+
+
+def _receipt_row(field: str | None) -> int | None:
+    """The register row whose receipt number a refusal names (field ``receipt_<id>``)."""
+    if not field or not field.startswith("receipt_"):
+        return None
+    row_id = field.removeprefix("receipt_")
+    return int(row_id) if row_id.isdigit() else None
+
+
+def _refused_on_register(form: RegisterForm, error: DomainError, row_errors: dict[int, str]):
+    """A refusal's message, beside the receipt number of its row or else on the form."""
+    row_id = _receipt_row(error.field)
+    if row_id is None:
+        attach_error(form, error)
+    else:
+        row_errors[row_id] = error.message
+
+
 @bp.route("/facilities/<int:facility_id>/payment-register", methods=["GET", "POST"])
 @require(Permission.PAY_ALLOWANCES)
 def register(facility_id: int):
@@ -259,25 +295,11 @@ def register(facility_id: int):
     row_errors: dict[int, str] = {}
     chosen = ids_sent(request.form.getlist("allowance"))
     if form.validate_on_submit():
-        receipts = {row.id: request.form.get(f"receipt_{row.id}", "") for row in rows}
         try:
-            for row_id in chosen & receipts.keys():
-                check_text(receipts[row_id], RECEIPT_LENGTH, f"receipt_{row_id}")
-            claim(form)
-            paid = services.pay_many(
-                [row for row in rows if row.id in chosen],
-                receipts,
-                form.paid_on.data,
-                PaymentMethod(form.method.data),
-                current_user,
-            )
+            paid = _pay_chosen(form, rows, chosen)
         except DomainError as error:
             db.session.rollback()
-            row_id = (error.field or "").removeprefix("receipt_")
-            if error.field and error.field.startswith("receipt_") and row_id.isdigit():
-                row_errors[int(row_id)] = error.message
-            else:
-                attach_error(form, error)
+            _refused_on_register(form, error, row_errors)
             rows = queries.approved_for(facility, start, end, current_user)
         else:
             flash(

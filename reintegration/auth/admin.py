@@ -58,8 +58,8 @@ def new():
         if applied(
             form,
             lambda: services.create_user(
-                form.username.data,
-                form.password.data,
+                form.username.data or "",
+                form.password.data or "",
                 Role(form.role.data),
                 facility=facility,
                 province=province,
@@ -112,7 +112,7 @@ def reset_password(user_id: int):
     user = _user_or_404(user_id)
     form = PasswordForm()
     if form.validate_on_submit() and applied(
-        form, lambda: services.set_password(user, form.password.data)
+        form, lambda: services.set_password(user, form.password.data or "")
     ):
         flash(_("The password is reset; the user's open sessions are ended."), "success")
         return saved_redirect("users.edit", user_id=user.id)

@@ -157,7 +157,7 @@ def code():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            kind = totp.check_code(user, form.code.data, request.remote_addr)
+            kind = totp.check_code(user, form.code.data or "", request.remote_addr)
         except totp.CodeRefused as refusal:
             db.session.commit()  # the wrong code is counted, though the page answers 400
             _refuse(form, refusal.message)
@@ -204,10 +204,11 @@ def account():
 
 
 def _enrolment_page(form: EnrolForm, status: int = 200):
-    secret = totp.offered_secret(current_user, form.offer.data)
+    secret = totp.offered_secret(current_user, form.offer.data or "")
     if secret is None:
         form.offer.data = totp.offer(current_user)
         secret = totp.offered_secret(current_user, form.offer.data)
+        assert secret is not None, "an offer just made always unseals"
     parts = totp.uri_parts(secret, current_user.username)
     return render_template(
         "auth/totp_enrol.html",
@@ -227,13 +228,13 @@ def enrol():
     form = EnrolForm()
     if not form.validate_on_submit():
         return _enrolment_page(form, 400 if form.errors else 200)
-    secret = totp.offered_secret(current_user, form.offer.data)
+    secret = totp.offered_secret(current_user, form.offer.data or "")
     if secret is None:  # altered, or made under another key: a new one is offered
         _refuse(form, _("This page is too old. Scan the new code and try again."))
         form.offer.data = ""
         return _enrolment_page(form, 400)
     try:
-        codes = totp.enrol(current_user, secret, form.code.data)
+        codes = totp.enrol(current_user, secret, form.code.data or "")
     except totp.CodeRefused as refusal:
         db.session.rollback()
         _refuse(form, refusal.message)
@@ -252,7 +253,9 @@ def renew():
     form = CodeForm(prefix="renew")
     if form.validate_on_submit():
         try:
-            codes = totp.renew_recovery_codes(current_user, form.code.data, request.remote_addr)
+            codes = totp.renew_recovery_codes(
+                current_user, form.code.data or "", request.remote_addr
+            )
         except totp.CodeRefused as refusal:
             db.session.commit()  # the wrong code is counted, though the page answers 400
             _refuse(form, refusal.message)
@@ -270,7 +273,7 @@ def disable():
     form = CodeForm(prefix="disable")
     if form.validate_on_submit():
         try:
-            totp.disable(current_user, form.code.data, request.remote_addr)
+            totp.disable(current_user, form.code.data or "", request.remote_addr)
         except totp.CodeRefused as refusal:
             db.session.commit()  # the wrong code is counted, though the page answers 400
             _refuse(form, refusal.message)
@@ -313,7 +316,7 @@ def reset(user_id: int):
         return redirect(url_for("users.edit", user_id=user.id))
     form = ResetForm()
     if form.validate_on_submit():
-        totp.reset(user, form.reason.data)
+        totp.reset(user, form.reason.data or "")
         flash(
             _("Two-factor login is reset: the user sets it up again at the next login."),
             "success",

@@ -36,7 +36,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(
-                form.username.data, form.password.data, request.remote_addr
+                form.username.data or "", form.password.data or "", request.remote_addr
             )
         except services.LoginRefused as refusal:
             # Failed attempts and lockouts are kept whatever the page answers: the
@@ -76,8 +76,8 @@ def setup():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                form.username.data,
-                form.password.data,
+                form.username.data or "",
+                form.password.data or "",
                 Role.ADMIN,
                 full_name=form.full_name.data or "",
                 language=get_locale().language,  # the language the setup page was read in
@@ -110,7 +110,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not services.current_password_accepted(
-            current_user, form.current.data, request.remote_addr
+            current_user, form.current.data or "", request.remote_addr
         ):
             db.session.commit()  # the failed guess is counted whatever the page answers
             form.current.errors = [
@@ -120,7 +120,7 @@ def change_password():
                     "and try again."
                 ),
             ]
-        elif applied(form, lambda: services.set_password(current_user, form.password.data)):
+        elif applied(form, lambda: services.set_password(current_user, form.password.data or "")):
             db.session.commit()  # the password, before the new session's own row (sessions.begin)
             # The user, not the proxy: stored as the session's user, the proxy would
             # resolve to itself and recurse without end.

@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -71,7 +73,13 @@ def index():
     never taken from the address (it may be a name, which an address carries into server logs
     and browser history): the same list without it, at an address without it."""
     if "q" in request.args:
-        kept = {name: value for name, value in request.args.items() if name != "q"}
+        # A name starting with "_" is never a filter, and url_for would read it as its own
+        # option (_scheme, _external...): left out of the address.
+        kept: dict[str, Any] = {
+            name: value
+            for name, value in request.args.items()
+            if name != "q" and not name.startswith("_")
+        }
         return redirect(url_for("cases.index", **kept), 303)
     return _case_list(request.args)
 
@@ -83,7 +91,9 @@ def search():
     """The same list searched by code or name. The text may be a name: it is posted, and
     kept neither in the address (server logs, browser history) nor in the session cookie."""
     if not (request.form.get("q") or "").strip():
-        chosen = {name: request.form.get(name) for name in FILTERS if request.form.get(name)}
+        chosen: dict[str, Any] = {
+            name: value for name in FILTERS if (value := request.form.get(name))
+        }
         return redirect(url_for("cases.index", **chosen))
     return _case_list(request.form)
 
@@ -99,7 +109,7 @@ def _case_form(case: Case | None = None) -> CaseForm:
 def _intake_province(form: CaseForm):
     """The province that receives the case: the facility's, else the user's."""
     if form.facility.data:
-        return db.session.get(Facility, form.facility.data).province
+        return db.get_or_404(Facility, form.facility.data).province
     province_id = current_user.scope_province_id
     if province_id is None:
         raise DomainError(_("Choose the facility that receives the person."), "facility")
@@ -116,7 +126,7 @@ def new():
     duplicates = None
     if form.validate_on_submit():
         duplicates = services.find_duplicates(
-            current_user, form.full_name.data, form.date_of_birth.data, form.home_commune.data
+            current_user, form.full_name.data or "", form.date_of_birth.data, form.home_commune.data
         )
         if not duplicates or form.confirm_duplicate.data == duplicates.token:
             case = Case()
@@ -203,7 +213,7 @@ def close(case_id: int):
             case,
             form.outcome.data,
             form.closed_on.data,
-            form.note.data,
+            form.note.data or "",
             form.confirm.data,
             current_user,
         ),
@@ -224,7 +234,9 @@ def reopen(case_id: int):
         form.reopened_on.data = clock.today()
     if form.validate_on_submit() and applied(
         form,
-        lambda: services.reopen_case(case, form.reopened_on.data, form.reason.data, current_user),
+        lambda: services.reopen_case(
+            case, form.reopened_on.data, form.reason.data or "", current_user
+        ),
     ):
         flash(_("The case is reopened."), "success")
         return saved_redirect("cases.show", case_id=case.id)

@@ -78,6 +78,18 @@ class PlacementForm(SubmissionKey, Form):
     )
     course = IdSelectField(_l("Course that led to the job"), validators=[Optional()])
 
+    @property
+    def checked_wage(self) -> int:
+        """The monthly wage, read once the form is valid."""
+        assert self.monthly_wage.data is not None, "InputRequired: a valid form has a wage"
+        return self.monthly_wage.data
+
+    def said_yes(self, field: RadioField) -> bool:
+        """The answer to a yes/no question of this form, read once the form is valid."""
+        said = answer(field.data)
+        assert said is not None, "InputRequired: a valid form answers yes or no"
+        return said
+
 
 class EndPlacementForm(SubmissionKey, Form):
     end_on = DayField(_l("Last day"), validators=[DataRequired(), NotInFuture()])

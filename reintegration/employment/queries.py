@@ -150,7 +150,7 @@ def placements_for_case(case_id: int) -> Sequence[Placement]:
     ).all()
 
 
-def timeline_events(case_id: int, placements: list[Placement] | None = None) -> list[Event]:
+def timeline_events(case_id: int, placements: Sequence[Placement] | None = None) -> list[Event]:
     if placements is None:
         placements = placements_for_case(case_id)
     events = []

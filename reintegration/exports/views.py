@@ -176,7 +176,10 @@ def download(token: str):
     # (unit_of_work.py).
     db.session.rollback()
     with writing():
-        services.record_support_download(jobs.find(token, current_user.id))
+        found = jobs.find(token, current_user.id)
+        if found is None:  # expired since it was read above: nothing is sent, nothing audited
+            abort(404)
+        services.record_support_download(found)
         db.session.flush()
     # Unsealed a part at a time as it is sent: the workbook is never whole in memory, nor in
     # clear on disk.

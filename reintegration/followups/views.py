@@ -51,7 +51,7 @@ def _record(form: FollowUpForm, followup: FollowUp) -> None:
     services.record_followup(
         followup,
         form.done_on.data,
-        risk_signs=_risk_signs(form.risk_signs.data),
+        risk_signs=_risk_signs(form.risk_signs.data or []),
         user=current_user,
         **form.found(),
     )
@@ -131,7 +131,9 @@ def resolve(flag_id: int):
         form.resolved_on.data = clock.today()
     if form.validate_on_submit() and applied(
         form,
-        lambda: services.resolve_flag(flag, form.resolved_on.data, form.note.data, current_user),
+        lambda: services.resolve_flag(
+            flag, form.resolved_on.data, form.note.data or "", current_user
+        ),
     ):
         flash(_("The risk flag is resolved."), "success")
         return saved_redirect("cases.show", case_id=flag.case_id)

@@ -51,7 +51,10 @@ def list_items(kind: str):
     kind = _kind_or_404(kind)
     form = ListItemForm()
     if form.validate_on_submit() and applied(
-        form, lambda: services.add_item(kind, form.code.data, form.name_vi.data, form.name_en.data)
+        form,
+        lambda: services.add_item(
+            kind, form.code.data or "", form.name_vi.data or "", form.name_en.data or ""
+        ),
     ):
         flash(_("The entry is added."), "success")
         return saved_redirect("reference.list_items", kind=kind.value)
@@ -70,8 +73,8 @@ def edit_item(kind: str, item_id: int):
         abort(404)
     form = ListItemEditForm(obj=item)
     if form.validate_on_submit():
-        item.name_vi = form.name_vi.data.strip()
-        item.name_en = form.name_en.data.strip()
+        item.name_vi = (form.name_vi.data or "").strip()
+        item.name_en = (form.name_en.data or "").strip()
         item.active = form.active.data
         flash(_("The entry is saved."), "success")
         return saved_redirect("reference.list_items", kind=kind.value)
@@ -87,7 +90,9 @@ def communes(province_id: int):
         try:
             claim(form)
             added = services.add_communes(
-                province, form.names.data.splitlines(), (form.english.data or "").splitlines()
+                province,
+                (form.names.data or "").splitlines(),
+                (form.english.data or "").splitlines(),
             )
         except DomainError as error:
             db.session.rollback()

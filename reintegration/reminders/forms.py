@@ -33,3 +33,11 @@ class RuleForm(VersionedForm, Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles.choices = [(role.value, role.label) for role in Role]
+
+    @property
+    def checked_numbers(self) -> tuple[int, int]:
+        """The rule's value and its repeat days, read once the form is valid."""
+        value, repeat_days = self.value.data, self.repeat_days.data
+        assert value is not None, "InputRequired: a valid form has a value"
+        assert repeat_days is not None, "InputRequired: a valid form has repeat days"
+        return value, repeat_days

@@ -92,7 +92,7 @@ def snooze(reminder_id: int):
         return closed
     if form.validate_on_submit() and applied(
         form,
-        lambda: services.snooze(reminder, form.until.data, form.reason.data, current_user),
+        lambda: services.snooze(reminder, form.until.data, form.reason.data or "", current_user),
     ):
         flash(_("The reminder is snoozed."), "success")
         return saved_redirect("reminders.inbox")
@@ -127,9 +127,8 @@ def edit_rule(rule_id: int):
         lambda: services.save_rule(
             setting,
             form.enabled.data,
-            form.value.data,
-            form.repeat_days.data,
-            [Role(value) for value in form.roles.data],
+            *form.checked_numbers,
+            [Role(value) for value in form.roles.data or []],
         ),
     ):
         flash(_("The rule is saved. It applies from the next pass."), "success")

@@ -56,6 +56,12 @@ class ServiceForm(SubmissionKey, Form):
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
+    @property
+    def checked_cost(self) -> int:
+        """The cost, read once the form is valid."""
+        assert self.cost.data is not None, "InputRequired: a valid form has a cost"
+        return self.cost.data
+
 
 def _stay_within_cap(_form, field):
     cap = current_app.config["ESSENTIAL_NEEDS_MAX_DAYS"]

@@ -69,7 +69,11 @@ def extend(stay_id: int):
         form,
         stay,
         lambda: services.extend(
-            stay, form.new_end.data, form.reason.data, form.approved_by.data, current_user
+            stay,
+            form.new_end.data,
+            form.reason.data or "",
+            form.approved_by.data or "",
+            current_user,
         ),
     ):
         flash(_("The stay is extended."), "success")
@@ -99,8 +103,8 @@ def discharge(stay_id: int):
         lambda: services.discharge(
             stay,
             form.discharged_on.data,
-            db.session.get(ListItem, form.destination.data),
-            form.destination_address.data,
+            db.get_or_404(ListItem, form.destination.data),
+            form.destination_address.data or "",
             form.discharge_note.data or "",
             current_user,
         ),
@@ -125,7 +129,7 @@ def plan_discharge(stay_id: int):
         lambda: services.plan_discharge(
             stay,
             form.discharge_planned_on.data,
-            db.session.get(ListItem, form.planned_destination.data),
+            db.get_or_404(ListItem, form.planned_destination.data),
         ),
     ):
         flash(_("The discharge is planned."), "success")
@@ -151,11 +155,11 @@ def new_service(case_id: int):
         form,
         lambda: services.record_service(
             case,
-            db.session.get(ServiceKind, form.kind.data),
+            db.get_or_404(ServiceKind, form.kind.data),
             form.provided_on.data,
-            form.provider.data,
+            form.provider.data or "",
             form.notes.data or "",
-            form.cost.data,
+            form.checked_cost,
             current_user,
         ),
     ):
@@ -198,7 +202,7 @@ def _facility_form_page(form: FacilityForm, facility: Facility | None):
         facility,
         lambda: services.save_facility(
             facility,
-            code=form.code.data,
+            code=form.code.data or "",
             name=form.name.data,
             province_id=form.province.data,
             address=form.address.data or "",

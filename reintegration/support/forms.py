@@ -121,6 +121,12 @@ class LevelForm(SubmissionKey, Form):
     )
     legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=300)])
 
+    @property
+    def checked_amount(self) -> int:
+        """The amount a month, read once the form is valid."""
+        assert self.amount.data is not None, "InputRequired: a valid form has an amount"
+        return self.amount.data
+
 
 class KindEditForm(VersionedForm, Form):
     support_type = IdSelectField(_l("Support type"), validators=[DataRequired()])

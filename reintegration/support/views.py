@@ -90,7 +90,7 @@ def levels():
     if form.validate_on_submit() and applied(
         form,
         lambda: services.add_level(
-            form.valid_from.data, form.amount.data, form.legal_basis.data or ""
+            form.valid_from.data, form.checked_amount, form.legal_basis.data or ""
         ),
     ):
         flash(_("The level is added."), "success")
@@ -135,7 +135,7 @@ def kinds():
 def new_kind():
     form = KindForm(queries.support_types())
     if form.validate_on_submit():
-        kind = made(form, lambda: services.add_kind(form.code.data, **form.fields()))
+        kind = made(form, lambda: services.add_kind(form.code.data or "", **form.fields()))
         if kind is not None:
             flash(_("The allowance kind is added: now give it a rule."), "success")
             return saved_redirect("policy.kind", kind_id=kind.id)
@@ -270,7 +270,9 @@ def holidays():
     form, year = HolidayForm(), _year()
     if form.validate_on_submit() and applied(
         form,
-        lambda: services.add_holiday(form.day.data, form.name_vi.data, form.name_en.data),
+        lambda: services.add_holiday(
+            form.day.data, form.name_vi.data or "", form.name_en.data or ""
+        ),
     ):
         flash(_("The holiday is added."), "success")
         return saved_redirect("policy.holidays", year=form.day.data.year)

@@ -99,7 +99,7 @@ def _course_form_page(form: CourseForm, course: Course | None):
             course,
             current_user,
             kind=CourseKind(form.kind.data),
-            topic=db.session.get(ListItem, form.topic.data),
+            topic=db.get_or_404(ListItem, form.topic.data),
             start_on=form.start_on.data,
             end_on=form.end_on.data,
             employer_ids=form.employers.data or [],
@@ -166,9 +166,9 @@ def _course_label(summary: queries.CourseSummary) -> str:
     )
 
 
-def _enrolment_page(template: str, form, change, success: str):
+def _enrolment_page(enrolment_id: int, template: str, form, change, success: str):
     """The form of one move of an enrolment; the rule refuses a move that is not allowed."""
-    enrolment = queries.enrolment_or_404(request.view_args["enrolment_id"])
+    enrolment = queries.enrolment_or_404(enrolment_id)
     if form.validate_on_submit() and applied(form, lambda: change(enrolment)):
         flash(success, "success")
         return saved_redirect("training.course", course_id=enrolment.course_id)
@@ -182,6 +182,7 @@ def enrol(enrolment_id: int):
     if not form.is_submitted():
         form.enrolled_on.data = clock.today()
     return _enrolment_page(
+        enrolment_id,
         "training/enrol.html",
         form,
         lambda enrolment: services.enrol(enrolment, form.enrolled_on.data),
@@ -196,12 +197,13 @@ def complete(enrolment_id: int):
     if not form.is_submitted():
         form.completed_on.data = form.certificate_on.data = clock.today()
     return _enrolment_page(
+        enrolment_id,
         "training/complete.html",
         form,
         lambda enrolment: services.complete(
             enrolment,
             form.completed_on.data,
-            form.certificate_number.data,
+            form.certificate_number.data or "",
             form.certificate_on.data,
         ),
         _("The course is completed."),
@@ -215,9 +217,12 @@ def drop_out(enrolment_id: int):
     if not form.is_submitted():
         form.dropped_out_on.data = clock.today()
     return _enrolment_page(
+        enrolment_id,
         "training/drop_out.html",
         form,
-        lambda enrolment: services.drop_out(enrolment, form.dropped_out_on.data, form.reason.data),
+        lambda enrolment: services.drop_out(
+            enrolment, form.dropped_out_on.data, form.reason.data or ""
+        ),
         _("The drop-out is recorded."),
     )
 

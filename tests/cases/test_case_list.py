@@ -271,6 +271,15 @@ def test_a_name_in_the_address_searches_nothing_and_leaves_the_address(client, m
     assert "Trần Văn Bình" in text_of(listed)
 
 
+def test_a_hand_made_address_cannot_steer_where_the_search_is_left(client, make, admin):
+    """Names such as _scheme or _external are the address builder's own options, never
+    filters: left out, the same list at the same server (not an error page)."""
+    response = client.get("/cases/?q=Hoa&stage=received&_scheme=javascript&_external=1")
+
+    assert response.status_code == 303
+    assert response.location == "/cases/?stage=received"
+
+
 def test_filters_without_a_search_go_in_the_address(client, make, admin):
     response = client.post("/cases/", data={"q": "", "stage": "received", "sort": "code"})
 

@@ -386,6 +386,23 @@ def test_an_unknown_or_malformed_token_is_not_found(client, officer):
         assert client.get(f"/exports/jobs/{token}").status_code == 404
 
 
+def test_a_job_that_expires_as_its_download_begins_is_not_found(
+    client, officer, province, large, at_once, frozen_clock, monkeypatch
+):
+    token = _token(download(client, _nghe_an(province)))
+    real = jobs.open_workbook
+
+    def opened_then_expired(job):
+        workbook = real(job)
+        frozen_clock.advance(hours=24)  # its hours run out between two reads of the job
+        return workbook
+
+    monkeypatch.setattr(jobs, "open_workbook", opened_then_expired)
+
+    assert client.get(f"/exports/jobs/{token}/download").status_code == 404
+    assert [entry.changes.get("download") for entry in _exports()] == [None]
+
+
 def test_the_job_is_not_ready_to_download_while_it_runs(client, officer, province, large, held):
     token = _token(download(client, _nghe_an(province)))
 
