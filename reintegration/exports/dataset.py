@@ -31,7 +31,8 @@ from ..cases.queries import case_scope
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
 from .bands import ADULT_AGE, CTDC_BANDS, band, span
-from .workbook import FORMULA_START, as_text, new_workbook
+from .sealed import new_workbook
+from .workbook import FORMULA_START, as_text
 
 if TYPE_CHECKING:
     from ..auth.models import User
