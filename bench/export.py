@@ -58,8 +58,9 @@ from reintegration import (
     models,  # noqa: F401  (every model, before the exports' queries configure the mappers)
 )
 from reintegration.cases.models import Case
-from reintegration.exports import queries, support
-from reintegration.exports.queries import Filters
+from reintegration.exports import queries, sheets, support
+from reintegration.exports.filters import Filters
+from reintegration.exports.names import Reference, reference
 from reintegration.exports.workbook import sheet_title
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp
@@ -89,21 +90,21 @@ class OneProvince(reminders.Filler):
         super().case(case_id, received, days_ago, home, self.numbers[received.year])
 
 
-def table_sheets(filters: Filters, ref: queries.Reference, today: date) -> list:
+def table_sheets(filters: Filters, ref: Reference, today: date) -> list:
     """The table sheets of support._write_sheets: title, columns shown, query."""
-    sheets = [
-        (_("Cases"), support._case_columns(ref), queries.cases),
-        (_("Stays"), support._stay_columns(ref, filters, today), queries.stays),
-        (_("Services"), support._service_columns(ref), queries.services),
-        (_("Allowances"), support._allowance_columns(ref), queries.allowance_requests),
-        (_("Payments"), support._payment_columns(ref), queries.payments),
-        (_("Training"), support._enrolment_columns(ref), queries.enrolments),
-        (_("Placements"), support._placement_columns(ref), queries.placements),
-        (_("Follow-ups"), support._followup_columns(ref), queries.followups),
+    tables = [
+        (_("Cases"), sheets.case_columns(ref), queries.cases),
+        (_("Stays"), sheets.stay_columns(ref, filters, today), queries.stays),
+        (_("Services"), sheets.service_columns(ref), queries.services),
+        (_("Allowances"), sheets.allowance_columns(ref), queries.allowance_requests),
+        (_("Payments"), sheets.payment_columns(ref), queries.payments),
+        (_("Training"), sheets.enrolment_columns(ref), queries.enrolments),
+        (_("Placements"), sheets.placement_columns(ref), queries.placements),
+        (_("Follow-ups"), sheets.followup_columns(ref), queries.followups),
     ]
     return [
         (title, [c for c in columns if filters.names or not c.identifying], query)
-        for title, columns, query in sheets
+        for title, columns, query in tables
     ]
 
 
@@ -118,7 +119,7 @@ def run_app(filters: Filters, path: str) -> tuple[float, list[int]]:
 def run_openpyxl(filters: Filters, path: str) -> tuple[float, list[int]]:
     start = time.perf_counter()
     today = clock.today()
-    ref = queries.reference(filters.names)
+    ref = reference(filters.names)
     book = Workbook(write_only=True)
     book.create_sheet(sheet_title(_("Summary")))
     counts = []
@@ -136,7 +137,7 @@ def run_openpyxl(filters: Filters, path: str) -> tuple[float, list[int]]:
 
 
 def run_ready(filters: Filters, path: str) -> tuple[float, list[int]]:
-    ref = queries.reference(filters.names)
+    ref = reference(filters.names)
     ready = []
     for title, columns, query in table_sheets(filters, ref, clock.today()):
         values = [column.value for column in columns]
@@ -156,7 +157,7 @@ def run_ready(filters: Filters, path: str) -> tuple[float, list[int]]:
 
 def run_queries(filters: Filters, _path: str) -> tuple[float, list[int]]:
     start = time.perf_counter()
-    ref = queries.reference(filters.names)
+    ref = reference(filters.names)
     counts = []
     for _title, _columns, query in table_sheets(filters, ref, clock.today()):
         counts.append(sum(1 for _row in query(filters, true())))

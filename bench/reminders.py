@@ -54,8 +54,9 @@ from reintegration.reference.models import (
     ServiceKind,
 )
 from reintegration.reminders import services
+from reintegration.reminders.candidates import NEEDS_ASSESSMENT
 from reintegration.reminders.models import Reminder, ReminderRule
-from reintegration.reminders.rules import NEEDS_ASSESSMENT, RULES
+from reintegration.reminders.rules import RULES
 from reintegration.shelter.models import Facility, Service, Stay
 from reintegration.support.models import AllowanceKind, AllowanceRule, Holiday
 from reintegration.training.models import (

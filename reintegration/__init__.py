@@ -3,7 +3,17 @@
 import os
 import sys
 
-from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
 
@@ -43,6 +53,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
+    check_keys_and_schema(app)
+    return app
+
+
+def check_keys_and_schema(app: Flask) -> None:
+    """The data keys checked, and the schema migrated, before the app serves (not for the
+    commands that set the keys up or keep the schema as it is)."""
     keys_command = command_word(sys.argv) == "keys"
     if not keys_command:
         # Without its keys the app cannot read or write a personal field, nor migrate.
@@ -59,7 +76,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         from .keys.check import check_keys
 
         check_keys(app)
-    return app
 
 
 # Commands that take the database at the schema it has: a backup copies it as it is (the one
@@ -151,31 +167,18 @@ def register_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .allowances.views import bp as allowances
-    from .audit.views import bp as audit
+    label_audited_columns(app)
+    for blueprint in (*_account_blueprints(), *_journey_blueprints(), *_report_blueprints()):
+        app.register_blueprint(blueprint)
+
+
+def label_audited_columns(app: Flask) -> None:
+    """The audit log names the columns it shows with the labels of the forms that edit them."""
     from .audit.views import label_columns_with
-    from .auth.admin import bp as users
     from .auth.forms import NewUserForm
-    from .auth.session_views import bp as sessions
-    from .auth.totp_views import bp as second_factor
-    from .auth.views import bp as auth
     from .cases.forms import CaseForm
-    from .cases.views import bp as cases
-    from .employment.views import bp as employment
-    from .exports.views import bp as exports
-    from .followups.views import bp as followups
-    from .imports.views import bp as imports
-    from .main.views import bp as main
-    from .operations.health import bp as health
-    from .operations.views import bp as operations
-    from .plans.views import bp as plans
     from .reference.forms import ListItemEditForm, ListItemForm
-    from .reference.views import bp as reference
-    from .reminders.views import bp as reminders
     from .shelter.forms import AdmitForm, DischargeForm, ExtendForm, FacilityForm, ServiceForm
-    from .shelter.views import bp as shelter
-    from .support.views import bp as policy
-    from .training.views import bp as training
 
     label_columns_with(
         app,
@@ -189,12 +192,33 @@ def register_blueprints(app: Flask) -> None:
         ListItemForm,
         ListItemEditForm,
     )
-    for blueprint in (
-        main,
-        auth,
-        second_factor,
-        users,
-        sessions,
+
+
+def _account_blueprints() -> tuple:
+    """The home page, logging in and the users' accounts."""
+    from .auth.admin import bp as users
+    from .auth.session_views import bp as sessions
+    from .auth.totp_views import bp as second_factor
+    from .auth.views import bp as auth
+    from .main.views import bp as main
+
+    return main, auth, second_factor, users, sessions
+
+
+def _journey_blueprints() -> tuple:
+    """The person's journey, and the lists, policy and audit log it is recorded with."""
+    from .allowances.views import bp as allowances
+    from .audit.views import bp as audit
+    from .cases.views import bp as cases
+    from .employment.views import bp as employment
+    from .followups.views import bp as followups
+    from .plans.views import bp as plans
+    from .reference.views import bp as reference
+    from .shelter.views import bp as shelter
+    from .support.views import bp as policy
+    from .training.views import bp as training
+
+    return (
         cases,
         shelter,
         reference,
@@ -205,13 +229,18 @@ def register_blueprints(app: Flask) -> None:
         training,
         employment,
         allowances,
-        reminders,
-        imports,
-        exports,
-        health,
-        operations,
-    ):
-        app.register_blueprint(blueprint)
+    )
+
+
+def _report_blueprints() -> tuple:
+    """Reminders, imports, exports and the running of the app."""
+    from .exports.views import bp as exports
+    from .imports.views import bp as imports
+    from .operations.health import bp as health
+    from .operations.views import bp as operations
+    from .reminders.views import bp as reminders
+
+    return reminders, imports, exports, health, operations
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -242,48 +271,12 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=can, Permission=Permission, page_url=page_url, get_locale=get_locale
     )
-
-    @app.before_request
-    def check_session():
-        """Log out when the cookie's session is no longer open on the server: ended (a logout,
-        a password or role change, an administrator), SESSION_MINUTES without a request, or
-        SESSION_MAX_HOURS after the login however active (auth/sessions.py)."""
-        if request.endpoint == "static" or not current_user.is_authenticated:
-            return None
-        message = sessions.refusal(current_user.id)
-        if message is None:
-            session.permanent = True
-            return None
-        language = current_user.language
-        logout_user()
-        session.clear()
-        session["language"] = language
-        flash(message, "info")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
+    app.before_request(check_session)
     app.before_request(answer_resubmission)  # after the session check: a form sent twice
 
     app.after_request(write_views)
     app.after_request(sessions.note_activity)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if app.config["HSTS_SECONDS"]:
-            response.headers.setdefault(
-                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"
-            )
-        if request.endpoint != "static" and (
-            "attachment" in response.headers.get("Content-Disposition", "")
-            or (current_user and current_user.is_authenticated)
-        ):
-            # Pages and files with names are never kept by a browser or a proxy (a download's
-            # own "no-cache" would still store it).
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.after_request(security_headers)
 
     if app.config["SCHEDULER_IN_WEB"]:
         from .reminders.tasks import start_in_web_process
@@ -295,6 +288,45 @@ def register_request_hooks(app: Flask) -> None:
     @app.context_processor
     def shared():
         return {"languages": app.config["LANGUAGES"], "page_title": g.get("page_title")}
+
+
+def check_session():
+    """Log out when the cookie's session is no longer open on the server: ended (a logout,
+    a password or role change, an administrator), SESSION_MINUTES without a request, or
+    SESSION_MAX_HOURS after the login however active (auth/sessions.py)."""
+    from .auth import sessions
+
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    message = sessions.refusal(current_user.id)
+    if message is None:
+        session.permanent = True
+        return None
+    language = current_user.language
+    logout_user()
+    session.clear()
+    session["language"] = language
+    flash(message, "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if current_app.config["HSTS_SECONDS"]:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}"
+        )
+    if request.endpoint != "static" and (
+        "attachment" in response.headers.get("Content-Disposition", "")
+        or (current_user and current_user.is_authenticated)
+    ):
+        # Pages and files with names are never kept by a browser or a proxy (a download's
+        # own "no-cache" would still store it).
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register_commands(app: Flask) -> None:

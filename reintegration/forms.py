@@ -1,6 +1,7 @@
 """Fields and helpers shared by the domains' forms, and the checks every value a request sends
-goes through before any query sees it: form fields (``Form``), query-string numbers and dates
-(``number_arg``, ``day_arg``) and ids in addresses (``IdConverter``)."""
+goes through before any query sees it: form fields (``Form``, which screens what it is sent
+with screening.py), query-string numbers and dates (``number_arg``, ``day_arg``) and ids in
+addresses (``IdConverter``)."""
 
 import re
 from datetime import date, datetime
@@ -8,7 +9,7 @@ from datetime import date, datetime
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as NotInRoute
 from wtforms import (
@@ -16,43 +17,31 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectFieldBase,
     SelectMultipleField,
     StringField,
-    TextAreaField,
     ValidationError,
 )
 from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp, StopValidation
+from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import clock
 from .errors import DomainError
-from .text import unwritable, without_unwritable
+from .screening import (
+    AMOUNT_TOO_LARGE,
+    CONTROL_CHARACTERS,
+    MOST_DONG,
+    MOST_INTEGER,
+    Screening,
+    bounded,
+)
+from .text import unwritable
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 # No date outside these years is meant; inside them, no date arithmetic can overflow.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
-# The largest value of an INTEGER column (ids, counts, days) on PostgreSQL.
-MOST_INTEGER = 2**31 - 1
-# Far above any allowance, wage or cost, well inside a BIGINT column.
-MOST_DONG = 1_000_000_000_000
-# Text fields whose form gives no Length of their own: one line, and notes (Text columns).
-LINE_LENGTH = 1000
-NOTE_LENGTH = 5000
-# What a box, a choice, a date or a number can ever be sent as.
-VALUE_LENGTH = 100
-
-CONTROL_CHARACTERS = _l(
-    "This text held invisible control characters (such as NUL); they are taken out: check it and "
-    "save again."
-)
 UNREADABLE = _l("This form could not be read. Open the page again and send it again.")
-SENT_TWICE = _l("This field was sent more than once; send it once.")
-NUMBER_TOO_LARGE = _l("This number is too large.")
-NUMBER_TOO_SMALL = _l("This number is too small.")
-AMOUNT_TOO_LARGE = _l("This amount is too large.")
 
 
 def too_long(most: int):
@@ -101,14 +90,14 @@ WTFORMS_MESSAGES = (
 
 class Form(FlaskForm):
     """The base of every form: CSRF from Flask-WTF, messages in the user's language, and the
-    screening of every value sent (``_Screening``) before any field reads it."""
+    screening of every value sent (``Screening``, screening.py) before any field reads it."""
 
     class Meta(DefaultMeta):
         def get_translations(self, form):
             return _TRANSLATIONS
 
         def bind_field(self, form, unbound_field, options):
-            return _bounded(super().bind_field(form, unbound_field, options))
+            return bounded(super().bind_field(form, unbound_field, options))
 
         def wrap_formdata(self, form, formdata):
             form.refused = {}
@@ -116,9 +105,9 @@ class Form(FlaskForm):
                 formdata = super().wrap_formdata(form, formdata)
             except (TypeError, ValueError):
                 formdata = MultiDict()  # a JSON body that is not an object: nothing to read
-            return None if formdata is None else _Screening(form).screen(formdata)
+            return None if formdata is None else Screening(form).screen(formdata)
 
-    # Field name -> why the value sent was kept from the field (see _Screening).
+    # Field name -> why the value sent was kept from the field (see Screening).
     refused: dict[str, str]
 
     def validate(self, extra_validators=None) -> bool:
@@ -148,110 +137,6 @@ class FilterForm(Form):
             if field.errors:
                 field.data = field.default
         return valid
-
-
-class _Screening:
-    """What a form accepts of the values sent, before any field coerces or stores them.
-
-    Refused, with a message beside the field: control characters (NUL and the like; tabs and
-    line breaks are kept in multi-line text, and a tab in a one-line text becomes a space), shown
-    again without them; and, as if the field had not been sent, a field sent several times when
-    it takes one value, and a choice, date, number or box longer than any it can be. Line breaks
-    in notes are made ``\\n``.
-    The length of a text is its field's ``Length``, checked by validation like any other rule.
-    """
-
-    def __init__(self, form):
-        self.form = form
-
-    def screen(self, formdata) -> MultiDict:
-        screened: MultiDict[str, str | FileStorage] = MultiDict()
-        fields = {field.name: field for field in self.form}
-        for name in formdata:
-            values = formdata.getlist(name)
-            field = fields.get(name)
-            if field is not None:
-                refusal, values = self._check(field, values)
-                if refusal is CONTROL_CHARACTERS:
-                    # Refused, but the text comes back without them: the user's typing is not
-                    # lost, and a second click on Save sends it clean.
-                    self.form.refused[field.short_name] = refusal
-                    multiline = isinstance(field, TextAreaField)
-                    values = [without_unwritable(value, multiline) for value in values]
-                elif refusal is not None:
-                    self.form.refused[field.short_name] = refusal
-                    continue
-            for value in values:
-                screened.add(name, value)
-        return screened
-
-    def _check(self, field, values: list):
-        if len(values) > 1 and not isinstance(field, SelectMultipleField):
-            return SENT_TWICE, values
-        if any(isinstance(value, FileStorage) for value in values):
-            return None, values  # an uploaded file: its own field reads it
-        if not all(isinstance(value, str) for value in values):
-            return _not_valid(field), values  # a number or a list from a JSON body
-        multiline = isinstance(field, TextAreaField)
-        if multiline:
-            values = [value.replace("\r\n", "\n").replace("\r", "\n") for value in values]
-        elif isinstance(field, StringField):
-            values = [value.replace("\t", " ") for value in values]
-        if any(unwritable(value, multiline) for value in values):
-            return CONTROL_CHARACTERS, values
-        if not isinstance(field, StringField) and any(len(v) > VALUE_LENGTH for v in values):
-            return _not_valid(field), values
-        return None, values
-
-
-def _not_valid(field) -> str:
-    if isinstance(field, SelectFieldBase):
-        return field.gettext("Not a valid choice.")
-    return field.gettext("Invalid input.")
-
-
-def _bounded(field: Field) -> Field:
-    """Give a text field a length and a number a range that its column can hold, unless the
-    form gave tighter ones."""
-    if isinstance(field, StringField):
-        if not _has(field, Length, "max"):
-            most = NOTE_LENGTH if isinstance(field, TextAreaField) else LINE_LENGTH
-            _add_validator(field, Length(max=most), first=False)
-    elif isinstance(field, IntegerField) and not _has(field, NumberRange, "max"):
-        if isinstance(field, MoneyField):
-            _add_validator(field, _Within(0, MOST_DONG, AMOUNT_TOO_LARGE))
-        else:
-            _add_validator(field, _Within(-MOST_INTEGER - 1, MOST_INTEGER, NUMBER_TOO_LARGE))
-    return field
-
-
-def _has(field: Field, kind: type, bound: str) -> bool:
-    return any(
-        isinstance(validator, kind) and getattr(validator, bound, None) not in (None, -1)
-        for validator in field.validators
-    )
-
-
-def _add_validator(field: Field, validator, first: bool = True) -> None:
-    existing = list(field.validators)
-    field.validators = [validator, *existing] if first else [*existing, validator]
-    for flag, value in getattr(validator, "field_flags", {}).items():
-        setattr(field.flags, flag, value)
-
-
-class _Within:
-    """A number inside what its column holds; stops the field's other checks when outside."""
-
-    def __init__(self, least: int, most: int, message):
-        self.least, self.most, self.message = least, most, message
-
-    def __call__(self, _form, field):
-        if field.data is None:
-            return
-        if field.data > self.most:
-            raise StopValidation(self.message)
-        if field.data < self.least:
-            raise StopValidation(NUMBER_TOO_SMALL)
 
 
 def parse_day(text: str) -> date | None:
@@ -315,6 +200,8 @@ class MoneyField(IntegerField):
     """Whole dong; accepts 1.500.000, 1,500,000 or 1500000."""
 
     widget = TextInput()
+    # What ``bounded`` lets it hold (screening.py).
+    bounds = (0, MOST_DONG, AMOUNT_TOO_LARGE)
 
     def pre_validate(self, form):
         # An amount that could not be read says only that, not also that it is missing.

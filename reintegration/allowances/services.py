@@ -318,16 +318,10 @@ def pay_many(
     ]
 
 
-def correct(
-    payment: Payment,
-    amount: int,
-    paid_on: date,
-    method: PaymentMethod,
-    receipt_number: str,
-    reason: str,
-    user: User,
-) -> Payment:
-    """A new payment that corrects ``payment`` by ``amount`` dong (negative: money returned)."""
+def _check_correction(payment: Payment, amount: int, paid_on: date, reason: str) -> None:
+    """What a correction must be: of an original payment, by an amount that is not zero and
+    takes back no more than was paid, on or after that payment, with a reason. Holds the
+    allowance (``_hold``) before reading what was paid."""
     if payment.is_correction:
         raise DomainError(_l("Correct the original payment, not a correction."))
     if amount == 0:
@@ -348,6 +342,20 @@ def correct(
             ),
             "paid_on",
         )
+
+
+def correct(
+    payment: Payment,
+    amount: int,
+    paid_on: date,
+    method: PaymentMethod,
+    receipt_number: str,
+    reason: str,
+    user: User,
+) -> Payment:
+    """A new payment that corrects ``payment`` by ``amount`` dong (negative: money returned)."""
+    _check_correction(payment, amount, paid_on, reason)
+    allowance = payment.allowance
     receipt_number = _check_payment(payment.facility_id, paid_on, receipt_number, "receipt_number")
     correction = Payment(
         allowance_id=allowance.id,

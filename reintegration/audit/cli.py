@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from ..database import writing
 from ..extensions import db
-from . import chain
+from . import chain, verification
 
 audit = AppGroup("audit", help="The audit log: check its hash chain.")
 
@@ -13,7 +13,7 @@ audit = AppGroup("audit", help="The audit log: check its hash chain.")
 @audit.command("verify")
 def verify():
     """Walk the audit log's hash chain; name the first broken link and exit 1, if any."""
-    verdict = chain.check()
+    verdict = verification.check()
     if verdict.broken is not None:
         raise click.ClickException(
             f"The audit log's chain is broken: {verdict.broken.describe()}. "
@@ -42,7 +42,7 @@ def anchor(old_secret_key):
     if old_key == chain.current_key():
         raise click.ClickException("That is the current SECRET_KEY: no anchor is needed.")
     with writing():
-        verdict = chain.anchor(db.session.connection(), old_key)
+        verdict = verification.anchor(db.session.connection(), old_key)
         if verdict.broken is not None:
             db.session.rollback()
             raise click.ClickException(

@@ -77,33 +77,38 @@ def timeline(case: Case) -> list[Event]:
         )
     for stay in case.stays:
         events.extend(_stay_events(stay))
-    for service in case.services:
-        detail = service.provider
-        if service.cost:
-            detail = f"{detail} · {money(service.cost)}"
-        events.append(
-            Event(
-                service.provided_on,
-                4,
-                "service",
-                f"{service.kind.name} ({service.support_type.letter})",
-                detail,
-            )
-        )
+    events.extend(_service_event(service) for service in case.services)
     for closure in case.closures:
-        events.append(
-            Event(
-                closure.closed_on,
-                8,
-                "closure",
-                _("Case closed: %(outcome)s", outcome=closure.outcome.label),
-                "",
-            )
-        )
-        if closure.reopened_on:
-            events.append(
-                Event(
-                    closure.reopened_on, 9, "reopening", _("Case reopened"), closure.reopen_reason
-                )
-            )
+        events.extend(_closure_events(closure))
     return sorted(events, reverse=True)
+
+
+def _service_event(service) -> Event:
+    detail = service.provider
+    if service.cost:
+        detail = f"{detail} · {money(service.cost)}"
+    return Event(
+        service.provided_on,
+        4,
+        "service",
+        f"{service.kind.name} ({service.support_type.letter})",
+        detail,
+    )
+
+
+def _closure_events(closure) -> list[Event]:
+    """The closing of a case, and its reopening if it was reopened."""
+    events = [
+        Event(
+            closure.closed_on,
+            8,
+            "closure",
+            _("Case closed: %(outcome)s", outcome=closure.outcome.label),
+            "",
+        )
+    ]
+    if closure.reopened_on:
+        events.append(
+            Event(closure.reopened_on, 9, "reopening", _("Case reopened"), closure.reopen_reason)
+        )
+    return events

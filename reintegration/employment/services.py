@@ -100,19 +100,11 @@ def refusal(employer: Employer) -> str | None:
     return None
 
 
-def place(
-    case: Case,
-    employer: Employer,
-    position: str,
-    start_on: date,
-    monthly_wage: int,
-    in_home_province: bool,
-    housing_support: bool,
-    contract_type: ContractType,
-    course_id: int | None,
-    user: User,
-) -> Placement:
-    """Place the person in a job, plan the follow-ups after its start, and move the stage."""
+def _check_placement(
+    case: Case, employer: Employer, start_on: date, monthly_wage: int, course_id: int | None
+) -> None:
+    """An employer that passed its checks, a start the case allows, a wage, a course the
+    person completed, and no other open placement at the same employer."""
     reason = refusal(employer)
     if reason is not None:
         raise DomainError(reason, "employer")
@@ -133,6 +125,22 @@ def place(
             _l("This person already has an open placement at %(employer)s.", employer=employer),
             "employer",
         )
+
+
+def place(
+    case: Case,
+    employer: Employer,
+    position: str,
+    start_on: date,
+    monthly_wage: int,
+    in_home_province: bool,
+    housing_support: bool,
+    contract_type: ContractType,
+    course_id: int | None,
+    user: User,
+) -> Placement:
+    """Place the person in a job, plan the follow-ups after its start, and move the stage."""
+    _check_placement(case, employer, start_on, monthly_wage, course_id)
     placement = Placement(
         case_id=case.id,
         employer_id=employer.id,

@@ -5,7 +5,10 @@ given by the age each begins at; their labels ("0–8", "48+") are derived from 
 band moved is relabelled with it.
 """
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ..cases.models import Case
 
 Band = tuple[int, int | None, object]  # object: a str or a lazy string
 
@@ -40,3 +43,12 @@ def band(age: int | None, bands: tuple[Band, ...]) -> int | None:
     return next(
         i for i, (_young, oldest, _label) in enumerate(bands) if oldest is None or age <= oldest
     )
+
+
+def band_label(bands, index: int | None) -> str:
+    return str(bands[index][2]) if index is not None else _("Unknown age")
+
+
+def age_at_reception(row) -> int | None:
+    # Case.age reads only the birth date and the estimated birth year, which the row carries.
+    return Case.age(row, on=row.received_on)

@@ -16,7 +16,7 @@ from ..forms import parse_day
 from ..reference.queries import province_by_code
 from ..shelter.models import Facility
 from . import services
-from .queries import Filters
+from .filters import Filters
 from .spool import Spool
 from .workbook import FIRST_DAY
 

@@ -31,7 +31,8 @@ from ..cases.queries import case_scope
 from ..extensions import db
 from ..reference.models import ListItem, ListKind
 from .bands import ADULT_AGE, CTDC_BANDS, band, span
-from .workbook import FORMULA_START, as_text, new_workbook
+from .sealed import new_workbook
+from .workbook import FORMULA_START, as_text
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -188,6 +189,27 @@ class SuppressionReport:
         return self.intact + self.generalised
 
 
+def _generalised(recorded: list[tuple], steps: list, k: int) -> list[tuple]:
+    """The rows as published, before the rare ones are dropped: in rounds, every row whose
+    combination fewer than ``k`` rows share takes its next step, until none has a step left."""
+    views, levels = list(recorded), [0] * len(recorded)
+    while True:
+        counts = Counter(views)
+        rising = [
+            index
+            for index, view in enumerate(views)
+            if counts[view] < k and levels[index] < len(steps)
+        ]
+        if not rising:
+            return views
+        for index in rising:
+            position, step = steps[levels[index]]
+            view = list(views[index])
+            view[position] = step(view[position])
+            views[index] = tuple(view)
+            levels[index] += 1
+
+
 def suppress(
     rows: Iterable[dict], fields: Iterable[str] = FIELDS, k: int | None = None
 ) -> tuple[list[dict], SuppressionReport]:
@@ -207,22 +229,7 @@ def suppress(
     fields = tuple(fields)
     steps = [(fields.index(field), step) for field, step in GENERALISATION if field in fields]
     recorded = [tuple(row[field] for field in fields) for row in rows]
-    views, levels = list(recorded), [0] * len(recorded)
-    while True:
-        counts = Counter(views)
-        rising = [
-            index
-            for index, view in enumerate(views)
-            if counts[view] < k and levels[index] < len(steps)
-        ]
-        if not rising:
-            break
-        for index in rising:
-            position, step = steps[levels[index]]
-            view = list(views[index])
-            view[position] = step(view[position])
-            views[index] = tuple(view)
-            levels[index] += 1
+    views = _generalised(recorded, steps, k)
     counts = Counter(views)
     kept = [index for index, view in enumerate(views) if counts[view] >= k]
     intact = sum(1 for index in kept if views[index] == recorded[index])

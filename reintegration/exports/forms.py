@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..forms import DayField, Form
 from ..reference.models import Province
 from ..shelter.models import Facility
-from .queries import Filters
+from .filters import Filters
 from .services import REASON_NEEDED
 from .workbook import FIRST_DAY
 

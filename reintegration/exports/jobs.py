@@ -28,8 +28,8 @@ from sqlalchemy import delete, exists, func, select, update
 from .. import clock, sealing
 from ..database import rowcount
 from ..extensions import db
+from .filters import Filters
 from .models import ExportJob, ExportJobPart, State, lifetime
-from .queries import Filters
 
 __all__ = ["ExportJob", "Job", "State"]
 

@@ -11,7 +11,7 @@ from ..extensions import Model, db
 from ..reference.models import Province
 from ..shelter.models import Facility
 from ..types import UTCDateTime
-from .queries import Filters
+from .filters import Filters
 
 
 class State(enum.StrEnum):

@@ -2,7 +2,8 @@
 
 Each query selects plain columns, never ORM objects, so nothing piles up in the session, and is
 read in batches of ``BATCH_ROWS`` (a server-side cursor on PostgreSQL): memory stays flat
-whatever the number of rows. Names of places and list items come from ``Reference``, read once.
+whatever the number of rows. Names of places and list items come from ``Reference`` (names.py),
+read once; what is exported, from ``Filters`` (filters.py).
 The rows of every sheet are counted beforehand in one statement (``rows_expected``): a workbook
 too large to make during a request is made in the background.
 """
@@ -10,16 +11,13 @@ too large to make during a request is made in the background.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ScalarSelect, Select, String, and_, cast, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.functions import aggregate_strings
 
-from .. import clock
 from ..access import Role
 from ..allowances import queries as allowances
 from ..allowances.models import Allowance, Payment
@@ -28,80 +26,16 @@ from ..employment.models import Employer, Placement
 from ..extensions import db
 from ..followups.models import FollowUp, SustainabilityCheck, followup_risk_signs
 from ..reference import queries as reference_lists
-from ..reference.models import Commune, ListItem, Province, ServiceKind, SupportType
+from ..reference.models import Province, SupportType
 from ..shelter.models import Facility, Service, Stay
 from ..shelter.queries import facilities_in_scope
-from ..support.models import AllowanceKind
-from ..text import fold
 from ..training.models import Course, Enrolment
-from ..types import LabelledEnum
+from .filters import Filters
 
 if TYPE_CHECKING:
     from ..auth.models import User
 
 BATCH_ROWS = 1000
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What to export: the cases of a province or of a facility, over a period (both days in)."""
-
-    start: date
-    end: date
-    province: Province | None = None
-    facility: Facility | None = None
-    names: bool = False
-
-    @property
-    def code(self) -> str:
-        return self.subject.code
-
-    @property
-    def subject(self) -> Province | Facility:
-        """The province or the facility whose workbook it is."""
-        return self.facility if self.facility is not None else self._province()
-
-    def _province(self) -> Province:
-        if self.province is None:
-            raise ValueError("an export is of a province or of a facility")
-        return self.province
-
-    @property
-    def place(self) -> str:
-        named = self.subject
-        return f"{named.name} ({named.code})"
-
-    def cases(self) -> ColumnElement[bool]:
-        """A facility's cases are those it manages; a province's, like its officers' scope,
-        those managed in the province and those whose home is there."""
-        if self.facility is not None:
-            return Case.facility_id == self.facility.id
-        province = self._province()
-        return or_(Case.province_id == province.id, Case.home_province_id == province.id)
-
-    def during(self, column) -> ColumnElement[bool]:
-        return column.between(self.start, self.end)
-
-    def moment_during(self, column) -> ColumnElement[bool]:
-        """A stored time that falls on a day of the period in Vietnam."""
-        start = datetime.combine(self.start, time.min, tzinfo=clock.VIETNAM)
-        after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=clock.VIETNAM)
-        return and_(column >= start, column < after)
-
-    @property
-    def filename(self) -> str:
-        """Codes and dates only: the name of a file travels in mail and download lists."""
-        safe_code = "".join(char for char in fold(self.code) if char.isalnum() or char == "-")
-        return f"support-{safe_code.upper()}-{self.start.isoformat()}-{self.end.isoformat()}.xlsx"
-
-    def audit(self) -> dict:
-        place = "facility" if self.facility is not None else "province"
-        return {
-            place: self.code,
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
-            "names": self.names,
-        }
 
 
 def places(user: User) -> tuple[list[Province], list[Facility]]:
@@ -113,87 +47,6 @@ def places(user: User) -> tuple[list[Province], list[Facility]]:
     if user.role == Role.PROVINCIAL_OFFICER and user.scope_province_id is not None:
         return [db.session.get_one(Province, user.scope_province_id)], facilities
     return [], facilities
-
-
-@dataclass
-class Reference:
-    """The small tables the rows point to, read once; each names itself in the reader's
-    language when written."""
-
-    provinces: dict[int, Province]
-    items: dict[int, ListItem]
-    facilities: dict[int, Facility]
-    support_types: dict[int, SupportType]
-    service_kinds: dict[int, ServiceKind]
-    allowance_kinds: dict[int, AllowanceKind]
-    communes: dict[int, Commune]
-
-    # What each id, list or value is shown as, found once: a workbook is written in one
-    # language, and translating a label costs more than writing its cell.
-    _shown: dict = field(default_factory=dict, init=False, repr=False)
-
-    def name(self, table: str, key: int | None) -> str:
-        if key is None:
-            return ""
-        try:
-            return self._shown[table, key]
-        except KeyError:
-            found = getattr(self, table).get(key)
-            shown = self._shown[table, key] = found.name if found is not None else ""
-            return shown
-
-    def names(self, ids: str | None) -> list[ListItem]:
-        """The list items of a comma-separated list of ids, in the list's order."""
-        found = [self.items[int(key)] for key in (ids or "").split(",") if key]
-        return sorted(found, key=lambda item: (item.sort_order, item.id))
-
-    def joined(self, ids: str | None) -> str:
-        """The names of the list items of ``names``, one after the other."""
-        try:
-            return self._shown["joined", ids]
-        except KeyError:
-            shown = ", ".join(item.name for item in self.names(ids))
-            self._shown["joined", ids] = shown
-            return shown
-
-    def support_type(self, type_id: int | None) -> str:
-        try:
-            return self._shown["support_type", type_id]
-        except KeyError:
-            found = self.support_types.get(type_id) if type_id is not None else None
-            shown = found.title if found is not None else ""
-            self._shown["support_type", type_id] = shown
-            return shown
-
-    def label(self, value: LabelledEnum | bool | None) -> str:
-        """The translated label of a status or kind, or Yes or No."""
-        if value is None:
-            return ""
-        key = (type(value), value)
-        try:
-            return self._shown[key]
-        except KeyError:
-            shown = (_("Yes") if value else _("No")) if isinstance(value, bool) else value.label
-            self._shown[key] = shown
-            return shown
-
-
-def _by_id(model, where=None) -> dict:
-    query = select(model) if where is None else select(model).where(where)
-    return {row.id: row for row in db.session.scalars(query)}
-
-
-def reference(names: bool) -> Reference:
-    return Reference(
-        provinces=_by_id(Province),
-        items=_by_id(ListItem),
-        facilities=_by_id(Facility),
-        support_types=_by_id(SupportType),
-        service_kinds=_by_id(ServiceKind),
-        allowance_kinds=_by_id(AllowanceKind),
-        # Thousands of rows, and only needed beside a name.
-        communes=_by_id(Commune) if names else {},
-    )
 
 
 def _stream(query) -> Iterator[Row]:

@@ -12,8 +12,8 @@ from ..audit.models import Action
 from ..audit.services import record
 from ..errors import DomainError
 from . import dataset, support
+from .filters import Filters
 from .jobs import Job
-from .queries import Filters
 from .spool import Spool
 
 REASON_NEEDED = _l("Say why the names are needed: the reason goes into the audit log.")

@@ -35,8 +35,8 @@ from ..cases.queries import case_scope
 from ..database import let_waiting_writers_in, writing
 from ..extensions import db
 from . import jobs, support
+from .filters import Filters
 from .jobs import Job
-from .queries import Filters
 from .spool import Spool, in_parts
 
 log = logging.getLogger(__name__)

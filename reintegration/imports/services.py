@@ -24,7 +24,8 @@ from ..shelter.models import Facility
 from ..shelter.services import admit, discharge
 from ..text import fold
 from .columns import Vocabulary, in_both_languages
-from .parse import CaseRow, Problem, parse_rows, read_sheet
+from .parse import read_sheet
+from .rows import CaseRow, Problem, parse_rows
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,21 @@
-"""What each reminder rule looks for.
+"""The reminder rules, under their codes: who is told, when a reminder is due, where the user
+acts on it.
 
 A rule's settings (on or off, its number of days, who is told) are data in ``reminder_rules``;
-what it looks for is here, under its code. Each rule is one query that returns every record due
-today, whatever the number of cases: the pass never asks the database once per case.
+the defaults are here. What each rule looks for, one query per rule, is in candidates.py.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, cast, func, null, select
+from sqlalchemy import Select
 
 from .. import clock
 from ..access import Role
-from ..allowances.models import Allowance, AllowanceStatus
-from ..cases.models import Case
-from ..followups.models import FollowUp, RiskFlag
-from ..plans.models import Plan
-from ..reference.models import ServiceKind
-from ..shelter.models import Service, Stay
-from ..support.policy import add_working_days
-from ..training.models import Attendance, Course, Enrolment, EnrolmentStatus, TrainingSession
-
-# The service that the "no needs assessment" rule waits for.
-NEEDS_ASSESSMENT = "needs_assessment"
+from . import candidates
 
 
 @dataclass(frozen=True)
@@ -60,55 +50,7 @@ def _more_than(anchor: date, value: int) -> date:
     return anchor + timedelta(days=value + 1)
 
 
-def _columns(subject, anchor, case_id, course_id=None, facility_id=None):
-    def id_or_null(column):
-        return column if column is not None else cast(null(), Integer)
-
-    return (
-        subject.label("subject_id"),
-        anchor.label("anchor"),
-        id_or_null(case_id).label("case_id"),
-        id_or_null(course_id).label("course_id"),
-        id_or_null(facility_id).label("facility_id"),
-    )
-
-
 # --- the shelter stay ---------------------------------------------------------------------------
-
-
-def _open_stays(anchor):
-    """Columns of a rule about a stay still open, of a case not closed."""
-    return (
-        select(*_columns(Stay.id, anchor, Stay.case_id, facility_id=Stay.facility_id))
-        .join(Case, Case.id == Stay.case_id)
-        .where(Case.is_open, Stay.is_open)
-    )
-
-
-def _stay_ending(today: date, value: int) -> Select:
-    return _open_stays(Stay.planned_end).where(
-        Stay.discharge_planned_on.is_(None), Stay.ends_within(value, today)
-    )
-
-
-def _stay_overdue(today: date, value: int) -> Select:
-    return _open_stays(Stay.planned_end).where(Stay.overstayed_by(value, today))
-
-
-def _no_needs_assessment(today: date, value: int) -> Select:
-    assessed = (
-        select(Service.id)
-        .join(ServiceKind, ServiceKind.id == Service.kind_id)
-        .where(
-            ServiceKind.code == NEEDS_ASSESSMENT,
-            Service.case_id == Stay.case_id,
-            Service.provided_on >= Stay.admitted_on,
-        )
-        .exists()
-    )
-    return _open_stays(Stay.admitted_on).where(
-        Stay.admitted_on <= today - timedelta(days=value), ~assessed
-    )
 
 
 def _stay_link(reminder) -> str:
@@ -116,21 +58,6 @@ def _stay_link(reminder) -> str:
 
 
 # --- the plan and consent -----------------------------------------------------------------------
-
-
-def _no_plan(today: date, value: int) -> Select:
-    planned = select(Plan.id).where(Plan.case_id == Case.id).exists()
-    return select(*_columns(Case.id, Case.received_on, Case.id)).where(
-        Case.is_open, Case.received_on <= today - timedelta(days=value), ~planned
-    )
-
-
-def _consent_old(today: date, value: int) -> Select:
-    return select(*_columns(Case.id, Case.consent_date, Case.id)).where(
-        Case.is_open,
-        Case.consent_given.is_(True),
-        Case.consent_date < today - timedelta(days=value),
-    )
 
 
 def _case_link(reminder) -> str:
@@ -142,27 +69,6 @@ def _plan_link(reminder) -> str:
 
 
 # --- allowances ---------------------------------------------------------------------------------
-
-
-def _decision_due(today: date, value: int) -> Select:
-    return select(
-        *_columns(
-            Allowance.id, Allowance.decision_due_on, Allowance.case_id, None, Allowance.facility_id
-        )
-    ).where(
-        Allowance.status == AllowanceStatus.REQUESTED,
-        Allowance.decision_due_on <= add_working_days(today, value),
-    )
-
-
-def _unpaid(today: date, value: int) -> Select:
-    # Approved on or before today - value in Vietnam: before the next midnight there, in UTC.
-    before = datetime.combine(today - timedelta(days=value - 1), time(0), tzinfo=clock.VIETNAM)
-    return select(
-        *_columns(
-            Allowance.id, Allowance.decided_at, Allowance.case_id, None, Allowance.facility_id
-        )
-    ).where(Allowance.status == AllowanceStatus.APPROVED, Allowance.decided_at < before)
 
 
 def _approved_due(anchor: date, value: int) -> date:
@@ -178,85 +84,11 @@ def _allowance_link(reminder) -> str:
 # --- training -----------------------------------------------------------------------------------
 
 
-def _course_starting(today: date, value: int) -> Select:
-    return select(*_columns(Course.id, Course.start_on, None, Course.id)).where(
-        Course.start_on.between(today, today + timedelta(days=value))
-    )
-
-
-def _course_ending(today: date, value: int) -> Select:
-    return select(*_columns(Course.id, Course.end_on, None, Course.id)).where(
-        Course.end_on.between(today, today + timedelta(days=value))
-    )
-
-
-def _absent(today: date, value: int) -> Select:
-    """Trainees still on a course who missed each of its last ``value`` sessions held."""
-    recent = (
-        select(
-            TrainingSession.id,
-            TrainingSession.course_id,
-            TrainingSession.held_on,
-            func.row_number()
-            .over(partition_by=TrainingSession.course_id, order_by=TrainingSession.held_on.desc())
-            .label("rank"),
-        )
-        .where(TrainingSession.held_on <= today)
-        .subquery()
-    )
-    missed = (
-        select(
-            Attendance.enrolment_id,
-            func.max(recent.c.held_on).label("last_missed"),
-        )
-        .join(recent, recent.c.id == Attendance.session_id)
-        .where(recent.c.rank <= value, Attendance.present.is_(False))
-        .group_by(Attendance.enrolment_id)
-        .having(func.count() >= value)
-        .subquery()
-    )
-    return (
-        select(
-            *_columns(Enrolment.id, missed.c.last_missed, Enrolment.case_id, Enrolment.course_id)
-        )
-        .join(missed, missed.c.enrolment_id == Enrolment.id)
-        .join(Case, Case.id == Enrolment.case_id)
-        .where(
-            Case.is_open,
-            Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING)),
-        )
-    )
-
-
 def _course_link(reminder) -> str:
     return url_for("training.course", course_id=reminder.course_id)
 
 
 # --- follow-ups ---------------------------------------------------------------------------------
-
-
-def _followup_due(today: date, value: int) -> Select:
-    return (
-        select(*_columns(FollowUp.id, FollowUp.planned_on, FollowUp.case_id))
-        .join(Case, Case.id == FollowUp.case_id)
-        .where(
-            Case.is_open,
-            FollowUp.is_pending,
-            FollowUp.planned_on <= today + timedelta(days=value),
-        )
-    )
-
-
-def _flag_open(today: date, value: int) -> Select:
-    return (
-        select(*_columns(RiskFlag.id, RiskFlag.raised_on, RiskFlag.case_id))
-        .join(Case, Case.id == RiskFlag.case_id)
-        .where(
-            Case.is_open,
-            RiskFlag.is_open,
-            RiskFlag.raised_on < today - timedelta(days=value),
-        )
-    )
 
 
 def _followup_link(reminder) -> str:
@@ -281,7 +113,7 @@ RULES: dict[str, Rule] = {
             _l("Days before the planned end"),
             10,
             (STAFF,),
-            _stay_ending,
+            candidates.stay_ending,
             _same_day,
             _stay_link,
             ahead=True,
@@ -292,7 +124,7 @@ RULES: dict[str, Rule] = {
             _l("Days after the planned end"),
             1,
             (STAFF, OFFICER),
-            _stay_overdue,
+            candidates.stay_overdue,
             _after,
             _stay_link,
         ),
@@ -302,7 +134,7 @@ RULES: dict[str, Rule] = {
             _l("Days after admission"),
             3,
             (STAFF,),
-            _no_needs_assessment,
+            candidates.no_needs_assessment,
             _after,
             _stay_link,
         ),
@@ -312,7 +144,7 @@ RULES: dict[str, Rule] = {
             _l("Days after return"),
             30,
             (STAFF, WORKER),
-            _no_plan,
+            candidates.no_plan,
             _after,
             _plan_link,
         ),
@@ -322,7 +154,7 @@ RULES: dict[str, Rule] = {
             _l("Working days before the decision is due"),
             2,
             (OFFICER,),
-            _decision_due,
+            candidates.decision_due,
             _same_day,
             _allowance_link,
             ahead=True,
@@ -333,7 +165,7 @@ RULES: dict[str, Rule] = {
             _l("Days after approval"),
             10,
             (STAFF, OFFICER),
-            _unpaid,
+            candidates.unpaid,
             _approved_due,
             _allowance_link,
         ),
@@ -343,7 +175,7 @@ RULES: dict[str, Rule] = {
             _l("Days before the start"),
             7,
             (TRAINER,),
-            _course_starting,
+            candidates.course_starting,
             _same_day,
             _course_link,
             ahead=True,
@@ -354,7 +186,7 @@ RULES: dict[str, Rule] = {
             _l("Days before the end"),
             7,
             (TRAINER,),
-            _course_ending,
+            candidates.course_ending,
             _same_day,
             _course_link,
             ahead=True,
@@ -365,7 +197,7 @@ RULES: dict[str, Rule] = {
             _l("Sessions missed in a row"),
             3,
             (TRAINER, WORKER),
-            _absent,
+            candidates.absent,
             _same_day,
             _course_link,
         ),
@@ -375,7 +207,7 @@ RULES: dict[str, Rule] = {
             _l("Days before the planned date"),
             7,
             (WORKER,),
-            _followup_due,
+            candidates.followup_due,
             _same_day,
             _followup_link,
             ahead=True,
@@ -386,7 +218,7 @@ RULES: dict[str, Rule] = {
             _l("Days after it was raised"),
             7,
             (WORKER, OFFICER),
-            _flag_open,
+            candidates.flag_open,
             _more_than,
             _flag_link,
         ),
@@ -396,7 +228,7 @@ RULES: dict[str, Rule] = {
             _l("Days after the consent"),
             365,
             (STAFF, WORKER),
-            _consent_old,
+            candidates.consent_old,
             _more_than,
             _case_link,
         ),

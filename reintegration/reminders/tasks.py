@@ -113,12 +113,12 @@ def make_nightly_backup() -> None:
 
 def verify_audit_chain() -> None:
     """A job: walk the audit log's chain; a broken link is recorded as the run's failure."""
-    from ..audit import chain
+    from ..audit import verification
 
     result = _job(
         "audit log check",
         runs.AUDIT_VERIFY,
-        chain.verify_only,
+        verification.verify_only,
         write_lock=False,
         failure=lambda verdict: verdict.broken.recorded if verdict.broken else None,
     )

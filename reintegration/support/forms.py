@@ -24,17 +24,10 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from ..formatting import coefficient
-from ..forms import (
-    MOST_DONG,
-    CheckboxListField,
-    DayField,
-    Form,
-    IdSelectField,
-    MoneyField,
-    code_field,
-)
+from ..forms import CheckboxListField, DayField, Form, IdSelectField, MoneyField, code_field
 from ..reference.models import IdentificationStatus, SupportType
 from ..reference.queries import NONE_CHOICE
+from ..screening import MOST_DONG
 from ..submissions import SubmissionKey
 from ..versions import VersionedForm
 from .models import AllowanceKind, AllowanceRule, Method

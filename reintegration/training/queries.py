@@ -260,52 +260,63 @@ def timeline_events(case_id: int, enrolments: Sequence[Enrolment] | None = None)
         enrolments = enrolments_for_case(case_id)
     events = []
     for enrolment in enrolments:
-        title = enrolment.course.title
+        events.extend(_enrolment_events(enrolment))
+    return events
+
+
+def _enrolment_events(enrolment: Enrolment) -> list[Event]:
+    title = enrolment.course.title
+    events = [
+        Event(
+            enrolment.referred_on,
+            6,
+            "referral",
+            _("Referred to the course %(course)s", course=title),
+            enrolment.course.provider,
+        )
+    ]
+    if enrolment.enrolled_on:
         events.append(
             Event(
-                enrolment.referred_on,
-                6,
-                "referral",
-                _("Referred to the course %(course)s", course=title),
-                enrolment.course.provider,
+                enrolment.enrolled_on,
+                7,
+                "enrolment",
+                _("Enrolled in the course %(course)s", course=title),
+                _(
+                    "From %(start)s to %(end)s",
+                    start=day(enrolment.course.start_on),
+                    end=day(enrolment.course.end_on),
+                ),
             )
         )
-        if enrolment.enrolled_on:
-            events.append(
-                Event(
-                    enrolment.enrolled_on,
-                    7,
-                    "enrolment",
-                    _("Enrolled in the course %(course)s", course=title),
-                    _(
-                        "From %(start)s to %(end)s",
-                        start=day(enrolment.course.start_on),
-                        end=day(enrolment.course.end_on),
-                    ),
-                )
+    return events + _outcome_events(enrolment, title)
+
+
+def _outcome_events(enrolment: Enrolment, title: str) -> list[Event]:
+    """The completion or the drop-out of an enrolment, if it came."""
+    events = []
+    if enrolment.completed_on:
+        events.append(
+            Event(
+                enrolment.completed_on,
+                8,
+                "completion",
+                _("Completed the course %(course)s", course=title),
+                _(
+                    "Certificate %(number)s of %(day)s",
+                    number=enrolment.certificate_number,
+                    day=day(enrolment.certificate_on),
+                ),
             )
-        if enrolment.completed_on:
-            events.append(
-                Event(
-                    enrolment.completed_on,
-                    8,
-                    "completion",
-                    _("Completed the course %(course)s", course=title),
-                    _(
-                        "Certificate %(number)s of %(day)s",
-                        number=enrolment.certificate_number,
-                        day=day(enrolment.certificate_on),
-                    ),
-                )
+        )
+    if enrolment.dropped_out_on:
+        events.append(
+            Event(
+                enrolment.dropped_out_on,
+                8,
+                "dropout",
+                _("Dropped out of the course %(course)s", course=title),
+                enrolment.dropout_reason,
             )
-        if enrolment.dropped_out_on:
-            events.append(
-                Event(
-                    enrolment.dropped_out_on,
-                    8,
-                    "dropout",
-                    _("Dropped out of the course %(course)s", course=title),
-                    enrolment.dropout_reason,
-                )
-            )
+        )
     return events

@@ -64,6 +64,16 @@ def _trainer(trainer_id: int | None, user: User) -> User:
     return trainer
 
 
+def _course_employers(employer_ids: list[int], province_id: int | None) -> list[Employer]:
+    """The employers chosen for a course: each of them, all of the course's province."""
+    employers = db.session.scalars(select(Employer).where(Employer.id.in_(employer_ids))).all()
+    if len(employers) != len(set(employer_ids)) or any(
+        employer.province_id != province_id for employer in employers
+    ):
+        raise DomainError(_l("Choose only employers of the course's province."), "employers")
+    return list(employers)
+
+
 def save_course(
     course: Course,
     user: User,
@@ -89,11 +99,7 @@ def save_course(
             raise DomainError(_l("%(taken)s places are already taken.", taken=taken), "capacity")
     if fields["cost_per_trainee"] < 0:
         raise DomainError(_l("A cost cannot be negative."), "cost_per_trainee")
-    employers = db.session.scalars(select(Employer).where(Employer.id.in_(employer_ids))).all()
-    if len(employers) != len(set(employer_ids)) or any(
-        employer.province_id != fields["province_id"] for employer in employers
-    ):
-        raise DomainError(_l("Choose only employers of the course's province."), "employers")
+    employers = _course_employers(employer_ids, fields["province_id"])
     course.trainer = _trainer(trainer_id, user)
     course.kind = kind
     course.topic = topic
@@ -238,6 +244,21 @@ def drop_out(enrolment: Enrolment, dropped_out_on: date, reason: str) -> None:
     refresh_stage(enrolment.case)
 
 
+def _session_on(course: Course, held_on: date) -> TrainingSession:
+    """The course's session of that day, made if it is not recorded yet."""
+    session = queries.session_on(course, held_on)
+    if session is None:
+        session = TrainingSession(course_id=course.id, held_on=held_on)
+        try:
+            with db.session.begin_nested():
+                db.session.add(session)
+        except IntegrityError as error:  # the unique (course, day): recorded at the same time
+            raise DomainError(
+                _l("Someone has just recorded this day. Open it again to correct it."), "held_on"
+            ) from error
+    return session
+
+
 def record_attendance(
     course: Course, held_on: date, present_ids: set[int], topic: str = ""
 ) -> TrainingSession:
@@ -257,16 +278,7 @@ def record_attendance(
         raise DomainError(_l("No one is enrolled or attending: there is no class to record."))
     if not present_ids <= {enrolment.id for enrolment in trainees}:
         raise DomainError(_l("Tick only trainees of this class."), "present")
-    session = queries.session_on(course, held_on)
-    if session is None:
-        session = TrainingSession(course_id=course.id, held_on=held_on)
-        try:
-            with db.session.begin_nested():
-                db.session.add(session)
-        except IntegrityError as error:  # the unique (course, day): recorded at the same time
-            raise DomainError(
-                _l("Someone has just recorded this day. Open it again to correct it."), "held_on"
-            ) from error
+    session = _session_on(course, held_on)
     session.topic = (topic or "").strip()
     recorded = {attendance.enrolment_id: attendance for attendance in session.attendance}
     for enrolment in trainees:

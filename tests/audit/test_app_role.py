@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from reintegration import create_app
-from reintegration.audit import chain
+from reintegration.audit import verification
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.extensions import db
@@ -106,7 +106,7 @@ def test_the_app_works_as_a_role_that_cannot_touch_the_audit_logs_triggers(roles
             page = client.get(f"/cases/{case_id}")
 
         with own_sessions(), app.app_context():
-            verdict = chain.check()
+            verdict = verification.check()
             actions = set(db.session.scalars(select(AuditEntry.action)))
             db.session.remove()
     finally:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from reintegration import create_app
-from reintegration.audit import chain
+from reintegration.audit import chain, verification
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.audit.services import record
 from reintegration.auth.models import Role
@@ -32,8 +32,8 @@ from tests.own_database import SETTINGS, app_on_own_database, own_sessions, race
 INTACT = re.compile(r"^([\d,]+) entries verified, chain intact\.$", re.MULTILINE)
 
 
-def _verdict() -> chain.Verdict:
-    return chain.verify(db.session.connection())
+def _verdict() -> verification.Verdict:
+    return verification.verify(db.session.connection())
 
 
 def _entries() -> list[AuditEntry]:
@@ -87,7 +87,8 @@ def test_every_path_that_writes_entries_chains_them(written):
         range(written[0].id, written[0].id + len(written))
     )
     assert len({entry.chain for entry in written}) == len(written)
-    assert _verdict() == chain.Verdict(len(written), None, (written[-1].id, written[-1].chain))
+    newest = (written[-1].id, written[-1].chain)
+    assert _verdict() == verification.Verdict(len(written), None, newest)
 
 
 def test_audit_verify_says_the_chain_is_intact_and_records_when(runner, written, frozen_clock):
@@ -121,7 +122,7 @@ def test_a_change_of_an_entrys_changes_is_found(written):
         + f"' WHERE id = {created.id}"
     )
 
-    assert _verdict().broken == chain.Broken(created.id, chain.CHANGED)
+    assert _verdict().broken == verification.Broken(created.id, verification.CHANGED)
 
 
 def test_the_same_changes_written_in_another_order_are_no_change(written):
@@ -142,7 +143,7 @@ def test_values_the_app_could_not_read_are_found_not_a_crash(written):
         + f" WHERE id = {forged}"
     )
 
-    assert _verdict().broken == chain.Broken(forged, chain.CHANGED)
+    assert _verdict().broken == verification.Broken(forged, verification.CHANGED)
 
 
 def test_a_deleted_entry_is_found_as_a_gap(runner, written):
@@ -153,7 +154,7 @@ def test_a_deleted_entry_is_found_as_a_gap(runner, written):
 
     assert result.exit_code == 1
     assert f"entry #{removed} removed" in result.output
-    assert _verdict().broken == chain.Broken(after, chain.REMOVED, (removed, removed))
+    assert _verdict().broken == verification.Broken(after, verification.REMOVED, (removed, removed))
 
 
 def test_an_inserted_entry_is_found_even_when_the_app_writes_after_it(written, frozen_clock):
@@ -165,7 +166,7 @@ def test_an_inserted_entry_is_found_even_when_the_app_writes_after_it(written, f
     record(Action.EXPORT, "cases")
     db.session.commit()
 
-    assert _verdict().broken == chain.Broken(forged, chain.INSERTED)
+    assert _verdict().broken == verification.Broken(forged, verification.INSERTED)
     assert _entries()[-1].id == forged + 1  # the app's entry went on after it
 
 
@@ -178,7 +179,7 @@ def test_an_entry_slipped_between_two_others_is_found(written):
         f"'{written[2].chain}')",
     )
 
-    assert _verdict().broken == chain.Broken(written[2].id, chain.CHANGED)
+    assert _verdict().broken == verification.Broken(written[2].id, verification.CHANGED)
 
 
 def test_a_chain_rewritten_without_the_key_does_not_verify(written):
@@ -187,7 +188,7 @@ def test_a_chain_rewritten_without_the_key_does_not_verify(written):
     chain.rechain(db.session.connection(), chain.derive_key("a guessed secret"))
     db.session.commit()
 
-    assert _verdict().broken == chain.Broken(written[0].id, chain.WRONG_KEY)
+    assert _verdict().broken == verification.Broken(written[0].id, verification.WRONG_KEY)
 
 
 def test_a_broken_chain_is_a_warning_on_the_audit_page(client, runner, written):
@@ -276,7 +277,7 @@ def test_an_entry_changed_before_the_key_changed_is_still_found(runner, written,
     anchor = _entries()[-1]
     _as_attacker(f"UPDATE audit_entries SET username = 'x' WHERE id = {written[1].id}")
 
-    assert _verdict().broken == chain.Broken(anchor.id, chain.BEFORE_ANCHOR)
+    assert _verdict().broken == verification.Broken(anchor.id, verification.BEFORE_ANCHOR)
 
 
 def test_anchoring_with_the_current_key_is_refused(runner, written):
@@ -345,7 +346,7 @@ def test_many_people_writing_at_once_leave_an_intact_chain(busy_day):
     assert max(statuses) < 500
 
     with own_sessions(), app.app_context():
-        verdict = chain.verify(db.session.connection())
+        verdict = verification.verify(db.session.connection())
         count, lowest, highest = db.session.execute(
             select(func.count(), func.min(AuditEntry.id), func.max(AuditEntry.id))
         ).one()
@@ -397,7 +398,7 @@ def test_the_upgrade_chains_every_entry_of_an_earlier_release(upgraded):
     assert before > 900
 
     with own_sessions(), app.app_context():
-        verdict = chain.verify(db.session.connection(), batch=500)
+        verdict = verification.verify(db.session.connection(), batch=500)
         unchained = db.session.scalar(select(func.count()).where(AuditEntry.chain.is_(None)))
         db.session.rollback()
 
@@ -416,7 +417,7 @@ def test_after_the_upgrade_the_log_is_still_append_only_and_chained(upgraded):
         with writing():
             record(Action.EXPORT, "cases")
             db.session.commit()
-        verdict = chain.verify(db.session.connection())
+        verdict = verification.verify(db.session.connection())
         db.session.rollback()
 
     assert (verdict.entries, verdict.broken) == (before + 1, None)

@@ -153,7 +153,7 @@ MAKER = textwrap.dedent(
     import signal, sys, time
     from reintegration import create_app
     from reintegration.exports import jobs, spool, support, tasks
-    from reintegration.exports.queries import Filters
+    from reintegration.exports.filters import Filters
     from reintegration.extensions import db
     from reintegration.reference.models import Province
     from datetime import date

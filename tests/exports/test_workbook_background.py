@@ -17,8 +17,8 @@ from reintegration import scratch
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.exports import jobs, queries, services, support, tasks
+from reintegration.exports.filters import Filters
 from reintegration.exports.models import ExportJob, ExportJobPart
-from reintegration.exports.queries import Filters
 from reintegration.exports.spool import Spool
 from reintegration.extensions import db
 from tests.exports.workbook_helpers import (

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, true
 
 from reintegration.exports import queries, services
-from reintegration.exports.queries import Filters
+from reintegration.exports.filters import Filters
 from reintegration.extensions import db
 from tests.exports.workbook_helpers import job, service
 

@@ -7,7 +7,8 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from reintegration.exports.workbook import Column, Kind, TableSheet, new_workbook
+from reintegration.exports.sealed import new_workbook
+from reintegration.exports.workbook import Column, Kind, TableSheet
 
 ROWS = [
     (date(2026, 3, 2), 60_000, "Trung tâm", 3),

@@ -10,7 +10,7 @@ from sqlalchemy import select, true
 from reintegration.audit.models import Action, AuditEntry
 from reintegration.auth.models import Role
 from reintegration.exports import queries, services
-from reintegration.exports.queries import Filters
+from reintegration.exports.filters import Filters
 from reintegration.extensions import db
 from reintegration.training.models import EnrolmentStatus
 from tests.exports.workbook_helpers import (

@@ -16,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange
 
-from reintegration.forms import VALUE_LENGTH, DayField, Form, MoneyField
+from reintegration.forms import DayField, Form, MoneyField
+from reintegration.screening import VALUE_LENGTH
 from reintegration.text import unwritable
 from tests.conftest import TODAY
 

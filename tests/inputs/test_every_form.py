@@ -29,7 +29,7 @@ from reintegration import clock, create_app
 from reintegration.auth.models import Role
 from reintegration.errors import value_not_stored
 from reintegration.extensions import db
-from reintegration.forms import MOST_INTEGER
+from reintegration.screening import MOST_INTEGER
 from reintegration.shelter.models import Facility
 from tests.conftest import PASSWORD, Clock, Factory, rolled_back, second_step
 from tests.imports import helpers as imports

@@ -15,7 +15,8 @@ import pytest
 from openpyxl import load_workbook
 
 from reintegration.auth.models import Role
-from reintegration.exports.workbook import Column, Kind, SummarySheet, TableSheet, new_workbook
+from reintegration.exports.sealed import new_workbook
+from reintegration.exports.workbook import Column, Kind, SummarySheet, TableSheet
 from reintegration.extensions import db
 from tests.conftest import Factory
 from tests.exports.workbook_helpers import PERIOD, place_value
