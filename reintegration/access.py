@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, or_, true
 
 from .types import LabelledEnum
 
@@ -165,9 +165,9 @@ def require(permission: Permission, refusal: int = 403):
 def scope_condition(
     user: User,
     *,
-    provinces: Sequence[ColumnElement[Any]],
-    facility: ColumnElement[Any] | None = None,
-    trainer: ColumnElement[Any] | None = None,
+    provinces: Sequence[SQLColumnExpression[Any]],
+    facility: SQLColumnExpression[Any] | None = None,
+    trainer: SQLColumnExpression[Any] | None = None,
 ) -> ColumnElement[bool]:
     """The condition on a kind of record that ``user`` may see: the ladder of roles, written once.
 

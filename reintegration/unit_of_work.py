@@ -57,8 +57,21 @@ class App(Flask):
         if response.status_code >= 400:
             db.session.rollback()
         else:
-            db.session.commit()
+            _commit_keeping_what_was_read()
         return response
+
+
+def _commit_keeping_what_was_read() -> None:
+    """The request's commit, leaving the rows the page read as they are: the after-request hooks
+    (the headers, which ask whether someone is logged in) read the same rows, and expiring them
+    would read each again, one more statement on every page."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def on_commit(session: Session) -> None:

@@ -30,7 +30,7 @@ def local_path(target: str | None) -> str | None:
 Found = TypeVar("Found")
 
 
-def one_or_404(query: Select[tuple[Found]]) -> Found:
+def one_or_404(query: Select[Found]) -> Found:
     """The one record ``query`` finds, or 404. Every ``<thing>_or_404`` of a domain is this
     over a query that carries the user's scope condition: a record out of scope answers as if
     it did not exist, in one statement."""

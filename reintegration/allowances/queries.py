@@ -106,7 +106,7 @@ def entitlements(
     case: Case,
     all_kinds,
     entitled: set[int] | None = None,
-    allowances: list[Allowance] | None = None,
+    allowances: Sequence[Allowance] | None = None,
 ) -> list[Limit]:
     """What is left to the person of each allowance kind of a support type they are entitled to
     (``entitled``, the ids of those types, and ``allowances``, all of the case's: when the

@@ -171,7 +171,7 @@ class Placement(Model):
         """Not ended before ``day`` (the retention marks: still in the job on the mark)."""
         return still_held(self.end_on, day)
 
-    @held_on.inplace.expression
+    @held_on.expression
     @classmethod
     def _held_on_expression(cls, day) -> ColumnElement[bool]:
         return or_(cls.is_open, cls.end_on >= day)

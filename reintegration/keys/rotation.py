@@ -22,7 +22,7 @@ from ..extensions import db
 from .fields import Encrypted, decrypt, encrypt
 from .keyring import RELOAD_SECONDS, keyring
 from .models import DataKeyRecord
-from .tokens import case_model, index_case, stale_cases
+from .tokens import case_id_column, case_model, index_case, stale_cases
 
 BATCH = 200
 
@@ -96,7 +96,7 @@ def _retoken(current_id: str, report: Callable[[str], None]) -> int:
         with writing():
             case_ids = stale_cases(current_id, BATCH)
             # Locked, and read as committed: a colleague's save of one of them ends first.
-            locked = select(case).where(case.id.in_(case_ids)).with_for_update()
+            locked = select(case).where(case_id_column().in_(case_ids)).with_for_update()
             for found in db.session.scalars(locked.execution_options(populate_existing=True)):
                 index_case(found)
             # A batch at a time, on purpose: the write lock is held briefly.

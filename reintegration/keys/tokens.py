@@ -18,7 +18,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, delete, insert, select
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..text import fold
 from .keyring import DataKey, keyring
 from .models import SearchToken
@@ -82,16 +82,16 @@ def rows_for_cases(cases: list[dict]) -> list[dict]:
     ]
 
 
-def _case_id() -> ColumnElement[int]:
+def case_id_column() -> ColumnElement[int]:
     """``cases.id``, as the tokens' own foreign key names it: the keys know no case model."""
     (foreign_key,) = SearchToken.__table__.c.case_id.foreign_keys
     return foreign_key.column
 
 
-def case_model() -> type:
+def case_model() -> type[Model]:
     """The model the tokens index (mapped to the table their foreign key points to)."""
-    table = _case_id().table
-    return next(m.class_ for m in db.Model.registry.mappers if m.local_table is table)
+    table = case_id_column().table
+    return next(m.class_ for m in Model.registry.mappers if m.local_table is table)
 
 
 def index_case(case) -> None:
@@ -100,7 +100,7 @@ def index_case(case) -> None:
     The case's row is locked first (PostgreSQL): a save and a key rotation remaking the same
     case's tokens take turns, so neither inserts a token the other has just inserted, and the
     later one reads the name the earlier one committed."""
-    case_id = _case_id()
+    case_id = case_id_column()
     db.session.execute(select(case_id).where(case_id == case.id).with_for_update())
     db.session.execute(delete(SearchToken).where(SearchToken.case_id == case.id))
     rows = rows_for(case.id, case.full_name, case.phone, case.date_of_birth, keyring().current)
@@ -115,7 +115,7 @@ def _any_key(kind: str, text: str) -> list[str]:
 
 def cases_with(kind: str, text: str) -> ColumnElement[bool]:
     """A condition on cases.id: the case has this token."""
-    return _case_id().in_(
+    return case_id_column().in_(
         select(SearchToken.case_id).where(SearchToken.token.in_(_any_key(kind, text)))
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from .. import clock
 from ..extensions import Model
@@ -117,7 +118,7 @@ class Stay(Versioned, Model):
         """Still open on ``on``, ``days`` days or more after its planned end."""
         return self.is_open and self.planned_end <= on - timedelta(days=days)
 
-    @overstayed_by.inplace.expression
+    @overstayed_by.expression
     @classmethod
     def _overstayed_by_expression(cls, days: int, on: date) -> ColumnElement[bool]:
         return and_(cls.is_open, cls.planned_end <= on - timedelta(days=days))
@@ -127,7 +128,7 @@ class Stay(Versioned, Model):
         """Still open, its planned end between ``on`` and ``days`` days later."""
         return self.is_open and on <= self.planned_end <= on + timedelta(days=days)
 
-    @ends_within.inplace.expression
+    @ends_within.expression
     @classmethod
     def _ends_within_expression(cls, days: int, on: date) -> ColumnElement[bool]:
         return and_(cls.is_open, cls.planned_end.between(on, on + timedelta(days=days)))
@@ -135,9 +136,11 @@ class Stay(Versioned, Model):
     @hybrid_method
     def running_during(self, start: date, end: date) -> bool:
         """In the facility on at least one day from ``start`` to ``end``."""
-        return self.admitted_on <= end and (self.is_open or self.discharged_on >= start)
+        return self.admitted_on <= end and (
+            self.discharged_on is None or self.discharged_on >= start
+        )
 
-    @running_during.inplace.expression
+    @running_during.expression
     @classmethod
     def _running_during_expression(cls, start: date, end: date) -> ColumnElement[bool]:
         return and_(cls.admitted_on <= end, or_(cls.is_open, cls.discharged_on >= start))
@@ -160,10 +163,10 @@ class Stay(Versioned, Model):
         """Still open after its planned end: past it by a day or more."""
         return self.overstayed_by(1, on or clock.today())
 
-    @is_overstayed.inplace.expression
+    @is_overstayed.expression
     @classmethod
-    def _is_overstayed_expression(cls, on: date) -> ColumnElement[bool]:
-        return cls.overstayed_by(1, on)
+    def _is_overstayed_expression(cls, on: date | None = None) -> SQLCoreOperations[bool]:
+        return cls.overstayed_by(1, on or clock.today())
 
 
 class StayExtension(Model):
