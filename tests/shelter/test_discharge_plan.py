@@ -2,32 +2,9 @@
 
 from datetime import date
 
-import pytest
-
 from reintegration.auth.models import Role
-from reintegration.extensions import db
 from reintegration.reference.models import ListKind
-from tests.helpers import field_errors, form_errors, in_english, reload, sign_in, text_of
-
-
-@pytest.fixture
-def facility(make):
-    return make.facility("NA", stay_days=60, name="Trung tâm Công tác xã hội Nghệ An")
-
-
-@pytest.fixture
-def staff(make, auth, client, facility):
-    user = sign_in(auth, make.user(Role.SHELTER_STAFF, facility=facility))
-    in_english(client)
-    return user
-
-
-@pytest.fixture
-def stay(make, facility):
-    case = make.case(facility, received_on=date(2026, 3, 10), consent_date=date(2026, 3, 10))
-    admitted = make.stay(case, admitted_on=date(2026, 3, 10))
-    db.session.commit()
-    return admitted
+from tests.helpers import field_errors, form_errors, reload, sign_in, text_of
 
 
 def _plan(client, make, stay, on="30/04/2026", destination="HOME"):

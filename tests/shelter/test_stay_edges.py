@@ -11,29 +11,9 @@ from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services
 from reintegration.shelter.models import Service, Stay
-from tests.helpers import count, in_english, reload, sign_in
+from tests.helpers import count, reload, sign_in
 
-ADMITTED = date(2026, 3, 10)
-
-
-@pytest.fixture
-def facility(make):
-    return make.facility("NA", stay_days=60, name="Trung tâm Công tác xã hội Nghệ An")
-
-
-@pytest.fixture
-def staff(make, auth, client, facility):
-    user = sign_in(auth, make.user(Role.SHELTER_STAFF, facility=facility))
-    in_english(client)
-    return user
-
-
-@pytest.fixture
-def stay(make, facility):
-    case = make.case(facility, received_on=ADMITTED, consent_date=ADMITTED)
-    admitted = make.stay(case, admitted_on=ADMITTED)
-    db.session.commit()
-    return admitted
+ADMITTED = date(2026, 3, 10)  # the day the shelter's `stay` fixture admits (conftest.py)
 
 
 def _discharge(client, make, stay, on: str):

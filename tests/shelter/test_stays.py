@@ -28,13 +28,6 @@ def facility(make):
 
 
 @pytest.fixture
-def staff(make, auth, client, facility):
-    user = sign_in(auth, make.user(Role.SHELTER_STAFF, facility=facility))
-    in_english(client)
-    return user
-
-
-@pytest.fixture
 def case(make, facility):
     received = make.case(facility, received_on=date(2026, 3, 10), consent_date=date(2026, 3, 10))
     db.session.commit()
