@@ -33,6 +33,7 @@ A savepoint's commit writes its audit entries; its cases wait for the whole tran
 import contextlib
 
 from flask import Flask
+from flask import session as flask_session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -56,8 +57,15 @@ class App(Flask):
             raise
         if response.status_code >= 400:
             db.session.rollback()
-        else:
+            return response
+        try:
             _commit_keeping_what_was_read()
+        except BaseException:
+            # Not saved: the view's "saved" message must not reach the next page either.
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            flask_session.pop("_flashes", None)
+            raise
         return response
 
 

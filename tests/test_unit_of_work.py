@@ -4,6 +4,7 @@ looks again at the reminders of the cases they name."""
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from reintegration import unit_of_work
 from reintegration.audit.models import Action, AuditEntry
@@ -157,3 +158,26 @@ def test_the_commit_hook_is_the_only_one_of_the_app():
         if listener.__module__.startswith("reintegration")
     ]
     assert ours == [unit_of_work.on_commit]
+
+
+def test_a_save_whose_commit_fails_shows_no_saved_message(client, officer, make, monkeypatch):
+    """The view flashes "saved" before the request commits: when the commit then fails (the
+    database busy), the message must reach no page, and nothing is saved."""
+    case = make.case(province="NA", receiving_agency="Công an tỉnh")
+    db.session.commit()
+
+    def busy() -> None:
+        db.session.flush()
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    form = form_values(client.get(f"/cases/{case.id}/edit").get_data(as_text=True))
+    form["receiving_agency"] = "Bộ đội Biên phòng tỉnh"
+    monkeypatch.setattr(unit_of_work, "_commit_keeping_what_was_read", busy)
+    response = client.post(f"/cases/{case.id}/edit", data=form)
+    monkeypatch.undo()
+
+    assert response.status_code == 503
+    assert "The case is saved." not in response.get_data(as_text=True)
+    assert "The case is saved." not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).receiving_agency == "Công an tỉnh"

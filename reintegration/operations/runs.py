@@ -51,7 +51,7 @@ def last_runs() -> dict[str, Run]:
     return {row.task: _run(row) for row in rows}
 
 
-def last_backup_at(revision: str, connection: Connection) -> datetime | None:
+def last_backup_at(revision: str | None, connection: Connection) -> datetime | None:
     """When the last backup succeeded, if it was made at ``revision`` (None otherwise, or
     when the database is older than the table of runs)."""
     if not inspect(connection).has_table(TaskRun.__tablename__):

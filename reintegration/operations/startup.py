@@ -110,8 +110,8 @@ def _backed_up(app: Flask, current: str | None) -> None:
     if app.config["MIGRATE_WITHOUT_BACKUP"]:
         log.warning("migrating from schema %s without a backup (MIGRATE_WITHOUT_BACKUP)", current)
         return
-    # A database without a schema revision has no backup made at its revision.
-    made = _recent_backup(app, current) if current is not None else None
+    # A database without a schema revision matches a backup recorded without one.
+    made = _recent_backup(app, current)
     if made is None:
         raise MigrationRefused(
             f"The database is at schema revision {current} and this release migrates it to "
@@ -123,7 +123,7 @@ def _backed_up(app: Flask, current: str | None) -> None:
     log.info("migrating from schema %s after the backup %s", current, made)
 
 
-def _recent_backup(app: Flask, revision: str) -> str | None:
+def _recent_backup(app: Flask, revision: str | None) -> str | None:
     """Where a backup at ``revision`` of the last day is: recorded, or in the backup folder."""
     since = clock.utcnow() - RECENT_BACKUP
     with db.engine.connect() as connection:

@@ -235,10 +235,9 @@ def trainer_choices() -> list[tuple[int, str]]:
     return [(user.id, user.display_name) for user in trainers]
 
 
-def vocational_training() -> SupportType:
-    return db.session.execute(
-        select(SupportType).where(SupportType.letter == VOCATIONAL_TRAINING)
-    ).scalar_one()
+def vocational_training() -> SupportType | None:
+    """Support type i; None on a database without it, which the entitlement check refuses."""
+    return db.session.scalar(select(SupportType).where(SupportType.letter == VOCATIONAL_TRAINING))
 
 
 def enrolments_for_case(case_id: int) -> Sequence[Enrolment]:
