@@ -7,7 +7,7 @@ of days or sessions is ``value``.
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Integer, Select, cast, func, null, select
+from sqlalchemy import Cast, Integer, Null, Select, cast, func, null, select
 
 from .. import clock
 from ..allowances.models import Allowance, AllowanceStatus
@@ -34,6 +34,21 @@ def _columns(subject, anchor, case_id, course_id=None, facility_id=None):
         id_or_null(course_id).label("course_id"),
         id_or_null(facility_id).label("facility_id"),
     )
+
+
+def about(candidates: Select, case_ids: set[int] | None) -> Select | None:
+    """A rule's query narrowed to the reminders of ``case_ids`` (all of them when None), or
+    None for a rule about no case (a course starting), which has none of theirs.
+
+    The condition goes on the rule's own case column, not around its query as a subquery:
+    the database then reaches the few cases by their index, and the statement is cheap to
+    build, as it is built at every commit that changes a case."""
+    if case_ids is None:
+        return candidates
+    case_id = candidates.selected_columns.case_id.element
+    if isinstance(case_id, Cast) and isinstance(case_id.clause, Null):
+        return None
+    return candidates.where(case_id.in_(sorted(case_ids)))
 
 
 # --- the shelter stay -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ A rule's settings (on or off, its number of days, who is told) are data in ``rem
 the defaults are here. What each rule looks for, one query per rule, is in candidates.py.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,6 +36,22 @@ class Rule:
     # Shows before its due date (a lead time); the others show from their due date on. An event
     # that has passed (a course started) is no longer found by its query, which closes it.
     ahead: bool = False
+    # Its query is built from data as well as from the day and the value (the holidays that
+    # working days skip): built afresh at each pass, never kept (``query``).
+    reads_data: bool = False
+
+    def query(self, today: date, value: int) -> Select:
+        """What the rule looks for today, built once a day for each value: a pass runs at
+        every commit that changes a case, and building the statement costs more than running
+        it on a few cases."""
+        if self.reads_data:
+            return self.candidates(today, value)
+        return _built(self.code, today, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _built(code: str, today: date, value: int) -> Select:
+    return RULES[code].candidates(today, value)
 
 
 def _same_day(anchor: date, _value: int) -> date:
@@ -158,6 +175,7 @@ RULES: dict[str, Rule] = {
             _same_day,
             _allowance_link,
             ahead=True,
+            reads_data=True,
         ),
         Rule(
             "allowance_unpaid",

@@ -18,6 +18,7 @@ from ..audit.services import record_update
 from ..database import insert
 from ..errors import DomainError
 from ..extensions import db
+from .candidates import about
 from .models import Reminder, ReminderMark, ReminderRule, RuleRole
 from .rules import RULES
 
@@ -65,7 +66,10 @@ def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> Pas
         rule = RULES.get(setting.code)
         if rule is None or not setting.enabled:
             continue
-        for row in db.session.execute(_about(rule.candidates(today, setting.value), case_ids)):
+        query = about(rule.query(today, setting.value), case_ids)
+        if query is None:
+            continue
+        for row in db.session.execute(query):
             due = rule.due(row.anchor, setting.value)
             if due > today and not rule.ahead:
                 continue
@@ -92,13 +96,6 @@ def _lock(shared: bool) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         db.session.execute(text(f"SELECT {kind}(:key)"), {"key": PASS_LOCK})
-
-
-def _about(candidates, case_ids: set[int] | None):
-    if case_ids is None:
-        return candidates
-    rows = candidates.subquery()
-    return select(rows).where(rows.c.case_id.in_(case_ids))
 
 
 def _live_reminders(case_ids: set[int] | None) -> dict[tuple[int, int], list[_Live]]:
