@@ -11,6 +11,7 @@ from reintegration.followups.services import record_followup
 from reintegration.plans.services import save_plan
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
+from reintegration.support.models import Holiday
 from tests.allowances import helpers as money
 from tests.reminders.helpers import codes_for_case, on, waiting
 
@@ -171,3 +172,22 @@ def test_a_closed_case_has_no_case_reminders(make, frozen_clock):
     close_case(case, Outcome.MOVED_AWAY, date(2026, 3, 15), "", True, make.user(Role.ADMIN))
     result = on(frozen_clock, date(2026, 3, 15))
     assert result.closed == {"no_plan": 1, "consent_old": 1}
+
+
+def test_a_holiday_added_during_the_day_moves_the_decision_reminder_at_the_next_pass(
+    make, frozen_clock
+):
+    """The working days are counted again at each pass, with the holidays as they stand: the
+    day's other rules keep their statement, this one may not."""
+    frozen_clock.set(date(2026, 2, 12))
+    case, _stay = _received(make, date(2026, 2, 10))
+    money.request(make, case, "HARDSHIP", applied_on=date(2026, 2, 12))  # due Wednesday 4 March
+    on(frozen_clock, date(2026, 2, 27))  # Friday: Mon 2 and Tue 3 are still ahead
+    assert waiting("decision_due") == []
+
+    # Monday 2 March is made a day off: two working days from Friday now reach Wednesday.
+    db.session.add(Holiday(day=date(2026, 3, 2), name_vi="Nghỉ bù", name_en="Day off in lieu"))
+    db.session.flush()
+    on(frozen_clock, date(2026, 2, 27))
+    (reminder,) = waiting("decision_due")
+    assert reminder.due_on == date(2026, 3, 4)
