@@ -25,7 +25,7 @@ from .helpers import facts_of, invoke, needs_postgresql, needs_sqlite
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLL_SECONDS = 0.05
 PATIENCE_SECONDS = 90  # only reached when something hangs
-GUNICORN_STARTS = 2  # the lock makes every start alike; a second shows it is no chance
+GUNICORN_STARTS = 1  # four workers racing to migrate; the lock makes every start alike
 GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", "127.0.0.1:0"]
 READY = "worker ready"
 GUNICORN_CONFIG = f"""
