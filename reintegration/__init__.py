@@ -209,7 +209,7 @@ def _journey_blueprints() -> tuple:
     """The person's journey, and the lists, policy and audit log it is recorded with."""
     from .allowances.views import bp as allowances
     from .audit.views import bp as audit
-    from .cases.views import bp as cases
+    from .casefile.views import bp as cases
     from .employment.views import bp as employment
     from .followups.views import bp as followups
     from .plans.views import bp as plans

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from reintegration.auth.models import Role
-from reintegration.cases import queries
+from reintegration.casefile import queries
 from reintegration.cases.models import Case
 from reintegration.extensions import db
 

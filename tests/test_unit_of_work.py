@@ -17,7 +17,7 @@ from tests.auth.conftest import logged_in, member  # noqa: F401  (fixtures of th
 from tests.auth.pages import form_values
 
 # Looked up once the app is made: the views are imported with its blueprints.
-CASE_VIEWS_REDIRECT = "reintegration.cases.views.saved_redirect"
+CASE_VIEWS_REDIRECT = "reintegration.casefile.views.saved_redirect"
 
 
 @pytest.fixture

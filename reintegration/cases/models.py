@@ -37,7 +37,7 @@ class Sex(LabelledEnum):
 
 
 class Stage(LabelledEnum):
-    """Where the person stands in the journey; set in one place, cases.services.refresh_stage."""
+    """Where the person stands in the journey; set in one place, cases.stage.refresh_stage."""
 
     RECEIVED = "received"
     IN_SHELTER = "in_shelter"

@@ -1,16 +1,16 @@
-"""Intake and changes to a case: codes, duplicates, consent rules and the journey stage."""
+"""Intake and changes to a case: codes, duplicates, consent rules, closing and reopening."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
@@ -20,6 +20,7 @@ from ..keys import tokens
 from ..reference.models import Province
 from .models import Case, CaseCodeCounter, Stage
 from .queries import case_scope
+from .stage import refresh_stage
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -144,63 +145,17 @@ def update_case(case: Case, facility_id: int | None) -> None:
     tokens.index_case(case)  # the name, phone or birth date may have changed
 
 
-def refresh_stage(case: Case) -> None:
-    """The one place that decides the stage from the records of the journey."""
-    from ..employment.models import Placement
-    from ..training.models import Enrolment, EnrolmentStatus
-    from .models import Closure
-
-    def exists(query) -> bool:
-        return db.session.scalar(select(query.exists())) or False
-
-    if case.id is not None and exists(
-        select(Closure.id).where(Closure.case_id == case.id, Closure.is_open)
-    ):
-        case.stage = Stage.CLOSED
-    elif any(stay.is_open for stay in case.stays):
-        case.stage = Stage.IN_SHELTER
-    elif case.id is not None and exists(
-        select(Placement.id).where(Placement.case_id == case.id, Placement.is_open)
-    ):
-        case.stage = Stage.EMPLOYED
-    elif case.id is not None and exists(
-        select(Enrolment.id).where(
-            Enrolment.case_id == case.id,
-            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING]),
-        )
-    ):
-        case.stage = Stage.IN_TRAINING
-    elif case.stays:
-        case.stage = Stage.DISCHARGED
-    else:
-        case.stage = Stage.RECEIVED
-
-
-@dataclass
-class OpenWork:
-    """What is still running for a case: closing it asks for confirmation."""
-
-    placements: int
-    followups: int
-
-    def __bool__(self) -> bool:
-        return bool(self.placements or self.followups)
-
-
-def open_work(case: Case) -> OpenWork:
-    from ..employment.models import Placement
-    from ..followups.models import FollowUp
-
-    placements = db.session.execute(
-        select(func.count(Placement.id)).where(Placement.case_id == case.id, Placement.is_open)
-    ).scalar_one()
-    followups = db.session.execute(
-        select(func.count(FollowUp.id)).where(FollowUp.case_id == case.id, FollowUp.is_pending)
-    ).scalar_one()
-    return OpenWork(placements, followups)
-
-
-def close_case(case: Case, outcome: str, closed_on, note: str, confirmed: bool, user) -> None:
+def close_case(
+    case: Case,
+    outcome: str,
+    closed_on,
+    note: str,
+    confirmed: bool,
+    user,
+    open_work: Callable[[Case], object],
+) -> None:
+    """Closes the case; ``open_work`` tells what is still running for it (the domains above
+    keep those records): closing with open work needs ``confirmed``."""
     from .models import Closure, Outcome
 
     if case.open_closure is not None:

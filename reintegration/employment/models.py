@@ -2,10 +2,21 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, CheckConstraint, ColumnElement, ForeignKey, String, Text, or_
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    Text,
+    or_,
+    select,
+)
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..cases.models import Stage
+from ..cases.stage import any_row, decides
 from ..extensions import Model
 from ..keys.fields import Encrypted
 from ..reference.models import Commune, Province
@@ -175,6 +186,14 @@ class Placement(Model):
     @classmethod
     def _held_on_expression(cls, day) -> ColumnElement[bool]:
         return or_(cls.is_open, cls.end_on >= day)
+
+
+@decides(Stage.EMPLOYED)
+def is_employed(case: "Case") -> bool:
+    """The rung of the stage ladder (cases.stage) that a job puts the person on: one open."""
+    return case.id is not None and any_row(
+        select(Placement.id).where(Placement.case_id == case.id, Placement.is_open)
+    )
 
 
 def still_held(end_on: date | None, day: date) -> bool:

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..access import Permission, Role, can
 from ..auth.services import any_user_exists
-from ..cases.queries import dashboard
+from ..casefile.queries import dashboard
 from ..operations import status
 from ..training.queries import course_summaries
 

@@ -11,9 +11,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..cases.models import Stage
+from ..cases.stage import any_row, decides
 from ..extensions import Model, db
 from ..keys.fields import Encrypted
 from ..reference.models import ListItem, Province
@@ -137,6 +140,18 @@ class Enrolment(Model):
         if not self.attendance:
             return None
         return sum(1 for a in self.attendance if a.present) / len(self.attendance)
+
+
+@decides(Stage.IN_TRAINING)
+def is_in_training(case: "Case") -> bool:
+    """The rung of the stage ladder (cases.stage) that a course puts the person on: enrolled
+    in one, or attending it."""
+    return case.id is not None and any_row(
+        select(Enrolment.id).where(
+            Enrolment.case_id == case.id,
+            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDING]),
+        )
+    )
 
 
 class TrainingSession(Model):

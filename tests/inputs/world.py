@@ -10,7 +10,7 @@ from reintegration import clock
 from reintegration.auth.models import Role
 from reintegration.auth.session_models import UserSession
 from reintegration.auth.sessions import digest
-from reintegration.cases.services import close_case
+from reintegration.casefile.services import close_case
 from reintegration.extensions import db
 from reintegration.followups import services as followups
 from reintegration.followups.models import Indicator

@@ -3,7 +3,7 @@ diacritics, prefixes of two letters or more, code digits and phone numbers."""
 
 import pytest
 
-from reintegration.cases.queries import CaseFilters, search_cases
+from reintegration.casefile.queries import CaseFilters, search_cases
 from reintegration.extensions import db
 from tests.helpers import sign_in
 

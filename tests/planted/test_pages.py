@@ -22,8 +22,9 @@ from reintegration import clock
 from reintegration.allowances import services as allowances
 from reintegration.allowances.models import Payment, PaymentMethod
 from reintegration.auth.models import Role, User
+from reintegration.casefile.services import close_case
 from reintegration.cases.models import Case
-from reintegration.cases.services import close_case, reopen_case
+from reintegration.cases.services import reopen_case
 from reintegration.employment import services as employment
 from reintegration.employment.models import Employer, EndReason
 from reintegration.extensions import db

@@ -163,8 +163,8 @@ def test_consent_older_than_a_year_is_reminded_until_it_is_renewed(make, frozen_
 
 
 def test_a_closed_case_has_no_case_reminders(make, frozen_clock):
+    from reintegration.casefile.services import close_case
     from reintegration.cases.models import Outcome
-    from reintegration.cases.services import close_case
 
     case = make.case(make.facility(), received_on=date(2025, 1, 1), consent_date=date(2025, 1, 1))
     on(frozen_clock, date(2026, 3, 15))

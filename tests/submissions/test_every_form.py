@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from reintegration.allowances import services as allowances
 from reintegration.allowances.models import Allowance, Payment, PaymentMethod
 from reintegration.auth.models import Role, User
+from reintegration.casefile.services import close_case
 from reintegration.cases.models import Case, Closure
-from reintegration.cases.services import close_case
 from reintegration.employment.models import Employer, EmployerCheck, Placement
 from reintegration.extensions import db
 from reintegration.followups import services as followups

@@ -9,6 +9,11 @@ from ..access import Permission, can, require
 from ..allowances.queries import case_section as allowance_section
 from ..allowances.queries import timeline_events as allowance_events
 from ..audit.services import record_view
+from ..cases import services as cases
+from ..cases.forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
+from ..cases.models import Case, Stage
+from ..cases.queries import case_or_404
+from ..cases.timeline import timeline
 from ..database import reads_only
 from ..employment.queries import placements_for_case
 from ..employment.queries import timeline_events as placement_events
@@ -27,10 +32,6 @@ from ..training import queries as training
 from ..versions import saved
 from ..web import applied, saved_redirect
 from . import queries, services
-from .forms import CaseFilterForm, CaseForm, CloseForm, ReopenForm
-from .models import Case, Stage
-from .queries import case_or_404
-from .timeline import timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -125,7 +126,7 @@ def new():
         form.facility.data = current_user.facility_id
     duplicates = None
     if form.validate_on_submit():
-        duplicates = services.find_duplicates(
+        duplicates = cases.find_duplicates(
             current_user, form.full_name.data or "", form.date_of_birth.data, form.home_commune.data
         )
         if not duplicates or form.confirm_duplicate.data == duplicates.token:
@@ -133,9 +134,7 @@ def new():
             form.store(case)
             # Shelter staff receive at their own facility, the only one whose cases they see.
             case.facility_id = form.facility.data or current_user.facility_id
-            if applied(
-                form, lambda: services.create_case(case, _intake_province(form), current_user)
-            ):
+            if applied(form, lambda: cases.create_case(case, _intake_province(form), current_user)):
                 flash(_("Case %(code)s is created.", code=case.code), "success")
                 return saved_redirect("cases.show", case_id=case.id)
         else:
@@ -197,7 +196,7 @@ def edit(case_id: int):
 
 def _update(form: CaseForm, case: Case) -> None:
     form.store(case)
-    services.update_case(case, form.facility.data or case.facility_id)
+    cases.update_case(case, form.facility.data or case.facility_id)
 
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
@@ -234,7 +233,7 @@ def reopen(case_id: int):
         form.reopened_on.data = clock.today()
     if form.validate_on_submit() and applied(
         form,
-        lambda: services.reopen_case(
+        lambda: cases.reopen_case(
             case, form.reopened_on.data, form.reason.data or "", current_user
         ),
     ):
