@@ -24,8 +24,9 @@ from reintegration.allowances.models import Payment, PaymentMethod
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case
 from reintegration.cases.services import close_case, reopen_case
+from reintegration.employers.models import Employer
 from reintegration.employment import services as employment
-from reintegration.employment.models import Employer, EndReason
+from reintegration.employment.models import EndReason
 from reintegration.extensions import db
 from reintegration.reminders import services as reminders
 from reintegration.reminders.models import Reminder
