@@ -20,8 +20,10 @@ from .auth.models import User
 from .auth.services import create_user
 from .cases.models import Case, Sex, Stage
 from .cases.services import create_case
+from .employers import services as employers
+from .employers.models import Employer, EmployerKind
 from .employment import services as employment
-from .employment.models import ContractType, Employer, EmployerKind, EndReason
+from .employment.models import ContractType, EndReason
 from .extensions import db
 from .followups import services as followups
 from .followups.models import ContactMethod, FollowUp
@@ -415,7 +417,7 @@ def _employers(province: Province, officer: User, today: date) -> Employer:
     """One employer whose check passed (returned), one whose latest check failed."""
     communes = province.communes
     good, bad = Employer(), Employer()
-    employment.save_employer(
+    employers.save_employer(
         good,
         name="Công ty TNHH May mặc Hoàng Mai",
         kind=EmployerKind.BUSINESS,
@@ -426,7 +428,7 @@ def _employers(province: Province, officer: User, today: date) -> Employer:
         contact_name="Phòng nhân sự",
         contact_phone="0238 3600 000",
     )
-    employment.save_employer(
+    employers.save_employer(
         bad,
         name="Cơ sở chế biến hải sản Cửa Lò",
         kind=EmployerKind.SMALL_PRODUCTION,
@@ -441,8 +443,8 @@ def _employers(province: Province, officer: User, today: date) -> Employer:
         ("written_contract", "wages_on_time", "no_withheld_documents", "no_debt", "safe_housing"),
         True,
     )
-    employment.record_check(good, today - timedelta(days=400), "Sở Y tế", yes, "", officer)
-    employment.record_check(
+    employers.record_check(good, today - timedelta(days=400), "Sở Y tế", yes, "", officer)
+    employers.record_check(
         bad,
         today - timedelta(days=30),
         "Sở Y tế",

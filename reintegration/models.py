@@ -9,7 +9,8 @@ from .auth.session_models import UserSession
 from .auth.throttle_models import GuessCount
 from .auth.totp_models import RecoveryCode, SecondFactor
 from .cases.models import Case, CaseCodeCounter, Closure
-from .employment.models import Employer, EmployerCheck, Placement
+from .employers.models import Employer, EmployerCheck
+from .employment.models import Placement
 from .exports.models import ExportJob, ExportJobPart
 from .followups.models import FollowUp, Indicator, IndicatorAnswer, RiskFlag, SustainabilityCheck
 from .imports.models import ImportPreview

@@ -1,6 +1,8 @@
 """Small helpers every blueprint's views use."""
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -84,6 +86,58 @@ def applied(form, change) -> bool:
         attach_error(form, error)
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a page, made by a domain above the page's: the template that draws it
+    and the values that template reads (as ``section.values``)."""
+
+    template: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class Sections:
+    """A named place on a page of a lower domain where domains above it add sections.
+
+    The layers (ARCHITECTURE.md) let a domain import only the domains below it. Yet some pages
+    of a lower domain show what a higher one knows: the facility page (shelter) and the course
+    page (training) show the job outcome of their people, which employment computes. The page
+    cannot import employment; instead its domain declares a place, ``facility_sections =
+    Sections("facility")``, passes ``facility_sections.made(facility, user)`` to its template,
+    and draws them where they go, knowing nothing of what fills the place::
+
+        {% for section in sections %}{% include section.template %}{% endfor %}
+
+    The higher domain imports the lower one (downward, as allowed) and registers a maker when
+    its views module is imported::
+
+        @facility_sections.register
+        def facility_outcome_section(facility, user) -> Section:
+            outcome = facility_outcome(facility, user)
+            return Section("employment/_facility_outcome.html", {"outcome": outcome})
+
+    ``create_app`` imports every blueprint's views before the first request, so every section
+    is registered before a page is drawn. A maker takes the page's arguments; the sections come
+    in the order registered. The page's own template draws them, escaping as everywhere else.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # Keyed by the maker's module and name: a module imported again replaces its section.
+        self.makers: dict[str, Callable[..., Section]] = {}
+
+    def register(self, maker: Callable[..., Section]) -> Callable[..., Section]:
+        """Add ``maker``'s section; used as a decorator."""
+        self.makers[f"{maker.__module__}.{maker.__qualname__}"] = maker
+        return maker
+
+    def made(self, *args: Any, **kwargs: Any) -> list[Section]:
+        """Every registered section for these page arguments, in the order registered."""
+        return [maker(*args, **kwargs) for maker in self.makers.values()]
+
+    def __repr__(self) -> str:
+        return f"Sections({self.name!r})"
 
 
 class Request(flask.Request):

@@ -89,8 +89,9 @@ def _spans_two_provinces_and_three_facilities_within_capacity() -> None:
 
 
 def _shows_the_livelihood_journey() -> None:
-    from reintegration.employment.models import Employer, Placement
-    from reintegration.employment.services import refusal
+    from reintegration.employers.models import Employer
+    from reintegration.employers.services import refusal
+    from reintegration.employment.models import Placement
     from reintegration.followups.models import FollowUp, RiskFlag
     from reintegration.training.models import Course, Enrolment, EnrolmentStatus
 

@@ -1,1 +1,1 @@
-"""Employers, their safe-working-conditions checks, and job placements."""
+"""Job placements and how long they last; the outcomes of job placement."""

@@ -1,4 +1,5 @@
-"""Reading employers, placements and the outcomes of job placement."""
+"""Reading placements, the employers' lists that count them, and the outcomes of job
+placement."""
 
 from __future__ import annotations
 
@@ -9,42 +10,30 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .. import clock
-from ..access import scope_condition
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
 from ..dates import months_after
+from ..employers.models import Employer, EmployerCheck
+from ..employers.queries import employer_scope, ranked_checks
 from ..extensions import db
 from ..formatting import money
 from ..reference.models import Province
 from ..shelter.models import Facility
 from ..training.models import Course, Enrolment, EnrolmentStatus
 from ..web import one_or_404
-from .models import Employer, EmployerCheck, Placement
+from .models import Placement
 
 if TYPE_CHECKING:
     from ..auth.models import User
 
 # Retention is measured this many months after the start of a job.
 RETENTION_MONTHS = (3, 6, 12)
-
-
-def employer_scope(user: User) -> ColumnElement[bool]:
-    """Employers of the user's province (every province for an administrator)."""
-    return scope_condition(user, provinces=(Employer.province_id,))
-
-
-def employer_or_404(employer_id: int, *options) -> Employer:
-    return one_or_404(
-        select(Employer)
-        .where(Employer.id == employer_id, employer_scope(current_user))
-        .options(*options)
-    )
 
 
 def placement_or_404(placement_id: int) -> Placement:
@@ -57,37 +46,6 @@ def placement_or_404(placement_id: int) -> Placement:
     )
 
 
-def _ranked_checks():
-    """Every check with its rank among its employer's checks, the latest first."""
-    return select(
-        EmployerCheck,
-        func.row_number()
-        .over(
-            partition_by=EmployerCheck.employer_id,
-            order_by=(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc()),
-        )
-        .label("rank"),
-    ).subquery()
-
-
-def latest_check(employer: Employer) -> EmployerCheck | None:
-    """The check that decides: the latest by date, the last recorded on the same day."""
-    return db.session.scalar(
-        select(EmployerCheck)
-        .where(EmployerCheck.employer_id == employer.id)
-        .order_by(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc())
-        .limit(1)
-    )
-
-
-def checks_of(employer: Employer) -> Sequence[EmployerCheck]:
-    return db.session.scalars(
-        select(EmployerCheck)
-        .where(EmployerCheck.employer_id == employer.id)
-        .order_by(EmployerCheck.checked_on.desc(), EmployerCheck.id.desc())
-    ).all()
-
-
 @dataclass
 class EmployerRow:
     employer: Employer
@@ -98,7 +56,7 @@ class EmployerRow:
 def employers_with_checks(user: User) -> list[EmployerRow]:
     """The employers ``user`` may see, each with its latest check and open placements, in one
     query."""
-    ranked = _ranked_checks()
+    ranked = ranked_checks()
     latest = aliased(EmployerCheck, ranked)
     working = (
         select(Placement.employer_id, func.count(Placement.id).label("open"))

@@ -5,12 +5,18 @@ from flask_login import current_user
 from .. import clock
 from ..access import Permission, Role, can, require
 from ..cases.queries import case_or_404
+from ..employers import queries as employer_queries
+from ..employers import services as employer_services
+from ..employers.forms import CheckForm, EmployerForm, answer
+from ..employers.models import Employer, EmployerKind
 from ..reference.queries import provinces
+from ..shelter.views import facility_sections
+from ..training.views import course_sections
 from ..versions import saved
-from ..web import applied, saved_redirect
+from ..web import Section, applied, saved_redirect
 from . import queries, services
-from .forms import CheckForm, EmployerForm, EndPlacementForm, PlacementForm, answer
-from .models import ContractType, Employer, EmployerKind, EndReason
+from .forms import EndPlacementForm, PlacementForm
+from .models import ContractType, EndReason
 
 bp = Blueprint("employment", __name__)
 
@@ -27,10 +33,10 @@ def _employer_page(employer: Employer, form: CheckForm | None):
     return render_template(
         "employment/employer.html",
         employer=employer,
-        checks=queries.checks_of(employer),
+        checks=employer_queries.checks_of(employer),
         placements=queries.current_placements(employer, current_user),
-        refusal=services.refusal(employer),
-        problems=services.check_problems,
+        refusal=employer_services.refusal(employer),
+        problems=employer_services.check_problems,
         form=form,
     )
 
@@ -45,7 +51,7 @@ def _check_form() -> CheckForm:
 @bp.get("/employers/<int:employer_id>")
 @require(Permission.VIEW_EMPLOYERS)
 def employer(employer_id: int):
-    employer = queries.employer_or_404(employer_id)
+    employer = employer_queries.employer_or_404(employer_id)
     form = _check_form() if can(current_user, Permission.MANAGE_EMPLOYERS) else None
     return _employer_page(employer, form)
 
@@ -53,15 +59,15 @@ def employer(employer_id: int):
 @bp.post("/employers/<int:employer_id>/checks")
 @require(Permission.MANAGE_EMPLOYERS)
 def record_check(employer_id: int):
-    employer = queries.employer_or_404(employer_id)
+    employer = employer_queries.employer_or_404(employer_id)
     form = _check_form()
     if form.validate_on_submit() and applied(
         form,
-        lambda: services.record_check(
+        lambda: employer_services.record_check(
             employer,
             form.checked_on.data,
             form.checked_by.data or "",
-            {name: answer(getattr(form, name).data) for name in services.CHECK_PROBLEMS},
+            {name: answer(getattr(form, name).data) for name in employer_services.CHECK_PROBLEMS},
             form.note.data or "",
             current_user,
         ),
@@ -86,7 +92,7 @@ def _employer_form_page(form: EmployerForm, employer: Employer | None):
     if saved(
         form,
         employer,
-        lambda: services.save_employer(
+        lambda: employer_services.save_employer(
             employer,
             name=form.name.data,
             kind=EmployerKind(form.kind.data),
@@ -114,7 +120,7 @@ def new_employer():
 @bp.route("/employers/<int:employer_id>/edit", methods=["GET", "POST"])
 @require(Permission.MANAGE_EMPLOYERS)
 def edit_employer(employer_id: int):
-    employer = queries.employer_or_404(employer_id)
+    employer = employer_queries.employer_or_404(employer_id)
     form = EmployerForm(obj=employer)
     if not form.is_submitted():
         form.kind.data = employer.kind.value
@@ -192,3 +198,19 @@ def outcomes():
         outcomes=queries.outcomes(current_user),
         months=queries.RETENTION_MONTHS,
     )
+
+
+# The job outcome shown on the facility page and the course page: their domains are below
+# employment, so they take it as a section (web.Sections), registered with this module.
+
+
+@facility_sections.register
+def facility_outcome_section(facility, user) -> Section:
+    outcome = queries.facility_outcome(facility, user)
+    return Section("employment/_facility_outcome.html", {"outcome": outcome})
+
+
+@course_sections.register
+def course_outcome_section(course) -> Section:
+    outcome = queries.course_outcome(course)
+    return Section("employment/_course_outcome.html", {"outcome": outcome})

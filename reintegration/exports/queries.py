@@ -22,7 +22,8 @@ from ..access import Role
 from ..allowances import queries as allowances
 from ..allowances.models import Allowance, Payment
 from ..cases.models import Case, case_exploitation_forms
-from ..employment.models import Employer, Placement
+from ..employers.models import Employer
+from ..employment.models import Placement
 from ..extensions import db
 from ..followups.models import FollowUp, SustainabilityCheck, followup_risk_signs
 from ..reference import queries as reference_lists

@@ -8,7 +8,6 @@ from ..access import Permission, require
 from ..audit.services import record_view
 from ..cases.models import Case
 from ..cases.queries import case_or_404
-from ..employment.queries import facility_outcome
 from ..extensions import db
 from ..reference.models import ListItem, ListKind, ServiceKind
 from ..reference.queries import (
@@ -18,7 +17,7 @@ from ..reference.queries import (
     service_kind_choices,
 )
 from ..versions import saved
-from ..web import applied, saved_redirect
+from ..web import Sections, applied, saved_redirect
 from . import queries, services
 from .forms import (
     AdmitForm,
@@ -32,6 +31,10 @@ from .models import Facility, Stay
 from .queries import facilities_in_scope, facility_or_404, stay_or_404
 
 bp = Blueprint("shelter", __name__)
+
+# The facility page's sections from the domains above shelter (web.Sections): each maker takes
+# the facility and the user who sees the page.
+facility_sections = Sections("facility")
 
 
 @bp.route("/cases/<int:case_id>/admit", methods=["GET", "POST"])
@@ -189,7 +192,7 @@ def facility(facility_id: int):
     return render_template(
         "shelter/facility.html",
         overview=queries.facility_overview(facility, current_user),
-        outcome=facility_outcome(facility, current_user),
+        sections=facility_sections.made(facility, current_user),
         today=clock.today(),
     )
 

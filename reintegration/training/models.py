@@ -25,7 +25,7 @@ from ..types import LabelledEnum, Versioned, created_at_column, enum_type
 if TYPE_CHECKING:
     from ..auth.models import User
     from ..cases.models import Case
-    from ..employment.models import Employer
+    from ..employers.models import Employer
 
 
 class CourseKind(LabelledEnum):

@@ -16,7 +16,7 @@ from ..auth.models import User
 from ..cases.models import Case
 from ..cases.queries import case_scope
 from ..cases.timeline import Event
-from ..employment.models import Employer
+from ..employers.models import Employer
 from ..extensions import db
 from ..formatting import day
 from ..reference.models import SupportType

@@ -11,7 +11,7 @@ from ..access import Role
 from ..auth.models import User
 from ..cases.models import Case
 from ..cases.services import refresh_stage
-from ..employment.models import Employer
+from ..employers.models import Employer
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import day

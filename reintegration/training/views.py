@@ -8,14 +8,13 @@ from ..access import Permission, Role, can, require
 from ..audit.services import record_view
 from ..cases.models import Case
 from ..cases.queries import case_or_404
-from ..employment.queries import course_outcome
 from ..extensions import db
 from ..formatting import day
 from ..forms import Form, day_arg
 from ..reference.models import ListItem, ListKind
 from ..reference.queries import item_choices, province_choices
 from ..versions import saved
-from ..web import applied, saved_redirect
+from ..web import Sections, applied, saved_redirect
 from . import queries, services
 from .forms import (
     AttendanceForm,
@@ -28,6 +27,10 @@ from .forms import (
 from .models import ENROLMENT_MOVES, Course, CourseKind, EnrolmentStatus
 
 bp = Blueprint("training", __name__)
+
+# The course page's sections from the domains above training (web.Sections): each maker takes
+# the course.
+course_sections = Sections("course")
 
 
 @bp.get("/courses/")
@@ -53,7 +56,7 @@ def course(course_id: int):
         summary=summary,
         enrolments=enrolments,
         sessions=queries.sessions_with_presence(course),
-        outcome=course_outcome(course),
+        sections=course_sections.made(course),
         can_manage=can(current_user, Permission.MANAGE_COURSES),
         moves=ENROLMENT_MOVES,
         Status=EnrolmentStatus,

@@ -1,44 +1,26 @@
-"""Employers, checks, courses and placements for the employment tests."""
+"""Courses and placements for the employment tests; employers and their checks come from
+the employers' helpers."""
 
 from datetime import date
 
 from reintegration.employment import services
-from reintegration.employment.models import ContractType, Employer, EmployerKind
+from reintegration.employment.models import ContractType
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
+from tests.employers.helpers import ALL_YES, check, check_form, checked_employer, employer
 
-ALL_YES = {
-    "written_contract": True,
-    "wages_on_time": True,
-    "no_withheld_documents": True,
-    "no_debt": True,
-    "safe_housing": True,
-}
-
-
-def employer(make, province: str = "NA", name: str = "Công ty May Hoàng Mai", **fields):
-    made = Employer()
-    services.save_employer(
-        made,
-        name=name,
-        kind=fields.pop("kind", EmployerKind.BUSINESS),
-        province_id=make.province(province).id,
-        commune_id=None,
-        **fields,
-    )
-    return made
-
-
-def check(make, employer, on: date = date(2026, 3, 1), passed: bool = True, **answers):
-    answers = {**ALL_YES, **({} if passed else {"wages_on_time": False}), **answers}
-    return services.record_check(employer, on, "Phòng Lao động", answers, "", make._system_user())
-
-
-def checked_employer(make, province: str = "NA", **fields):
-    made = employer(make, province, **fields)
-    check(make, made)
-    return made
+__all__ = [
+    "ALL_YES",
+    "check",
+    "check_form",
+    "checked_employer",
+    "course",
+    "employer",
+    "enrol",
+    "place",
+    "placement_form",
+]
 
 
 def course(make, province: str = "NA", title: str = "Chế biến thực phẩm K1"):
@@ -96,21 +78,6 @@ def placement_form(to, **overrides):
         "housing_support": "no",
         "contract_type": "fixed_term",
         "course": "",
-    }
-    data.update(overrides)
-    return data
-
-
-def check_form(**overrides):
-    data = {
-        "checked_on": "10/03/2026",
-        "checked_by": "Thanh tra Sở Nội vụ",
-        "written_contract": "yes",
-        "wages_on_time": "yes",
-        "no_withheld_documents": "yes",
-        "no_debt": "yes",
-        "safe_housing": "yes",
-        "note": "",
     }
     data.update(overrides)
     return data

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from reintegration.auth.models import Role
-from reintegration.employment.models import EmployerCheck, Placement
+from reintegration.employers.models import EmployerCheck
+from reintegration.employment.models import Placement
 from reintegration.extensions import db
 from tests.helpers import (
     count,

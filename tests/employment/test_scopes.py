@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from reintegration.auth.models import Role
-from reintegration.employment.models import EmployerCheck, Placement
+from reintegration.employers.models import EmployerCheck
+from reintegration.employment.models import Placement
 from reintegration.extensions import db
 from tests.helpers import VISIBLE_CASES, count, in_english, reload, sign_in, text_of
 

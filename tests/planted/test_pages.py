@@ -25,8 +25,9 @@ from reintegration.auth.models import Role, User
 from reintegration.casefile.services import close_case
 from reintegration.cases.models import Case
 from reintegration.cases.services import reopen_case
+from reintegration.employers.models import Employer
 from reintegration.employment import services as employment
-from reintegration.employment.models import Employer, EndReason
+from reintegration.employment.models import EndReason
 from reintegration.extensions import db
 from reintegration.reminders import services as reminders
 from reintegration.reminders.models import Reminder

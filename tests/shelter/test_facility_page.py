@@ -141,7 +141,8 @@ def test_facility_list_shows_residents_out_of_capacity(client, make, auth, facil
 
 
 def test_the_facility_page_shows_the_placement_rate_of_the_cases_it_manages(client, make, auth):
-    from reintegration.employment.models import ContractType, Employer, EmployerKind, Placement
+    from reintegration.employers.models import Employer, EmployerKind
+    from reintegration.employment.models import ContractType, Placement
 
     facility = make.facility(province="NA")
     placed = make.case(facility)

@@ -17,7 +17,8 @@ from reintegration.allowances.models import Allowance, Payment, PaymentMethod
 from reintegration.auth.models import Role, User
 from reintegration.casefile.services import close_case
 from reintegration.cases.models import Case, Closure
-from reintegration.employment.models import Employer, EmployerCheck, Placement
+from reintegration.employers.models import Employer, EmployerCheck
+from reintegration.employment.models import Placement
 from reintegration.extensions import db
 from reintegration.followups import services as followups
 from reintegration.followups.models import (

@@ -7,7 +7,7 @@ from datetime import date
 
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case
-from reintegration.employment.models import Employer, EmployerKind
+from reintegration.employers.models import Employer, EmployerKind
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.training import services

@@ -6,7 +6,7 @@ import pytest
 
 from reintegration.auth.models import Role
 from reintegration.cases.models import Sex
-from reintegration.employment.models import Employer, EmployerKind
+from reintegration.employers.models import Employer, EmployerKind
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
@@ -175,7 +175,8 @@ def test_the_trainer_home_lists_their_courses_with_dates_and_counts(client, make
 
 
 def test_the_course_page_shows_the_placement_rate_of_those_who_completed(client, make, auth, world):
-    from reintegration.employment.models import ContractType, EmployerCheck, Placement
+    from reintegration.employers.models import EmployerCheck
+    from reintegration.employment.models import ContractType, Placement
 
     trainer = world.trainer
     taught = course(make, trainer, title="May công nghiệp")

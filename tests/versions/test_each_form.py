@@ -16,7 +16,7 @@ from reintegration.allowances import services as allowances
 from reintegration.allowances.models import Allowance
 from reintegration.auth.models import Role, User
 from reintegration.cases.models import Case
-from reintegration.employment.models import Employer
+from reintegration.employers.models import Employer
 from reintegration.extensions import db
 from reintegration.followups.models import FollowUp, Indicator
 from reintegration.plans import services as plans
@@ -27,7 +27,7 @@ from reintegration.shelter.models import Facility, Stay
 from reintegration.support.models import AllowanceKind, AllowanceRule
 from reintegration.training.models import Course
 from tests.conftest import TODAY, Auth
-from tests.employment.helpers import employer as make_employer
+from tests.employers.helpers import employer as make_employer
 from tests.followups.conftest import discharge_home, planned_followups
 from tests.helpers import in_english, sign_in, text_of
 from tests.submissions.helpers import ALREADY_SAVED, filled, form_on

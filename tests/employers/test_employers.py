@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from reintegration.auth.models import Role
-from reintegration.employment.models import Employer, EmployerKind
+from reintegration.employers.models import Employer, EmployerKind
 from reintegration.extensions import db
 from tests.helpers import count, field_errors, form_errors, in_english, reload, sign_in
 

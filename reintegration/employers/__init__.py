@@ -1,0 +1,1 @@
+"""Employers: who may receive a placement, and the checks of their working conditions."""
