@@ -62,13 +62,7 @@ def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> Pas
     opening: list[dict] = []
     closing: list[_Live] = []
     seen: set[tuple[int, int]] = set()
-    for setting in settings:
-        rule = RULES.get(setting.code)
-        if rule is None or not setting.enabled:
-            continue
-        query = about(rule.query(today, setting.value), case_ids)
-        if query is None:
-            continue
+    for setting, rule, query in _queries(settings, today, case_ids):
         for row in db.session.execute(query):
             due = rule.due(row.anchor, setting.value)
             if due > today and not rule.ahead:
@@ -90,6 +84,17 @@ def run_pass(today: date | None = None, case_ids: set[int] | None = None) -> Pas
         opened=Counter(codes[row["rule_id"]] for row in opening),
         closed=Counter(codes[row.rule_id] for row in closing),
     )
+
+
+def _queries(settings, today: date, case_ids: set[int] | None):
+    """(setting, rule, query) of each rule turned on that may have reminders to look at."""
+    for setting in settings:
+        rule = RULES.get(setting.code)
+        if rule is None or not setting.enabled:
+            continue
+        query = about(rule.query(today, setting.value), case_ids)
+        if query is not None:
+            yield setting, rule, query
 
 
 def _lock(shared: bool) -> None:
