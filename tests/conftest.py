@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask import g
+from flask import session as flask_session
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -19,6 +21,7 @@ from reintegration import clock, create_app
 from reintegration.auth import totp
 from reintegration.auth.models import Role, User
 from reintegration.auth.services import create_user
+from reintegration.auth.views import start_session
 from reintegration.cases.models import Case, Sex
 from reintegration.cases.services import create_case
 from reintegration.database import MIGRATIONS
@@ -336,6 +339,23 @@ class Auth:
             "/login", data={"username": user.username, "password": password}
         )
         return second_step(self.client, response) if second_factor else response
+
+    def begin_session(self, user: User) -> None:
+        """The browser left as a right password (and code) leave it: the session that
+        ``auth.views.start_session`` begins, without the two requests of the login. For the
+        tests whose subject is not the login, which tests/auth tries in full (``login``)."""
+        if totp.required(user) and totp.factor_of(user) is None:
+            totp.enrol_with_secret(user, TOTP_SECRET)
+        db.session.commit()
+        app = self.client.application
+        # The client's address and browser: the session is bound to them (Flask-Login).
+        with app.test_request_context(environ_base=self.client.environ_base):
+            start_session(user)
+            values = dict(flask_session)
+            g.pop("_login_user", None)  # the test's own context stays logged out
+        with self.client.session_transaction() as browser:
+            browser.clear()
+            browser.update(values)
 
     def logout(self):
         return self.client.post("/logout")
