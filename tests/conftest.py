@@ -344,6 +344,7 @@ class Auth:
         """The browser left as a right password (and code) leave it: the session that
         ``auth.views.start_session`` begins, without the two requests of the login. For the
         tests whose subject is not the login, which tests/auth tries in full (``login``)."""
+        assert user.active, "a deactivated account cannot sign in: use login to see it refused"
         if totp.required(user) and totp.factor_of(user) is None:
             totp.enrol_with_secret(user, TOTP_SECRET)
         db.session.commit()

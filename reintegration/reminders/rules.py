@@ -51,7 +51,11 @@ class Rule:
 
 @functools.lru_cache(maxsize=256)
 def _built(code: str, today: date, value: int) -> Select:
-    return RULES[code].candidates(today, value)
+    statement = RULES[code].candidates(today, value)
+    # SQLAlchemy keeps a statement's cache key on it the first time it runs: made here, before
+    # the statement is shared, no thread copies it (``where``) while another is keeping it.
+    statement._generate_cache_key()
+    return statement
 
 
 def _same_day(anchor: date, _value: int) -> date:
