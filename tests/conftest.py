@@ -37,7 +37,7 @@ from reintegration.reference.models import (
 from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility
 from tests.helpers import World, build_world
-from tests.own_database import on_server
+from tests.own_database import drop_templates, on_server
 
 PASSWORD = "correct horse battery"
 # The TOTP secret of every user Auth.login enrolls (tests/conftest.py).
@@ -76,7 +76,9 @@ def pytest_configure(config):
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session):
     """The worker drops its database before it tells xdist it has finished (after that, it
-    may be ended at any moment)."""
+    may be ended at any moment), and the migrated template of the apps on a database of their
+    own (tests/own_database.py)."""
+    drop_templates()
     urls = session.config.stash.get(_WORKER_URLS, None)
     if urls is not None:
         shared, own = urls

@@ -4,6 +4,7 @@ test cannot give.
 """
 
 import os
+import shutil
 from contextlib import contextmanager
 
 import psycopg
@@ -33,20 +34,64 @@ def on_server(url: str, statement: str) -> None:
 
 
 @contextmanager
-def race_database(tmp_path_factory, suffix: str = "race"):
-    """A SQLite file, or beside the PostgreSQL test database one named ``<it>_<suffix>``."""
+def race_database(tmp_path_factory, suffix: str = "race", template: str | None = None):
+    """A SQLite file, or beside the PostgreSQL test database one named ``<it>_<suffix>``: empty,
+    or a copy of ``template`` (a migrated database of the same kind, ``_template``)."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp(suffix) / f"{suffix}.db")
+        path = tmp_path_factory.mktemp(suffix) / f"{suffix}.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        yield "sqlite:///" + str(path)
         return
     test_url = make_url(url)
     name = f"{test_url.database}_{suffix}"
     on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    on_server(url, f'CREATE DATABASE "{name}"')
+    copied = f' TEMPLATE "{template}"' if template is not None else ""
+    on_server(url, f'CREATE DATABASE "{name}"{copied}')
     try:
         yield test_url.set(database=name).render_as_string(hide_password=False)
     finally:
         on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# The migrated database that the apps on a database of their own start from, made once per run:
+# a file (SQLite) or a database's name (PostgreSQL). Migrating every release takes seconds, a
+# copy a fraction of one.
+_templates: dict[str, str] = {}
+# Settings that change what a migration writes: an app with them migrates its own database.
+_MIGRATION_SETTINGS = {"DATA_KEY_FILE", "DATA_KEYS"}
+
+
+def _template(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL") or "sqlite"
+    if url not in _templates:
+        if url == "sqlite":
+            path = str(tmp_path_factory.mktemp("template") / "template.db")
+            _migrate("sqlite:///" + path)
+            _templates[url] = path
+        else:
+            name = f"{make_url(url).database}_template"
+            on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            on_server(url, f'CREATE DATABASE "{name}"')
+            _migrate(make_url(url).set(database=name).render_as_string(hide_password=False))
+            _templates[url] = name
+    return _templates[url]
+
+
+def _migrate(url: str) -> None:
+    app = create_app({**SETTINGS, "DATABASE_URL": url})
+    with own_sessions(), app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()  # no connection left: a template is copied only when unused
+
+
+def drop_templates() -> None:
+    """At the end of the run: the PostgreSQL template made for it."""
+    for url, template in _templates.items():
+        if url != "sqlite":
+            on_server(url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    _templates.clear()
 
 
 @contextmanager
@@ -80,10 +125,13 @@ def app_on_own_database(tmp_path_factory, suffix: str, busy_ms: int | None = Non
 
 @contextmanager
 def _migrated_app(tmp_path_factory, suffix: str, settings: dict):
-    with race_database(tmp_path_factory, suffix) as url:
+    own_migration = bool(_MIGRATION_SETTINGS & set(settings))
+    template = None if own_migration else _template(tmp_path_factory)
+    with race_database(tmp_path_factory, suffix, template) as url:
         app = create_app({**SETTINGS, "DATABASE_URL": url, **settings})
-        with own_sessions(), app.app_context():
-            upgrade(directory=MIGRATIONS)
+        if own_migration:
+            with own_sessions(), app.app_context():
+                upgrade(directory=MIGRATIONS)
         try:
             yield app
         finally:
