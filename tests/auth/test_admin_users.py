@@ -88,6 +88,22 @@ def test_administrator_sees_every_user_with_role_and_scope(client, logged_in, me
     assert by_name["binh"][2:5] == ["Commune case worker", "", make.province("HT").name]
 
 
+def test_the_user_list_names_every_role_in_words(client, logged_in, member):
+    logged_in(Role.ADMIN, username="root")
+    for role in NON_ADMIN_ROLES:
+        member(role, username=role.value)
+
+    rows = table_rows(client.get("/admin/users/").get_data(as_text=True))
+
+    assert {row[0]: row[2] for row in rows} == {
+        "root": "Administrator",
+        "shelter_staff": "Shelter staff",
+        "trainer": "Vocational trainer",
+        "provincial_officer": "Provincial officer",
+        "case_worker": "Commune case worker",
+    }
+
+
 @pytest.mark.parametrize(
     ("role", "scope"),
     [
