@@ -8,19 +8,6 @@ from reintegration.employment.models import ContractType
 from reintegration.extensions import db
 from reintegration.reference.models import ListKind
 from reintegration.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
-from tests.employers.helpers import ALL_YES, check, check_form, checked_employer, employer
-
-__all__ = [
-    "ALL_YES",
-    "check",
-    "check_form",
-    "checked_employer",
-    "course",
-    "employer",
-    "enrol",
-    "place",
-    "placement_form",
-]
 
 
 def course(make, province: str = "NA", title: str = "Chế biến thực phẩm K1"):

@@ -9,6 +9,7 @@ from reintegration.auth.models import Role
 from reintegration.employers.models import EmployerCheck
 from reintegration.employment.models import Placement
 from reintegration.extensions import db
+from tests.employers.helpers import check, check_form, employer
 from tests.helpers import (
     count,
     field_errors,
@@ -19,7 +20,7 @@ from tests.helpers import (
     text_of,
 )
 
-from .helpers import check, check_form, employer, placement_form
+from .helpers import placement_form
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from reintegration.employment import queries
 from reintegration.employment import services as employment
 from reintegration.employment.models import EndReason
 from reintegration.extensions import db
+from tests.employers.helpers import check, checked_employer, employer
 from tests.helpers import in_english, sign_in, text_of
 
-from .helpers import check, checked_employer, course, employer, enrol, place
+from .helpers import course, enrol, place
 
 RECEIVED = date(2026, 1, 5)
 

@@ -18,6 +18,7 @@ from reintegration.followups.models import FollowUp, FollowUpReason
 from reintegration.reference.models import ListKind
 from reintegration.shelter import services as shelter
 from reintegration.training.models import EnrolmentStatus
+from tests.employers.helpers import checked_employer
 from tests.helpers import (
     field_errors,
     form_errors,
@@ -27,7 +28,7 @@ from tests.helpers import (
     text_of,
 )
 
-from .helpers import checked_employer, course, enrol, place, placement_form
+from .helpers import course, enrol, place, placement_form
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from reintegration.auth.models import Role
 from reintegration.employers.models import EmployerCheck
 from reintegration.employment.models import Placement
 from reintegration.extensions import db
+from tests.employers.helpers import check_form, checked_employer
 from tests.helpers import VISIBLE_CASES, count, in_english, reload, sign_in, text_of
 
-from .helpers import check_form, checked_employer, place, placement_form
+from .helpers import place, placement_form
 
 ALL_ROLES = list(Role)
 VIEWERS = {Role.ADMIN, Role.SHELTER_STAFF, Role.PROVINCIAL_OFFICER, Role.CASE_WORKER}

@@ -10,10 +10,11 @@ from reintegration.employment import views
 from reintegration.extensions import db
 from reintegration.shelter.views import facility_sections
 from reintegration.training.views import course_sections
+from tests.employers.helpers import checked_employer
 from tests.helpers import in_english, sign_in
 from tests.training.helpers import plain
 
-from .helpers import checked_employer, course, enrol, place
+from .helpers import course, enrol, place
 
 RECEIVED = date(2026, 1, 5)
 

@@ -12,7 +12,7 @@ from reintegration.auth.models import Role
 from reintegration.employment.models import ContractType, Placement
 from reintegration.extensions import db
 from reintegration.training.models import EnrolmentStatus
-from tests.employment.helpers import checked_employer
+from tests.employers.helpers import checked_employer
 from tests.exports.workbook_helpers import (
     SHEETS_EN,
     build_province,

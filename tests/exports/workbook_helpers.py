@@ -22,7 +22,8 @@ from reintegration.shelter import services as shelter
 from reintegration.shelter.models import Facility
 from reintegration.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
 from tests.allowances.helpers import kind
-from tests.employment.helpers import checked_employer, place
+from tests.employers.helpers import checked_employer
+from tests.employment.helpers import place
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD = {"start": "01/01/2026", "end": "15/03/2026"}

@@ -23,6 +23,7 @@ from reintegration.support.models import AllowanceRule, AssistanceLevel, Holiday
 from reintegration.training.models import EnrolmentStatus
 from tests.allowances import helpers as allowance_helpers
 from tests.conftest import TODAY
+from tests.employers import helpers as employers
 from tests.employment import helpers as employment_helpers
 from tests.followups.conftest import discharge_home, planned_followups, record
 from tests.training import helpers as training_helpers
@@ -88,7 +89,7 @@ def build_world(make) -> World:
         recorded_followup=second.id,
         flag_id=followups.open_flag(home.id).id,
     )
-    employer = employment_helpers.checked_employer(make)
+    employer = employers.checked_employer(make)
     placement = employment_helpers.place(make, home, employer, TODAY - timedelta(days=1))
     ids.update(employer_id=employer.id, placement_id=placement.id)
 

@@ -22,6 +22,7 @@ from reintegration.reference.models import ListKind
 from reintegration.shelter.models import Stay
 from reintegration.support.models import AllowanceKind
 from tests.allowances import helpers as allowances
+from tests.employers import helpers as employers
 from tests.employment import helpers as employment
 from tests.helpers import field_errors, form_errors, in_english, sign_in
 
@@ -193,7 +194,7 @@ def test_a_receipt_number_given_twice_in_the_register_is_named_as_text(
 def test_an_open_placement_names_its_employer_as_text(client, auth, make, language):
     case = make.case(make.facility("NA"))
     name = payload("employer")
-    employer = employment.checked_employer(make, "NA", name=name)
+    employer = employers.checked_employer(make, "NA", name=name)
     employment.place(make, case, employer, date(2026, 3, 13))
     _as(client, auth, make.user(Role.CASE_WORKER, province="NA"), language)
 

@@ -36,6 +36,7 @@ from reintegration.shelter.models import Facility, Stay
 from reintegration.training import services as training
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus
 from tests.conftest import TODAY, Clock, Factory, _Client, rolled_back
+from tests.employers import helpers as employers
 from tests.employment import helpers as employment_helpers
 from tests.imports import helpers as imports
 from tests.inputs.world import ROLES, address_values, build_world
@@ -142,9 +143,9 @@ def _more_records(make, world) -> None:
         make, case, db.session.get(Employer, world.ids["employer_id"]), TODAY - timedelta(days=2)
     )
     employment.end_placement(placement, TODAY, EndReason.OTHER, "Về quê")
-    unchecked = employment_helpers.employer(make, "NA", name="Công ty chưa kiểm tra")
-    failed = employment_helpers.employer(make, "NA", name="Công ty không đạt")
-    employment_helpers.check(make, failed, passed=False)
+    unchecked = employers.employer(make, "NA", name="Công ty chưa kiểm tra")
+    failed = employers.employer(make, "NA", name="Công ty không đạt")
+    employers.check(make, failed, passed=False)
     world.ids.update(unchecked_employer=unchecked.id, failed_employer=failed.id)
     reopened = make.case(stay.facility)
     close_case(reopened, "lost_contact", TODAY, "Chuyển đi", True, staff)

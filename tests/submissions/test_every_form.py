@@ -36,7 +36,8 @@ from reintegration.shelter.models import Facility, Service, Stay, StayExtension
 from reintegration.support.models import AllowanceKind, AssistanceLevel, Holiday
 from reintegration.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
 from tests.conftest import TODAY
-from tests.employment.helpers import checked_employer, place
+from tests.employers.helpers import checked_employer
+from tests.employment.helpers import place
 from tests.helpers import sign_in
 from tests.submissions.helpers import ALREADY_SAVED, filled, flashed, sent_twice, text_of
 from tests.training.helpers import course as make_course
